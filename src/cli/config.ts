@@ -1,0 +1,42 @@
+// The run configuration: what the C selftest keeps in its cfg_* globals.
+import type { Family } from '../net/address.js';
+import type { Expectation } from '../notify/tracker.js';
+
+export const TESTS = ['tcp', 'udp', 'raw', 'raw_hdrincl', 'packet', 'packet_dgram'] as const;
+export type TestName = (typeof TESTS)[number];
+
+export interface Config {
+  family: Family;
+  test: TestName;
+  /** -c: sendmsg calls per corked UDP datagram, 0 = no cork. */
+  cork: number;
+  /** -m: alternate copy and zerocopy calls inside a cork. */
+  corkMixed: boolean;
+  /** -C: CPU to pin to, or null. */
+  cpu: number | null;
+  /** -D, parsed to bytes, and as given. */
+  dst: Uint8Array;
+  dstText: string;
+  /** -S (unspecified address when absent). */
+  src: Uint8Array;
+  /** -i, resolved to an index (1 when absent). */
+  ifindex: number;
+  /** -l: drain the error queue after this many sends. */
+  notificationLimit: number;
+  port: number;
+  rx: boolean;
+  payloadLen: number;
+  /** -t: 200 ms + secs × 1000 ms. */
+  runtimeMs: number;
+  verbose: number;
+  zerocopy: boolean;
+  /** -Z: expected outcome, 1 = not copied, -1 = none. */
+  expectZerocopy: Expectation;
+  /** --json: print a JSON report on stdout. */
+  json: boolean;
+}
+
+/** How long the sender waits in poll and for the last notifications, as the selftest. */
+export const WAIT_MS = 500;
+/** How much longer the receiver runs than the sender's -t. */
+export const RECEIVER_EXTRA_MS = 400;

@@ -1,0 +1,63 @@
+// msg-zerocopy: the command line. Without a subcommand it is the kernel
+// selftest's msg_zerocopy (same flags, same lines, same exit codes); new
+// features live in long options and subcommands.
+import { basename } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { addClassicOptions, commanderMessage, toConfig, type RawOptions } from './options.js';
+import { ToolError, UsageError } from './errors.js';
+import type { Config } from './config.js';
+
+const prog = basename(process.argv[1] ?? 'msg-zerocopy');
+
+function printError(e: unknown): number {
+  if (e instanceof ToolError) {
+    process.stderr.write(`${prog}: ${e.line}\n`);
+    return e.exitCode;
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`${prog}: internal error: ${msg}\n`);
+  if (process.env.MZC_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  return 2;
+}
+
+async function runClassic(test: string | undefined, opts: RawOptions): Promise<number> {
+  const { ifindex } = await import('./resolve.js');
+  const cfg: Config = toConfig(test, opts, { ifindex });
+  const { runClassicTest } = await import('./run.js');
+  return runClassicTest(cfg, (line) => process.stderr.write(`${line}\n`), prog);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = addClassicOptions(new Command('msg-zerocopy'))
+    .usage('[options] <test>')
+    .description('Measure Linux MSG_ZEROCOPY: a port of the kernel selftest msg_zerocopy.\n' +
+      '<test> is one of tcp, udp, raw, raw_hdrincl, packet, packet_dgram.')
+    .argument('[test]', 'tcp | udp | raw | raw_hdrincl | packet | packet_dgram')
+    .allowExcessArguments(false)
+    .showSuggestionAfterError(false);
+
+  let status = 0;
+  program.action(async (test: string | undefined, opts: RawOptions) => {
+    status = await runClassic(test, opts);
+  });
+  const { registerSubcommands } = await import('./subcommands.js');
+  registerSubcommands(program, (code) => { status = code; });
+
+  let errText = '';
+  program.exitOverride().configureOutput({ writeErr: (s) => { errText += s; } });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0; // --help, --version
+      return printError(new UsageError(commanderMessage(errText || e.message), `see ${prog} --help`));
+    }
+    return printError(e);
+  }
+  return status;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e) => { process.exitCode = printError(e); },
+);

@@ -1,0 +1,145 @@
+// The selftest's command line, with commander: the same short flags and
+// getopt habits (grouped flags, attached values, any order, 0x numbers), and
+// the checks that turn bad input into one line and exit status 1.
+import { Command, CommanderError } from 'commander';
+import { MAX_PAYLOAD } from '../libc/layout.js';
+import { parseAddress, unspecified, type Family } from '../net/address.js';
+import { TESTS, type Config, type TestName } from './config.js';
+import { UsageError } from './errors.js';
+
+export interface RawOptions {
+  '4'?: number;
+  '6'?: number;
+  c?: string;
+  C?: string;
+  D?: string;
+  i?: string;
+  l?: string;
+  m?: boolean;
+  p?: string;
+  r?: boolean;
+  s?: string;
+  S?: string;
+  t?: string;
+  v?: number;
+  z?: boolean;
+  Z?: string;
+  json?: boolean;
+}
+
+/** Count how often a flag was given (-v, -vv). */
+const count = (_: string, prev: number): number => prev + 1;
+
+
+/** Declare the classic flags on a command. */
+export function addClassicOptions(cmd: Command): Command {
+  return cmd
+    .option('-4', 'IPv4', count, 0)
+    .option('-6', 'IPv6', count, 0)
+    .option('-c <n>', 'UDP cork: split each datagram into <n> sendmsg calls (0 = off)')
+    .option('-C <cpu>', 'pin the process to <cpu>')
+    .option('-D <addr>', 'destination address (the receiver binds to it)')
+    .option('-i <ifname>', 'interface for packet sockets (default: index 1)')
+    .option('-l <n>', 'drain the error queue after <n> sends', undefined)
+    .option('-m', 'with -c and -z: alternate copy and zerocopy calls')
+    .option('-p <port>', 'data port', undefined)
+    .option('-r', 'receiver mode')
+    .option('-s <len>', `payload bytes (max ${MAX_PAYLOAD})`)
+    .option('-S <addr>', 'source address for hand-built IP headers')
+    .option('-t <secs>', 'run for 200 ms + <secs> s (receiver: 400 ms longer)')
+    .option('-v', 'verbose: gaps and short sends; twice: every completion', count, 0)
+    .option('-z', 'zerocopy: SO_ZEROCOPY on the socket, MSG_ZEROCOPY on sends')
+    .option('-Z <0|1>', 'expected notification outcome (1 = not copied); a mismatch exits 1')
+    .option('--json', 'print a JSON report on stdout after the run');
+}
+
+/** strtol(…, 0) / strtoul(…, 0) habits: decimal, 0x hex, leading-0 octal; whole string must parse. */
+export function parseNumber(text: string, flag: string, min: number, max: number, base10 = false): number {
+  const t = text.trim();
+  let v: number;
+  if (!base10 && /^0[xX][0-9a-fA-F]+$/.test(t)) v = parseInt(t.slice(2), 16);
+  else if (!base10 && /^0[0-7]+$/.test(t)) v = parseInt(t.slice(1), 8);
+  else if (/^[0-9]+$/.test(t)) v = parseInt(t, 10);
+  else if (/^-[0-9]+$/.test(t)) {
+    throw new UsageError(`-${flag}: negative value '${text}'`, `give a number from ${min} to ${max}`);
+  } else {
+    throw new UsageError(`-${flag}: not a number: '${text}'`, `give a number from ${min} to ${max}`);
+  }
+  if (v < min || v > max) throw new UsageError(`-${flag}: ${v} is out of range`, `give a number from ${min} to ${max}`);
+  return v;
+}
+
+export interface Resolvers {
+  /** if_nametoindex; 0 when the interface does not exist. */
+  ifindex(name: string): number;
+}
+
+/** Turn parsed flags and the test name into a checked Config (parse_opts). */
+export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolvers): Config {
+  if ((o['4'] ?? 0) + (o['6'] ?? 0) > 1) throw new UsageError('Pass one of -4 or -6');
+  if (!o['4'] && !o['6']) throw new UsageError('Pass one of -4 or -6', 'the address family is required');
+  const family: Family = o['4'] ? 4 : 6;
+  if (testArg === undefined) throw new UsageError('Usage: msg-zerocopy [options] <test>', `<test> is one of ${TESTS.join(', ')}`);
+  if (!(TESTS as readonly string[]).includes(testArg)) {
+    throw new UsageError(`unknown cfg_test ${testArg}`, `<test> is one of ${TESTS.join(', ')}`);
+  }
+  const test = testArg as TestName;
+
+  const port = o.p === undefined ? 8000 : parseNumber(o.p, 'p', 1, 65535);
+  if (o.D === undefined) throw new UsageError('-D <addr> is required', 'the destination address; the receiver binds to it');
+  const dst = parseAddress(family, o.D);
+  if (!dst) throw new UsageError(`ipv${family} parse error: ${o.D}`, `-D needs an IPv${family} address with -${family}`);
+  let src = unspecified(family);
+  if (o.S !== undefined) {
+    const s = parseAddress(family, o.S);
+    if (!s) throw new UsageError(`ipv${family} parse error: ${o.S}`, `-S needs an IPv${family} address with -${family}`);
+    src = s;
+  }
+  const payloadLen = o.s === undefined ? MAX_PAYLOAD : parseNumber(o.s, 's', 1, MAX_PAYLOAD);
+  const cork = o.c === undefined ? 0 : parseNumber(o.c, 'c', 0, 65535);
+  const cpu = o.C === undefined ? null : parseNumber(o.C, 'C', 0, 1 << 20);
+  const notificationLimit = o.l === undefined ? 32 : parseNumber(o.l, 'l', 0, 0xffffffff);
+  const secs = o.t === undefined ? 4 : parseNumber(o.t, 't', 0, 1e6, true);
+  let expectZerocopy: -1 | 0 | 1 = -1;
+  if (o.Z !== undefined) {
+    if (o.Z !== '0' && o.Z !== '1') throw new UsageError(`-Z: expected 0 or 1, got '${o.Z}'`, '1 = notifications say not copied, 0 = copied');
+    expectZerocopy = o.Z === '1' ? 1 : 0;
+  }
+  let ifindex = 1;
+  if (o.i !== undefined) {
+    ifindex = res.ifindex(o.i);
+    if (!ifindex) throw new UsageError(`invalid iface: ${o.i}: No such device`, 'pick an interface from `ip link` in this network namespace');
+  }
+  const zerocopy = !!o.z;
+  if (o.m && (!zerocopy || !cork)) throw new UsageError('-m: cork_mixed requires corking and zerocopy', 'add -c <n> and -z');
+  if (cork && test !== 'udp') throw new UsageError('can only cork udp sockets', '-c works with the udp test only');
+  if (cork > payloadLen) throw new UsageError(`-c: ${cork} calls cannot split a ${payloadLen}-byte payload`, 'use a smaller -c or a larger -s');
+
+  return {
+    family, test, cork, corkMixed: !!o.m, cpu, dst, dstText: o.D, src, ifindex, notificationLimit, port,
+    rx: !!o.r, payloadLen, runtimeMs: 200 + secs * 1000, verbose: o.v ?? 0, zerocopy, expectZerocopy, json: !!o.json,
+  };
+}
+
+/**
+ * Parse a full classic argv (without node and script) into a Config; throws
+ * UsageError for anything commander or the checks reject. For tests.
+ */
+export function parseClassicArgs(argv: string[], res: Resolvers): Config {
+  const cmd = addClassicOptions(new Command('msg-zerocopy')).argument('[test]').allowExcessArguments(false);
+  let message = '';
+  cmd.exitOverride().configureOutput({ writeErr: (s) => { message += s; }, writeOut: () => {} });
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) throw new UsageError(commanderMessage(message || e.message));
+    throw e;
+  }
+  return toConfig(cmd.args[0], cmd.opts<RawOptions>(), res);
+}
+
+/** commander's "error: x" text as one line. */
+export function commanderMessage(text: string): string {
+  return text.trim().split('\n')[0].replace(/^error: /, '');
+}
+

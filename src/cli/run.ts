@@ -1,0 +1,61 @@
+// One classic run, sender or receiver: pin, run, print the selftest's line
+// (and the JSON report), and pick the exit status the selftest would.
+import { allocNative, errno, sched_setaffinity, strerror } from '../libc/libc.js';
+import { runReceiver } from '../receiver/receiver.js';
+import { runSender } from '../sender/sender.js';
+import { receiverLine, receiverReport, senderLine, senderReport, type CpuTime } from '../report/report.js';
+import { RunControl } from './control.js';
+import { ToolError } from './errors.js';
+import type { Config } from './config.js';
+
+const CPU_SET_BYTES = 128; // sizeof(cpu_set_t)
+
+/** do_setcpu: pin to one CPU; on failure warn and go on, as the selftest does. */
+export function pinCpu(cpu: number, verbose: number, log: (l: string) => void): boolean {
+  const mask = allocNative(CPU_SET_BYTES);
+  if (cpu < CPU_SET_BYTES * 8) mask.u8[cpu >> 3] |= 1 << (cpu & 7);
+  if (sched_setaffinity(0, CPU_SET_BYTES, mask.addr) !== 0) {
+    log('cpu: unable to pin, may increase variance.');
+    if (verbose) log(`cpu: ${cpu}: ${strerror(errno())}`);
+    return false;
+  }
+  if (verbose) log(`cpu: ${cpu}`);
+  return true;
+}
+
+function cpuSince(start: NodeJS.CpuUsage): CpuTime {
+  const d = process.cpuUsage(start);
+  return { userUs: d.user, sysUs: d.system };
+}
+
+export async function runClassicTest(cfg: Config, log: (line: string) => void, prog: string): Promise<number> {
+  if (cfg.cpu !== null) pinCpu(cfg.cpu, cfg.verbose, log);
+  const ctl = new RunControl().install();
+  const cpu0 = process.cpuUsage();
+  try {
+    if (cfg.rx) {
+      const r = await runReceiver(cfg, ctl);
+      log(receiverLine(r));
+      const status = ctl.exitCode ?? 0;
+      if (cfg.json) process.stdout.write(`${JSON.stringify(receiverReport(cfg, r, cpuSince(cpu0), status))}\n`);
+      return status;
+    }
+    const r = await runSender(cfg, ctl, log);
+    log(senderLine({ ...r, completions: r.tracker.completions }));
+    const status = ctl.exitCode ?? (r.tracker.mismatched ? 1 : 0);
+    if (cfg.json) process.stdout.write(`${JSON.stringify(senderReport(cfg, r, cpuSince(cpu0), status))}\n`);
+    return status;
+  } catch (e) {
+    if (!(e instanceof ToolError)) throw e;
+    log(`${prog}: ${e.line}`);
+    if (cfg.json) {
+      process.stdout.write(`${JSON.stringify({
+        role: cfg.rx ? 'receiver' : 'sender', tool: 'msg-zerocopy', test: cfg.test, family: cfg.family,
+        zerocopy: cfg.zerocopy, error: e.message, hint: e.hint ?? null, exitStatus: e.exitCode,
+      })}\n`);
+    }
+    return e.exitCode;
+  } finally {
+    ctl.uninstall();
+  }
+}

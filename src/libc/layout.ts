@@ -1,0 +1,98 @@
+// Struct layouts, written once as koffi struct types. koffi computes the C
+// ABI offsets; the rest of the code reads and writes native memory at the
+// offsets exported here. test/unit/layout.test.ts compares every size and
+// offset with what gcc reports for the real headers.
+import koffi from 'koffi';
+
+export const iovec = koffi.struct('mzc_iovec', {
+  iov_base: 'uintptr_t',
+  iov_len: 'size_t',
+});
+
+export const msghdr = koffi.struct('mzc_msghdr', {
+  msg_name: 'uintptr_t',
+  msg_namelen: 'uint32_t',
+  msg_iov: 'uintptr_t',
+  msg_iovlen: 'size_t',
+  msg_control: 'uintptr_t',
+  msg_controllen: 'size_t',
+  msg_flags: 'int',
+});
+
+export const cmsghdr = koffi.struct('mzc_cmsghdr', {
+  cmsg_len: 'size_t',
+  cmsg_level: 'int',
+  cmsg_type: 'int',
+});
+
+export const sock_extended_err = koffi.struct('mzc_sock_extended_err', {
+  ee_errno: 'uint32_t',
+  ee_origin: 'uint8_t',
+  ee_type: 'uint8_t',
+  ee_code: 'uint8_t',
+  ee_pad: 'uint8_t',
+  ee_info: 'uint32_t',
+  ee_data: 'uint32_t',
+});
+
+export const sockaddr_in = koffi.struct('mzc_sockaddr_in', {
+  sin_family: 'uint16_t',
+  sin_port: 'uint16_t',
+  sin_addr: koffi.array('uint8_t', 4),
+  sin_zero: koffi.array('uint8_t', 8),
+});
+
+export const sockaddr_in6 = koffi.struct('mzc_sockaddr_in6', {
+  sin6_family: 'uint16_t',
+  sin6_port: 'uint16_t',
+  sin6_flowinfo: 'uint32_t',
+  sin6_addr: koffi.array('uint8_t', 16),
+  sin6_scope_id: 'uint32_t',
+});
+
+export const sockaddr_ll = koffi.struct('mzc_sockaddr_ll', {
+  sll_family: 'uint16_t',
+  sll_protocol: 'uint16_t',
+  sll_ifindex: 'int',
+  sll_hatype: 'uint16_t',
+  sll_pkttype: 'uint8_t',
+  sll_halen: 'uint8_t',
+  sll_addr: koffi.array('uint8_t', 8),
+});
+
+export const pollfd = koffi.struct('mzc_pollfd', {
+  fd: 'int',
+  events: 'int16_t',
+  revents: 'int16_t',
+});
+
+/** Offsets and sizes as plain numbers, looked up once at load time. */
+function offsets<T extends string>(type: Parameters<typeof koffi.sizeof>[0], fields: readonly T[]): Record<T, number> & { size: number } {
+  const out: Record<string, number> = { size: koffi.sizeof(type) };
+  for (const f of fields) out[f] = koffi.offsetof(type, f);
+  return out as Record<T, number> & { size: number };
+}
+
+export const IOV = offsets(iovec, ['iov_base', 'iov_len'] as const);
+export const MSG = offsets(msghdr, ['msg_name', 'msg_namelen', 'msg_iov', 'msg_iovlen', 'msg_control', 'msg_controllen', 'msg_flags'] as const);
+export const CMSG = offsets(cmsghdr, ['cmsg_len', 'cmsg_level', 'cmsg_type'] as const);
+export const SERR = offsets(sock_extended_err, ['ee_errno', 'ee_origin', 'ee_type', 'ee_code', 'ee_info', 'ee_data'] as const);
+export const SIN = offsets(sockaddr_in, ['sin_family', 'sin_port', 'sin_addr'] as const);
+export const SIN6 = offsets(sockaddr_in6, ['sin6_family', 'sin6_port', 'sin6_flowinfo', 'sin6_addr', 'sin6_scope_id'] as const);
+export const SLL = offsets(sockaddr_ll, ['sll_family', 'sll_protocol', 'sll_ifindex', 'sll_hatype', 'sll_pkttype', 'sll_halen', 'sll_addr'] as const);
+export const POLLFD = offsets(pollfd, ['fd', 'events', 'revents'] as const);
+
+/** CMSG_ALIGN / CMSG_DATA / CMSG_SPACE for 64-bit Linux (size_t alignment). */
+export const cmsgAlign = (len: number): number => (len + 7) & ~7;
+export const CMSG_DATA_OFFSET = cmsgAlign(CMSG.size);
+export const cmsgSpace = (len: number): number => CMSG_DATA_OFFSET + cmsgAlign(len);
+
+/** The tool's own fixed-size headers (not passed to libc as structs). */
+export const ETH_HLEN = 14;
+export const IPV4_HLEN = 20;
+export const IPV6_HLEN = 40;
+export const TCP_HLEN = 20;
+/** IP_MAXPACKET from <netinet/ip.h>. */
+export const IP_MAXPACKET = 65535;
+/** Largest payload the selftest accepts: 65535 - IPv6 header - TCP header - 40 bytes of options. */
+export const MAX_PAYLOAD = IP_MAXPACKET - IPV6_HLEN - TCP_HLEN - 40;

@@ -1,0 +1,62 @@
+// The libc binding: koffi into libc.so.6, no native code of our own.
+//
+// Every pointer argument is declared as an integer (intptr_t) and passed as a
+// plain JavaScript number: the address of native memory from allocNative().
+// That memory never moves, so an address stored inside a struct (an iovec in a
+// msghdr, a control buffer pointer) stays valid across garbage collections,
+// and a call marshals nothing but integers.
+import koffi from 'koffi';
+
+const lib = koffi.load('libc.so.6');
+
+export const socket = lib.func('int socket(int domain, int type, int protocol)') as (d: number, t: number, p: number) => number;
+export const setsockopt = lib.func('int setsockopt(int fd, int level, int name, intptr_t val, uint32_t len)') as
+  (fd: number, level: number, name: number, val: number, len: number) => number;
+export const connect = lib.func('int connect(int fd, intptr_t addr, uint32_t len)') as (fd: number, addr: number, len: number) => number;
+export const bind = lib.func('int bind(int fd, intptr_t addr, uint32_t len)') as (fd: number, addr: number, len: number) => number;
+export const listen = lib.func('int listen(int fd, int backlog)') as (fd: number, backlog: number) => number;
+export const accept = lib.func('int accept(int fd, intptr_t addr, intptr_t len)') as (fd: number, addr: number, len: number) => number;
+export const close = lib.func('int close(int fd)') as (fd: number) => number;
+export const sendmsg = lib.func('long sendmsg(int fd, intptr_t msg, int flags)') as (fd: number, msg: number, flags: number) => number;
+export const recvmsg = lib.func('long recvmsg(int fd, intptr_t msg, int flags)') as (fd: number, msg: number, flags: number) => number;
+export const recv = lib.func('long recv(int fd, intptr_t buf, size_t len, int flags)') as (fd: number, buf: number, len: number, flags: number) => number;
+export const poll = lib.func('int poll(intptr_t fds, unsigned long nfds, int timeout)') as (fds: number, nfds: number, timeout: number) => number;
+export const sched_setaffinity = lib.func('int sched_setaffinity(int pid, size_t size, intptr_t mask)') as (pid: number, size: number, mask: number) => number;
+export const if_nametoindex = lib.func('unsigned int if_nametoindex(const char *name)') as (name: string) => number;
+const strerror_ = lib.func('const char *strerror(int errnum)') as (e: number) => string;
+const calloc = lib.func('intptr_t calloc(size_t n, size_t size)') as (n: number, size: number) => number;
+
+/** errno of the last failed call; read it right after the call. */
+export const errno = (): number => koffi.errno();
+
+/** The C library's text for an errno, as error(3) prints it. */
+export function strerror(e: number): string {
+  return strerror_(e);
+}
+
+/** Native memory that never moves, with views to read and write it from JS. */
+export interface NativeBlock {
+  /** Address, as a number (user-space addresses fit in 47 bits). */
+  readonly addr: number;
+  readonly size: number;
+  readonly u8: Uint8Array;
+  readonly dv: DataView;
+}
+
+/**
+ * Allocate zeroed native memory for the lifetime of the process.
+ * (The blocks are few, small and made before the measured loop.)
+ */
+export function allocNative(size: number): NativeBlock {
+  const addr = calloc(1, Math.max(size, 1));
+  if (!addr) throw new Error(`calloc(${size}) failed`);
+  const ab = koffi.view(BigInt(addr), size);
+  return { addr, size, u8: new Uint8Array(ab), dv: new DataView(ab) };
+}
+
+/** An int-sized native value for setsockopt. */
+export function nativeInt(value: number): NativeBlock {
+  const b = allocNative(4);
+  b.dv.setInt32(0, value, true);
+  return b;
+}

@@ -1,0 +1,72 @@
+// Link and network headers for the raw_hdrincl, packet and packet_dgram
+// tests, and the payload pattern. Pure functions over byte arrays.
+import { IPPROTO_EGP } from '../libc/constants.js';
+import { ETH_HLEN, IPV4_HLEN, IPV6_HLEN } from '../libc/layout.js';
+
+/** Ethernet addresses the namespace driver gives the veth pair. */
+export const MAC_DST = Uint8Array.of(6, 6, 6, 6, 6, 6);
+export const MAC_SRC = Uint8Array.of(2, 2, 2, 2, 2, 2);
+
+/**
+ * Internet checksum (RFC 1071) over `len` bytes at `off`: the ones'
+ * complement of the ones' complement sum of 16-bit words. Words are read in
+ * network order and the result is returned in network order.
+ */
+export function ipChecksum(buf: Uint8Array, off: number, len: number): number {
+  let sum = 0;
+  let i = 0;
+  for (; i + 1 < len; i += 2) sum += (buf[off + i] << 8) | buf[off + i + 1];
+  if (i < len) sum += buf[off + i] << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+/** Ethernet header: dst 06:..:06, src 02:..:02, ethertype. */
+export function buildEthHeader(buf: Uint8Array, off: number, ethertype: number): number {
+  buf.set(MAC_DST, off);
+  buf.set(MAC_SRC, off + 6);
+  buf[off + 12] = ethertype >> 8;
+  buf[off + 13] = ethertype & 0xff;
+  return ETH_HLEN;
+}
+
+/** IPv4 header: version 4, ihl 5, ttl 2, protocol EGP, total length, checksum. */
+export function buildIPv4Header(buf: Uint8Array, off: number, src: Uint8Array, dst: Uint8Array, payloadLen: number): number {
+  buf.fill(0, off, off + IPV4_HLEN);
+  const total = IPV4_HLEN + payloadLen;
+  buf[off] = 0x45;
+  buf[off + 2] = (total >> 8) & 0xff;
+  buf[off + 3] = total & 0xff;
+  buf[off + 8] = 2;
+  buf[off + 9] = IPPROTO_EGP;
+  buf.set(src, off + 12);
+  buf.set(dst, off + 16);
+  const csum = ipChecksum(buf, off, IPV4_HLEN);
+  buf[off + 10] = csum >> 8;
+  buf[off + 11] = csum & 0xff;
+  return IPV4_HLEN;
+}
+
+/** IPv6 header: version 6, payload length, next header EGP, hop limit 2. */
+export function buildIPv6Header(buf: Uint8Array, off: number, src: Uint8Array, dst: Uint8Array, payloadLen: number): number {
+  buf.fill(0, off, off + IPV6_HLEN);
+  buf[off] = 0x60;
+  buf[off + 4] = (payloadLen >> 8) & 0xff;
+  buf[off + 5] = payloadLen & 0xff;
+  buf[off + 6] = IPPROTO_EGP;
+  buf[off + 7] = 2;
+  buf.set(src, off + 8);
+  buf.set(dst, off + 24);
+  return IPV6_HLEN;
+}
+
+/** Payload byte i is 'a' + i % 26. */
+export function fillPayload(buf: Uint8Array, off: number, len: number): void {
+  for (let i = 0; i < len; i++) buf[off + i] = 0x61 + (i % 26);
+}
+
+/** True when `len` bytes at `off` follow the payload pattern from its start. */
+export function matchesPayload(buf: Uint8Array, off: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (buf[off + i] !== 0x61 + (i % 26)) return false;
+  return true;
+}

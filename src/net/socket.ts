@@ -1,0 +1,83 @@
+// Socket set-up shared by sender and receiver, with errors that say what to fix.
+import {
+  AF_INET, AF_INET6, AF_PACKET, EACCES, EADDRINUSE, EADDRNOTAVAIL, ECONNREFUSED, ENETUNREACH, ENOBUFS,
+  EOPNOTSUPP, EPERM, IPPROTO_EGP, IPPROTO_RAW, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM, SOL_SOCKET, SO_ZEROCOPY,
+} from '../libc/constants.js';
+import { close, errno, nativeInt, setsockopt, socket, strerror, type NativeBlock } from '../libc/libc.js';
+import { KernelError, UsageError } from '../cli/errors.js';
+import type { Config, TestName } from '../cli/config.js';
+import type { Family } from './address.js';
+
+export interface SocketKind {
+  domain: number;
+  type: number;
+  protocol: number;
+}
+
+/** The socket each test uses (SPEC 3.1). */
+export function socketKind(test: TestName, family: Family): SocketKind {
+  const inet = family === 4 ? AF_INET : AF_INET6;
+  switch (test) {
+    case 'tcp': return { domain: inet, type: SOCK_STREAM, protocol: 0 };
+    case 'udp': return { domain: inet, type: SOCK_DGRAM, protocol: 0 };
+    case 'raw': return { domain: inet, type: SOCK_RAW, protocol: IPPROTO_EGP };
+    case 'raw_hdrincl': return { domain: inet, type: SOCK_RAW, protocol: IPPROTO_RAW };
+    case 'packet': return { domain: AF_PACKET, type: SOCK_RAW, protocol: 0 };
+    case 'packet_dgram': return { domain: AF_PACKET, type: SOCK_DGRAM, protocol: 0 };
+  }
+}
+
+/** A hint for an errno in a given step, or undefined. */
+export function kernelHint(e: number, what: string, cfg?: Pick<Config, 'test' | 'notificationLimit'>): string | undefined {
+  if ((e === EPERM || e === EACCES) && what.startsWith('socket')) {
+    return 'raw and packet sockets need CAP_NET_RAW: run as root or grant the capability';
+  }
+  if (e === EOPNOTSUPP && what.startsWith(`setsockopt ${SOL_SOCKET}.${SO_ZEROCOPY}:`)) {
+    return `this kernel accepts SO_ZEROCOPY only on tcp and udp sockets; run ${cfg?.test ?? 'this test'} without -z`;
+  }
+  if (e === ENOBUFS && what === 'send') {
+    return `zerocopy budget exhausted: raise net.core.optmem_max or lower -l (now ${cfg?.notificationLimit ?? 32})`;
+  }
+  if (e === EADDRINUSE && what === 'bind') return 'another receiver holds this address and port: pick another -p';
+  if (e === EADDRNOTAVAIL && what === 'bind') return 'no local interface has the -D address: run the receiver where -D is configured';
+  if (e === ECONNREFUSED && what === 'connect') return 'no receiver is listening: start `msg-zerocopy -r` first';
+  if (e === ENETUNREACH) return 'no route to -D from this network namespace';
+  return undefined;
+}
+
+/** Throw the selftest's error line for a failed call, with exit status 2 and a hint. */
+export function fail(what: string, cfg?: Pick<Config, 'test' | 'notificationLimit'>, e = errno()): never {
+  const hint = kernelHint(e, what, cfg);
+  if ((e === EPERM || e === EACCES) && what.startsWith('socket')) {
+    throw new UsageError(`${what}: ${strerror(e)}`, hint);
+  }
+  throw new KernelError(`${what}: ${strerror(e)}`, e, hint);
+}
+
+export function openSocket(kind: SocketKind, what: string, cfg: Config): number {
+  const fd = socket(kind.domain, kind.type, kind.protocol);
+  if (fd === -1) fail(what, cfg);
+  return fd;
+}
+
+const intCache = new Map<number, NativeBlock>();
+
+/** setsockopt with an int value; the selftest's do_setsockopt. */
+export function setIntOption(fd: number, level: number, name: number, value: number, cfg?: Config): void {
+  let b = intCache.get(value);
+  if (!b) intCache.set(value, (b = nativeInt(value)));
+  if (setsockopt(fd, level, name, b.addr, 4) !== 0) fail(`setsockopt ${level}.${name}: ${value}`, cfg);
+}
+
+/** The address of a native int holding `value`, for repeated setsockopt calls in a loop. */
+export function nativeIntAddr(value: number): number {
+  let b = intCache.get(value);
+  if (!b) intCache.set(value, (b = nativeInt(value)));
+  return b.addr;
+}
+
+export function closeSocket(fd: number): void {
+  if (close(fd) !== 0) fail('close');
+}
+
+export { SOL_SOCKET };

@@ -1,0 +1,140 @@
+// The receiver: the selftest's do_rx. Binds to -D, accepts one tcp peer (with
+// a deadline, unlike the selftest), then reads until the deadline, checking
+// the size and first bytes of every datagram.
+import {
+  AF_PACKET, EAGAIN, EINTR, IPPROTO_RAW, MSG_DONTWAIT, MSG_TRUNC, POLLIN, SOCK_RAW, SOCK_STREAM,
+  SOL_SOCKET, SO_RCVBUF, SO_RCVLOWAT, SO_REUSEPORT,
+} from '../libc/constants.js';
+import { IPV4_HLEN, POLLFD } from '../libc/layout.js';
+import { accept, allocNative, bind, errno, listen, poll, recv } from '../libc/libc.js';
+import { writeSockaddr } from '../net/address.js';
+import { matchesPayload } from '../net/headers.js';
+import { closeSocket, fail, openSocket, setIntOption, socketKind } from '../net/socket.js';
+import { RECEIVER_EXTRA_MS, WAIT_MS, type Config } from '../cli/config.js';
+import { RunError, UsageError } from '../cli/errors.js';
+import type { RunControl } from '../cli/control.js';
+
+export interface ReceiverResult {
+  packets: number;
+  bytes: number;
+  startedAt: number;
+  durationMs: number;
+  interrupted: string | null;
+}
+
+const SLICE_MS = 50;
+const DGRAM_BUF = 64;
+
+/** Check the receive mode before any socket is made (the selftest's do_setup_rx errors). */
+export function checkReceiverTest(cfg: Config): void {
+  const kind = socketKind(cfg.test, cfg.family);
+  if (kind.domain === AF_PACKET) throw new UsageError('Use PF_INET/SOCK_RAW to read', 'run the receiver with test `raw`');
+  if (kind.type === SOCK_RAW && kind.protocol === IPPROTO_RAW) {
+    throw new UsageError('IPPROTO_RAW: not supported on Rx', 'run the receiver with test `raw`');
+  }
+}
+
+function makePoll(fd: number, events: number): { wait(ms: number): boolean } {
+  const pfd = allocNative(POLLFD.size);
+  pfd.dv.setInt32(POLLFD.fd, fd, true);
+  pfd.dv.setInt16(POLLFD.events, events, true);
+  return {
+    wait(ms: number): boolean {
+      const ret = poll(pfd.addr, 1, ms);
+      if (ret === -1) {
+        const e = errno();
+        if (e === EINTR) return false;
+        fail('poll', undefined, e);
+      }
+      return ret > 0 && (pfd.dv.getInt16(POLLFD.revents, true) & events) !== 0;
+    },
+  };
+}
+
+async function acceptWithDeadline(listenFd: number, cfg: Config, ctl: RunControl): Promise<number> {
+  const ready = makePoll(listenFd, POLLIN);
+  const limitMs = cfg.runtimeMs + RECEIVER_EXTRA_MS;
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (ctl.stopped) throw new RunError(`accept: interrupted by ${ctl.signal} before a sender connected`);
+    if (left <= 0) {
+      throw new RunError(`accept: no sender connected within ${(limitMs / 1000).toFixed(1)} s`,
+        `start the sender within -t of the receiver, to ${cfg.dstText} port ${cfg.port}`);
+    }
+    if (ready.wait(Math.min(left, SLICE_MS))) break;
+    await ctl.yield();
+  }
+  const fd = accept(listenFd, 0, 0);
+  if (fd === -1) fail('accept', cfg);
+  closeSocket(listenFd);
+  return fd;
+}
+
+export async function runReceiver(cfg: Config, ctl: RunControl): Promise<ReceiverResult> {
+  checkReceiverTest(cfg);
+  const kind = socketKind(cfg.test, cfg.family);
+  let fd = openSocket(kind, 'socket r', cfg);
+  setIntOption(fd, SOL_SOCKET, SO_RCVBUF, 1 << 21, cfg);
+  setIntOption(fd, SOL_SOCKET, SO_RCVLOWAT, 1 << 16, cfg);
+  setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1, cfg);
+  const sa = allocNative(32);
+  const salen = writeSockaddr(sa.dv, 0, cfg.family, cfg.dst, cfg.port);
+  if (bind(fd, sa.addr, salen) !== 0) fail('bind', cfg);
+
+  const stream = kind.type === SOCK_STREAM;
+  if (stream) {
+    if (listen(fd, 1) !== 0) fail('listen', cfg);
+    fd = await acceptWithDeadline(fd, cfg, ctl);
+  }
+
+  const r = { packets: 0, bytes: 0 };
+  const buf = allocNative(DGRAM_BUF);
+  // Raw IPv4 sockets deliver the IP header too; raw IPv6 sockets do not.
+  const off = cfg.family === 4 && kind.type === SOCK_RAW ? IPV4_HLEN : 0;
+  const expectLen = cfg.payloadLen;
+  const check = Math.min(expectLen, DGRAM_BUF - off);
+
+  const flushTcp = (): void => {
+    const ret = recv(fd, 0, 1 << 21, MSG_TRUNC | MSG_DONTWAIT);
+    if (ret === -1) {
+      const e = errno();
+      if (e === EAGAIN) return;
+      fail('flush', cfg, e);
+    }
+    if (ret === 0) return;
+    r.packets++;
+    r.bytes += ret;
+  };
+  const flushDatagram = (): void => {
+    let ret = recv(fd, buf.addr, DGRAM_BUF, MSG_DONTWAIT | MSG_TRUNC);
+    if (ret === -1) {
+      const e = errno();
+      if (e === EAGAIN) return;
+      fail('recv', cfg, e);
+    }
+    ret -= off;
+    if (ret !== expectLen) throw new RunError(`recv: ret=${ret} != ${expectLen}`, 'give the receiver the same -s as the sender');
+    if (!matchesPayload(buf.u8, off, check)) throw new RunError('recv: data mismatch');
+    r.packets++;
+    r.bytes += expectLen;
+  };
+  const flush = stream ? flushTcp : flushDatagram;
+  const readable = makePoll(fd, POLLIN);
+
+  const startedAt = Date.now();
+  const tstop = startedAt + cfg.runtimeMs + RECEIVER_EXTRA_MS;
+  let now = startedAt;
+  while (now < tstop && !ctl.stopped) {
+    const sliceEnd = Math.min(tstop, now + SLICE_MS);
+    do {
+      flush();
+      readable.wait(WAIT_MS);
+      now = Date.now();
+    } while (now < sliceEnd);
+    await ctl.yield();
+  }
+  const durationMs = Date.now() - startedAt;
+  closeSocket(fd);
+  return { packets: r.packets, bytes: r.bytes, startedAt, durationMs, interrupted: ctl.signal };
+}

@@ -1,0 +1,365 @@
+// The reference: the kernel's own MSG_ZEROCOPY selftest (msg_zerocopy.c and
+// its namespace driver msg_zerocopy.sh), taken from Debian's linux-source-6.12
+// package and built with gcc. Nothing of the kernel's is kept in this
+// repository: the helper downloads the package with apt, extracts only those
+// two files, builds the C program and caches the result in a folder keyed by
+// the package version, outside the work tree:
+//
+//   ${XDG_CACHE_HOME:-~/.cache}/msg-zerocopy/reference/<version>/
+//     msg_zerocopy  msg_zerocopy.c  msg_zerocopy.sh
+//
+// Used by the compatibility tests (test/compat) and the benchmark (bench/).
+// Run it directly to fetch and build:  node --import tsx src/reference/reference.ts
+//
+// Overrides: MSG_ZEROCOPY_REFERENCE_DIR=<folder holding msg_zerocopy and
+// msg_zerocopy.sh> uses a copy built elsewhere; MSG_ZEROCOPY_CACHE=<folder>
+// moves the cache root.
+
+import { execFile, spawn } from 'node:child_process';
+import { constants as fsc } from 'node:fs';
+import { access, chmod, copyFile, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+
+/** Debian package that carries the kernel tree. */
+export const REFERENCE_PACKAGE = 'linux-source-6.12';
+/** The tarball inside the package. */
+const TARBALL = `./usr/src/${REFERENCE_PACKAGE}.tar.xz`;
+/** Where the two files sit inside the kernel tree. */
+const SELFTEST_DIR = 'tools/testing/selftests/net';
+const FILES = ['msg_zerocopy.c', 'msg_zerocopy.sh'] as const;
+/** Tools the fetch-and-build path needs, and the Debian package of each. */
+const TOOLS: ReadonlyArray<[cmd: string, pkg: string]> = [
+  ['apt-get', 'apt'],
+  ['apt-cache', 'apt'],
+  ['dpkg-deb', 'dpkg'],
+  ['tar', 'tar'],
+  ['xz', 'xz-utils'],
+  ['gcc', 'gcc'],
+];
+
+export interface Reference {
+  /** Folder holding the three files. */
+  dir: string;
+  /** The built C program. */
+  bin: string;
+  /** The kernel's namespace driver, unmodified. */
+  script: string;
+  /** The C source it was built from. */
+  source: string;
+  /** Debian package version (the cache key), or 'override'. */
+  version: string;
+}
+
+export interface EnsureOptions {
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+}
+
+/** Root of the cache: $MSG_ZEROCOPY_CACHE or ${XDG_CACHE_HOME:-~/.cache}/msg-zerocopy/reference. */
+export function cacheRoot(): string {
+  if (process.env.MSG_ZEROCOPY_CACHE) return resolve(process.env.MSG_ZEROCOPY_CACHE);
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'msg-zerocopy', 'reference');
+}
+
+function layout(dir: string, version: string): Reference {
+  return {
+    dir,
+    bin: join(dir, 'msg_zerocopy'),
+    script: join(dir, 'msg_zerocopy.sh'),
+    source: join(dir, 'msg_zerocopy.c'),
+    version,
+  };
+}
+
+async function isFile(path: string, mode = fsc.R_OK): Promise<boolean> {
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) return false;
+    await access(path, mode);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function complete(ref: Reference): Promise<boolean> {
+  return (await isFile(ref.bin, fsc.X_OK)) && (await isFile(ref.script));
+}
+
+/** Path of an executable found in PATH, or null. */
+export async function which(cmd: string): Promise<string | null> {
+  const dirs = (process.env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter);
+  for (const d of dirs) {
+    if (d && (await isFile(join(d, cmd), fsc.X_OK))) return join(d, cmd);
+  }
+  return null;
+}
+
+/** Newest complete cached copy, if any (used when apt cannot tell the version). */
+async function newestCached(): Promise<Reference | null> {
+  let names: string[];
+  try {
+    names = await readdir(cacheRoot());
+  } catch {
+    return null;
+  }
+  names = names.filter((n) => !n.startsWith('.')).sort(compareVersions).reverse();
+  for (const n of names) {
+    const ref = layout(join(cacheRoot(), n), n);
+    if (await complete(ref)) return ref;
+  }
+  return null;
+}
+
+/** Loose Debian-ish ordering: numeric runs compared as numbers. Good enough to pick the newest cache folder. */
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(/(\d+)/);
+  const pb = b.split(/(\d+)/);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? '';
+    const y = pb[i] ?? '';
+    if (x === y) continue;
+    const nx = Number(x);
+    const ny = Number(y);
+    if (x !== '' && y !== '' && !Number.isNaN(nx) && !Number.isNaN(ny)) return nx - ny;
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** A copy pointed at by MSG_ZEROCOPY_REFERENCE_DIR, if set. Throws if it is set but incomplete. */
+async function overridden(): Promise<Reference | null> {
+  const dir = process.env.MSG_ZEROCOPY_REFERENCE_DIR;
+  if (!dir) return null;
+  const ref = layout(resolve(dir), 'override');
+  if (!(await complete(ref))) {
+    throw new Error(`MSG_ZEROCOPY_REFERENCE_DIR=${dir} must hold an executable msg_zerocopy and msg_zerocopy.sh`);
+  }
+  return ref;
+}
+
+/**
+ * Why the reference cannot be had on this machine, or null when it can
+ * (already cached, overridden, or every tool needed to fetch and build it is
+ * present). The message names what is missing and how to get it.
+ */
+export async function referenceUnavailableReason(): Promise<string | null> {
+  try {
+    if (await overridden()) return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (await newestCached()) return null;
+  const missing: string[] = [];
+  const pkgs = new Set<string>();
+  for (const [cmd, pkg] of TOOLS) {
+    if (!(await which(cmd))) {
+      missing.push(cmd);
+      pkgs.add(pkg);
+    }
+  }
+  if (missing.length) {
+    const hint = missing.includes('apt-get')
+      ? 'this needs a Debian-family system with apt'
+      : `install them with: apt-get install -y ${[...pkgs].join(' ')}`;
+    return (
+      `the kernel's msg_zerocopy reference is not cached in ${cacheRoot()} and cannot be built here: ` +
+      `missing ${missing.join(', ')} (${hint}); or point MSG_ZEROCOPY_REFERENCE_DIR at a folder ` +
+      'holding a built msg_zerocopy and msg_zerocopy.sh'
+    );
+  }
+  return null;
+}
+
+async function run(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<string> {
+  try {
+    const { stdout } = await execFileP(cmd, args, {
+      cwd: opts.cwd,
+      maxBuffer: 64 << 20,
+      env: { ...process.env, LC_ALL: 'C', DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    return stdout;
+  } catch (e) {
+    const err = e as Error & { stderr?: string; code?: number | string };
+    const tail = (err.stderr || '').trim().split('\n').slice(-5).join('\n');
+    throw new Error(`${cmd} ${args.join(' ')} failed (${err.code ?? 'error'})${tail ? ':\n' + tail : ''}`);
+  }
+}
+
+/** Runs a shell pipeline with pipefail. */
+async function pipeline(script: string, cwd: string): Promise<void> {
+  await new Promise<void>((res, rej) => {
+    const child = spawn('bash', ['-o', 'pipefail', '-euc', script], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('error', rej);
+    child.on('close', (code) => {
+      if (code === 0) res();
+      else rej(new Error(`extracting the selftest failed (exit ${code}): ${err.trim().split('\n').slice(-5).join('\n')}`));
+    });
+  });
+}
+
+/** Candidate version of the package according to apt, or null if apt knows none. */
+async function candidateVersion(): Promise<string | null> {
+  const out = await run('apt-cache', ['policy', REFERENCE_PACKAGE]).catch(() => '');
+  const m = /Candidate:\s*(\S+)/.exec(out);
+  if (!m || m[1] === '(none)') return null;
+  return m[1];
+}
+
+function safeVersion(v: string): string {
+  if (!/^[A-Za-z0-9.+~:-]+$/.test(v)) throw new Error(`unexpected package version: ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Cross-process lock (mkdir is atomic): two test processes must not build the same copy at once. */
+async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      await mkdir(path);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const st = await stat(path).catch(() => null);
+      if (st && Date.now() - st.mtimeMs > 15 * 60_000) {
+        await rm(path, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${path}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(path, { recursive: true, force: true });
+  }
+}
+
+async function fetchAndBuild(version: string, log: (l: string) => void): Promise<Reference> {
+  const root = cacheRoot();
+  await mkdir(root, { recursive: true });
+  const finalRef = layout(join(root, version), version);
+  const work = await mkdtemp(join(tmpdir(), 'mzc-ref-'));
+  try {
+    // apt's download sandbox user (_apt) must be able to write here, or apt warns.
+    await chmod(work, 0o755);
+    log(`reference: apt-get download ${REFERENCE_PACKAGE}=${version} (about 150 MB)`);
+    await run('apt-get', ['download', '-q', `${REFERENCE_PACKAGE}=${version}`], { cwd: work });
+    const debs = (await readdir(work)).filter((n) => n.endsWith('.deb'));
+    if (debs.length !== 1) throw new Error(`apt-get download left ${debs.length} .deb files in ${work}`);
+    const deb = join(work, debs[0]);
+    const debVersion = (await run('dpkg-deb', ['-f', deb, 'Version'])).trim();
+    if (debVersion !== version) throw new Error(`downloaded ${debVersion}, expected ${version}`);
+
+    log(`reference: extracting ${FILES.join(', ')} from ${TARBALL}`);
+    const members = FILES.map((f) => `'*/${SELFTEST_DIR}/${f}'`).join(' ');
+    await pipeline(
+      `dpkg-deb --fsys-tarfile '${deb}' | tar -xOf - '${TARBALL}' | tar -xJf - --wildcards ${members}`,
+      work,
+    );
+    await rm(deb, { force: true });
+
+    const staging = join(root, `.staging-${version}-${process.pid}`);
+    await rm(staging, { recursive: true, force: true });
+    await mkdir(staging);
+    const stagedRef = layout(staging, version);
+    const srcDir = join(work, REFERENCE_PACKAGE, SELFTEST_DIR);
+    for (const f of FILES) {
+      const from = join(srcDir, f);
+      if (!(await isFile(from))) throw new Error(`${f} not found in ${REFERENCE_PACKAGE} ${version}`);
+      await copyFile(from, join(staging, f));
+    }
+    await chmod(stagedRef.script, 0o755);
+
+    log('reference: gcc -O2 msg_zerocopy.c');
+    await run('gcc', ['-O2', '-Wall', '-o', stagedRef.bin, stagedRef.source]);
+
+    await rm(finalRef.dir, { recursive: true, force: true });
+    await rename(staging, finalRef.dir);
+    log(`reference: ready in ${finalRef.dir}`);
+    return finalRef;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+let pending: Promise<Reference> | null = null;
+
+/**
+ * The kernel's selftest, built and cached: fetches and builds it on first
+ * use. Rejects with a clear message when it cannot be had (see
+ * referenceUnavailableReason).
+ */
+export function ensureReference(opts: EnsureOptions = {}): Promise<Reference> {
+  if (!pending) {
+    pending = ensure(opts.log ?? (() => {})).catch((e) => {
+      pending = null;
+      throw e;
+    });
+  }
+  return pending;
+}
+
+async function ensure(log: (l: string) => void): Promise<Reference> {
+  const over = await overridden();
+  if (over) return over;
+
+  const haveApt = !!(await which('apt-cache')) && !!(await which('apt-get'));
+  let version = haveApt ? await candidateVersion() : null;
+  if (haveApt && !version) {
+    // A fresh machine often has empty package lists.
+    const cached = await newestCached();
+    if (cached) return cached;
+    log('reference: apt knows no candidate; running apt-get update');
+    await run('apt-get', ['update', '-q']);
+    version = await candidateVersion();
+    if (!version) throw new Error(`apt has no candidate for ${REFERENCE_PACKAGE} (is Debian's bookworm-security in sources?)`);
+  }
+  if (!version) {
+    const cached = await newestCached();
+    if (cached) return cached;
+    throw new Error((await referenceUnavailableReason()) ?? 'reference unavailable');
+  }
+  version = safeVersion(version);
+
+  const ref = layout(join(cacheRoot(), version), version);
+  if (await complete(ref)) return ref;
+
+  const why = await referenceUnavailableReason();
+  if (why && !(await newestCached())) throw new Error(why);
+
+  await mkdir(cacheRoot(), { recursive: true });
+  return withLock(join(cacheRoot(), `.lock-${version}`), async () => {
+    if (await complete(ref)) return ref; // another process built it meanwhile
+    return fetchAndBuild(version, log);
+  });
+}
+
+// CLI: print where the reference is (fetching and building it if needed).
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const args = process.argv.slice(2);
+  if (args.includes('--reason')) {
+    const why = await referenceUnavailableReason();
+    console.log(why ?? 'available');
+    process.exit(why ? 1 : 0);
+  }
+  try {
+    const ref = await ensureReference({ log: (l) => process.stderr.write(l + '\n') });
+    if (args.includes('--json')) console.log(JSON.stringify(ref));
+    else console.log(`version ${ref.version}\nbin     ${ref.bin}\nscript  ${ref.script}\nsource  ${ref.source}`);
+  } catch (e) {
+    process.stderr.write(`reference: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}

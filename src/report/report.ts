@@ -1,0 +1,103 @@
+// What a run prints: the selftest's classic stderr lines, and the --json report.
+import type { Config } from '../cli/config.js';
+import type { ReceiverResult } from '../receiver/receiver.js';
+import type { SenderResult } from '../sender/sender.js';
+
+export interface CpuTime {
+  userUs: number;
+  sysUs: number;
+}
+
+/** Megabytes as the selftest prints them: bytes >> 20, exact for any count. */
+export const megabytes = (bytes: number): number => Math.floor(bytes / 1048576);
+
+export function senderLine(r: Pick<SenderResult, 'packets' | 'bytes' | 'zc'> & { completions: number }): string {
+  return `tx=${r.packets} (${megabytes(r.bytes)} MB) txc=${r.completions} zc=${r.zc}`;
+}
+
+export function receiverLine(r: Pick<ReceiverResult, 'packets' | 'bytes'>): string {
+  return `rx=${r.packets} (${megabytes(r.bytes)} MB)`;
+}
+
+function rates(bytes: number, packets: number, durationMs: number, cpu: CpuTime) {
+  const secs = durationMs / 1000;
+  const cpuUs = cpu.userUs + cpu.sysUs;
+  return {
+    throughputBps: secs > 0 ? bytes / secs : 0,
+    throughputGbps: secs > 0 ? (bytes * 8) / secs / 1e9 : 0,
+    packetsPerSec: secs > 0 ? packets / secs : 0,
+    cpu: {
+      userUs: cpu.userUs,
+      sysUs: cpu.sysUs,
+      /** CPU seconds spent per GB (1e9 bytes) moved; null when nothing moved. */
+      secPerGB: bytes > 0 ? cpuUs / 1e6 / (bytes / 1e9) : null,
+      /** Share of one CPU the run kept busy. */
+      utilization: durationMs > 0 ? cpuUs / 1000 / durationMs : 0,
+    },
+  };
+}
+
+function common(cfg: Config) {
+  return {
+    tool: 'msg-zerocopy',
+    test: cfg.test,
+    family: cfg.family,
+    zerocopy: cfg.zerocopy,
+    payloadLen: cfg.payloadLen,
+    port: cfg.port,
+    dst: cfg.dstText,
+    runtimeMs: cfg.runtimeMs,
+  };
+}
+
+export function senderReport(cfg: Config, r: SenderResult, cpu: CpuTime, exitStatus: number) {
+  const t = r.tracker;
+  return {
+    role: 'sender' as const,
+    ...common(cfg),
+    cork: cfg.cork,
+    corkMixed: cfg.corkMixed,
+    notificationLimit: cfg.notificationLimit,
+    expectZerocopy: cfg.expectZerocopy === -1 ? null : cfg.expectZerocopy,
+    startedAt: new Date(r.startedAt).toISOString(),
+    durationMs: r.durationMs,
+    packets: r.packets,
+    bytes: r.bytes,
+    sendCalls: r.calls,
+    eagain: r.eagain,
+    enobufs: r.enobufs,
+    expectedCompletions: r.expectedCompletions,
+    completions: t.completions,
+    uniqueCompletions: t.unique,
+    notifications: t.notifications,
+    copiedCompletions: t.copied,
+    zerocopiedCompletions: t.zerocopied,
+    copiedShare: t.completions > 0 ? t.copied / t.completions : null,
+    gaps: t.gaps,
+    outOfOrder: t.outOfOrder,
+    duplicates: t.duplicates,
+    missingNotifications: r.missingNotifications,
+    expectationMet: cfg.expectZerocopy === -1 ? null : !t.mismatched,
+    zc: r.zc,
+    ...rates(r.bytes, r.packets, r.durationMs, cpu),
+    interrupted: r.interrupted,
+    exitStatus,
+  };
+}
+
+export function receiverReport(cfg: Config, r: ReceiverResult, cpu: CpuTime, exitStatus: number) {
+  return {
+    role: 'receiver' as const,
+    ...common(cfg),
+    startedAt: new Date(r.startedAt).toISOString(),
+    durationMs: r.durationMs,
+    packets: r.packets,
+    bytes: r.bytes,
+    ...rates(r.bytes, r.packets, r.durationMs, cpu),
+    interrupted: r.interrupted,
+    exitStatus,
+  };
+}
+
+export type SenderReport = ReturnType<typeof senderReport>;
+export type ReceiverReport = ReturnType<typeof receiverReport>;

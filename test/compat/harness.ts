@@ -1,0 +1,323 @@
+// Shared harness for the compatibility tests and the benchmark: runs the
+// kernel's C selftest and our CLI inside the namespace lab, parses their
+// stderr summary lines, and serialises heavy runs across test processes.
+
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { nsExecArgv, run as labRun, type Lab } from '../../src/lab/lab.js';
+
+/** Repository root, found relative to this file. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Our executable (bin/msg-zerocopy, which runs the compiled dist/). */
+export const OUR_BIN = join(REPO_ROOT, 'bin', 'msg-zerocopy');
+
+/** argv prefix that starts our CLI. MSG_ZEROCOPY_OURS=<executable> substitutes another program (dry runs). */
+export function ourArgv(): string[] {
+  const alt = process.env.MSG_ZEROCOPY_OURS;
+  if (alt) return [alt];
+  return [process.execPath, OUR_BIN];
+}
+
+/** Why our executable cannot run yet, or null. */
+export function ourUnavailableReason(): string | null {
+  if (process.env.MSG_ZEROCOPY_OURS) return existsSync(process.env.MSG_ZEROCOPY_OURS) ? null : `MSG_ZEROCOPY_OURS=${process.env.MSG_ZEROCOPY_OURS} does not exist`;
+  if (!existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
+    return `our CLI is not built (${join(REPO_ROOT, 'dist', 'cli', 'main.js')} missing): run \`npm run build\` first`;
+  }
+  return null;
+}
+
+/** Why namespace tests cannot run here, or null. */
+export function rootUnavailableReason(): string | null {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    return 'these tests create network namespaces and need root (run as root, e.g. in CI)';
+  }
+  return null;
+}
+
+export interface ProcResult {
+  argv: string[];
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Wall time from spawn to exit, ms. */
+  wallMs: number;
+  timedOut: boolean;
+}
+
+export interface Proc {
+  pid: number | undefined;
+  done: Promise<ProcResult>;
+  kill(): void;
+}
+
+/** Spawns argv (no shell), collects output; kills it (by its own pid) after timeoutMs. */
+export function start(argv: string[], opts: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Proc {
+  const t0 = performance.now();
+  const [file, ...args] = argv;
+  const child = spawn(file, args, {
+    cwd: opts.cwd,
+    env: { ...process.env, LC_ALL: 'C', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let timedOut = false;
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const timer = setTimeout(() => {
+    timedOut = true;
+    if (child.pid) {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }, opts.timeoutMs ?? 60_000);
+  const done = new Promise<ProcResult>((res) => {
+    child.on('error', (e) => {
+      stderr += `spawn ${file}: ${e.message}\n`;
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      res({ argv, code, signal, stdout, stderr, wallMs: performance.now() - t0, timedOut });
+    });
+  });
+  return {
+    pid: child.pid,
+    done,
+    kill: () => {
+      if (child.pid && child.exitCode === null) {
+        try {
+          process.kill(child.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    },
+  };
+}
+
+export function describe(r: ProcResult): string {
+  const status = r.timedOut ? 'timed out' : r.signal ? `signal ${r.signal}` : `exit ${r.code}`;
+  return `$ ${r.argv.join(' ')}\n  -> ${status}\n  stderr: ${r.stderr.trim().replace(/\n/g, '\n          ') || '(empty)'}${r.stdout.trim() ? `\n  stdout: ${r.stdout.trim().slice(0, 2000)}` : ''}`;
+}
+
+// ---------------------------------------------------------------------------
+// Summary lines
+
+export interface TxLine {
+  tx: number;
+  mb: number;
+  txc: number;
+  zc: boolean;
+}
+export interface RxLine {
+  rx: number;
+  mb: number;
+}
+
+export function parseTx(stderr: string): TxLine | null {
+  const m = /^tx=(\d+) \((\d+) MB\) txc=(\d+) zc=([yn])$/m.exec(stderr);
+  if (!m) return null;
+  return { tx: Number(m[1]), mb: Number(m[2]), txc: Number(m[3]), zc: m[4] === 'y' };
+}
+
+export function parseRx(stderr: string): RxLine | null {
+  const m = /^rx=(\d+) \((\d+) MB\)$/m.exec(stderr);
+  if (!m) return null;
+  return { rx: Number(m[1]), mb: Number(m[2]) };
+}
+
+/** Our --json report: the last line of stdout that parses as an object. */
+export function parseJson(stdout: string): Record<string, unknown> | null {
+  const lines = stdout.trim().split('\n').reverse();
+  for (const l of lines) {
+    const t = l.trim();
+    if (!t.startsWith('{')) continue;
+    try {
+      return JSON.parse(t) as Record<string, unknown>;
+    } catch {
+      /* keep looking */
+    }
+  }
+  // A pretty-printed object spanning lines.
+  const s = stdout.indexOf('{');
+  if (s >= 0) {
+    try {
+      return JSON.parse(stdout.slice(s)) as Record<string, unknown>;
+    } catch {
+      /* none */
+    }
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------
+// Runs in the lab
+
+export type Family = 4 | 6;
+export type TestName = 'tcp' | 'udp' | 'raw' | 'raw_hdrincl' | 'packet' | 'packet_dgram';
+
+/** Receive mode the kernel driver uses for a send mode. */
+export function rxModeFor(test: TestName): TestName {
+  return test === 'packet' || test === 'packet_dgram' || test === 'raw_hdrincl' ? 'raw' : test;
+}
+
+/** Common flags, as the kernel driver passes them (minus -C, which would only warn on small machines). */
+export function commonFlags(lab: Lab, family: Family): string[] {
+  return [`-${family}`, '-i', lab.dev, '-S', lab.addr[family].src, '-D', lab.addr[family].dst];
+}
+
+/** ss option selecting the socket kind a receiver of this test listens on. */
+function ssKind(test: TestName): string {
+  return test === 'tcp' ? '-t' : test === 'udp' ? '-u' : '-w';
+}
+
+/** Waits until a receiver socket is bound in ns (tcp listening, udp/raw bound). */
+export async function waitForReceiver(ns: string, test: TestName, port: number, timeoutMs = 3000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  const kind = ssKind(test);
+  while (Date.now() < deadline) {
+    let out = '';
+    try {
+      const args = ['ss', '-H', '-n', '-l', kind];
+      if (test === 'tcp' || test === 'udp') args.push('sport', '=', `:${port}`);
+      out = await labRun(nsExecArgv(ns, args), 5000);
+    } catch {
+      out = '';
+    }
+    if (out.trim()) return true;
+    await sleep(20);
+  }
+  return false;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export interface PairOptions {
+  family: Family;
+  test: TestName;
+  /** Sender argv prefix (program), e.g. ourArgv() or [cBin]. */
+  sender: string[];
+  /** Receiver argv prefix. */
+  receiver: string[];
+  /** Extra flags for both sides (e.g. ['-z'] or ['-s', '1000']). */
+  flags?: string[];
+  /** Extra flags for the sender only (e.g. ['-Z', '0', '--json']). */
+  senderFlags?: string[];
+  /** -t for the receiver (default 2) and the sender (default 1). */
+  rxSecs?: number;
+  txSecs?: number;
+  port?: number;
+  /** Wrap the sender (inside the namespace), e.g. ['/usr/bin/time', '-f', ...]. */
+  senderWrap?: string[];
+}
+
+export interface PairResult {
+  rx: ProcResult;
+  tx: ProcResult;
+  rxLine: RxLine | null;
+  txLine: TxLine | null;
+}
+
+/** One receiver + sender run, like the kernel driver's do_test, but waiting for the receiver to be bound. */
+export async function runPair(lab: Lab, o: PairOptions): Promise<PairResult> {
+  const port = o.port ?? 8000;
+  const flags = [...commonFlags(lab, o.family), '-p', String(port), ...(o.flags ?? [])];
+  const rxSecs = o.rxSecs ?? 2;
+  const txSecs = o.txSecs ?? 1;
+  const rxArgv = nsExecArgv(lab.rxNs, [...o.receiver, ...flags, '-t', String(rxSecs), '-r', rxModeFor(o.test)]);
+  const rx = start(rxArgv, { timeoutMs: (rxSecs + 20) * 1000 });
+  try {
+    const ready = await waitForReceiver(lab.rxNs, rxModeFor(o.test), port);
+    if (!ready) {
+      rx.kill();
+      const r = await rx.done;
+      throw new Error(`receiver did not come up within 3 s\n${describe(r)}`);
+    }
+    const txArgv = nsExecArgv(lab.txNs, [...(o.senderWrap ?? []), ...o.sender, ...flags, ...(o.senderFlags ?? []), '-t', String(txSecs), o.test]);
+    const tx = await start(txArgv, { timeoutMs: (txSecs + 20) * 1000 }).done;
+    const rxr = await rx.done;
+    return { rx: rxr, tx, rxLine: parseRx(rxr.stderr), txLine: parseTx(tx.stderr) };
+  } finally {
+    rx.kill();
+  }
+}
+
+/** A sender alone (tx-only to the egress address: nothing receives). */
+export async function runTxOnly(
+  lab: Lab,
+  o: { family: Family; test: TestName; sender: string[]; flags?: string[]; txSecs?: number; senderWrap?: string[] },
+): Promise<{ tx: ProcResult; txLine: TxLine | null }> {
+  const f = o.family;
+  const argv = nsExecArgv(lab.txNs, [
+    ...(o.senderWrap ?? []),
+    ...o.sender,
+    `-${f}`,
+    '-i',
+    lab.dev,
+    '-S',
+    lab.addr[f].src,
+    '-D',
+    lab.addr[f].txOnly,
+    ...(o.flags ?? []),
+    '-t',
+    String(o.txSecs ?? 1),
+    o.test,
+  ]);
+  const tx = await start(argv, { timeoutMs: ((o.txSecs ?? 1) + 20) * 1000 }).done;
+  return { tx, txLine: parseTx(tx.stderr) };
+}
+
+// ---------------------------------------------------------------------------
+// Cross-process lock: the compat test files run in parallel processes under
+// node --test, but timing-sensitive runs (the kernel driver leaves 0.2 s
+// between receiver and sender) must not share two CPUs with another run.
+
+const LOCK_DIR = join(tmpdir(), 'msg-zerocopy-compat.lock');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function withHostLock<T>(fn: () => Promise<T>, timeoutMs = 20 * 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await mkdir(LOCK_DIR);
+      await writeFile(join(LOCK_DIR, 'pid'), String(process.pid));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = Number(await readFile(join(LOCK_DIR, 'pid'), 'utf8').catch(() => ''));
+      const st = await stat(LOCK_DIR).catch(() => null);
+      const orphan = !(owner > 0) && st !== null && Date.now() - st.mtimeMs > 10_000;
+      if ((owner > 0 && !alive(owner)) || orphan) {
+        await rm(LOCK_DIR, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${LOCK_DIR} (held by pid ${owner})`);
+      await sleep(100);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(LOCK_DIR, { recursive: true, force: true });
+  }
+}
