@@ -145,7 +145,8 @@ export async function runSender(cfg: Config, ctl: RunControl, log: (line: string
 
   const flags = MSG_DONTWAIT | (zc ? MSG_ZEROCOPY : 0);
   const len = msg.len;
-  const send = cfg.cork ? corkedSender(cfg, fd, msg, sendOne) : () => sendOne(flags, len, zc);
+  let send = cfg.cork ? corkedSender(cfg, fd, msg, sendOne) : () => sendOne(flags, len, zc);
+  send = withForcedGc(send);
 
   const startedAt = Date.now();
   const tstop = startedAt + cfg.runtimeMs;
@@ -200,3 +201,20 @@ function corkedSender(cfg: Config, fd: number, msg: Message, sendOne: (flags: nu
   };
 }
 
+
+/**
+ * Test hook: with MZC_GC_EVERY=N and node --expose-gc, run a full garbage
+ * collection every N sends, to prove no address stored in a struct moves.
+ * Without it the send function is returned unchanged.
+ */
+function withForcedGc(send: () => void): () => void {
+  const every = Number(process.env.MZC_GC_EVERY ?? 0);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!every) return send;
+  if (!gc) throw new Error('MZC_GC_EVERY needs node --expose-gc');
+  let n = 0;
+  return () => {
+    send();
+    if (++n % every === 0) gc();
+  };
+}

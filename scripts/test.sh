@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite: build, then unit, end-to-end and compatibility tests.
+# End-to-end tests create network namespaces: run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm run --silent build
+files=(test/unit/*.test.ts test/e2e/*.test.ts test/compat/*.test.ts)
+exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
