@@ -184,6 +184,7 @@ class LabImpl implements Lab {
   }
 
   destroy(): Promise<void> {
+    if (this.done && !this.destroying) return Promise.resolve();
     if (!this.destroying) {
       this.destroying = (async () => {
         for (const ns of [...this.created].reverse()) {

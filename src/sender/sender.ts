@@ -1,11 +1,11 @@
 // The sender: the selftest's do_tx. Builds one msghdr in native memory, then
 // sends until the deadline, draining the error queue as the selftest does.
 import {
-  EAGAIN, EINTR, ENOBUFS, ETH_P_IP, ETH_P_IPV6, IPPROTO_RAW, IPPROTO_UDP, MSG_DONTWAIT, MSG_ZEROCOPY,
-  AF_PACKET, POLLOUT, SOCK_RAW, SOL_SOCKET, SO_SNDBUF, SO_ZEROCOPY, UDP_CORK,
+  AF_PACKET, ETH_P_IP, ETH_P_IPV6, IPPROTO_RAW, IPPROTO_UDP, MSG_DONTWAIT, MSG_ZEROCOPY, SOCK_RAW, SOL_SOCKET,
+  SO_SNDBUF, SO_ZEROCOPY, UDP_CORK,
 } from '../libc/constants.js';
-import { ETH_HLEN, IOV, IPV6_HLEN, IP_MAXPACKET, MSG, POLLFD, SLL } from '../libc/layout.js';
-import { allocNative, connect, errno, poll, sendmsg, setsockopt } from '../libc/libc.js';
+import { ETH_HLEN, IOV, IPV6_HLEN, IP_MAXPACKET, MSG, SLL } from '../libc/layout.js';
+import { allocNative, connect, setsockopt } from '../libc/libc.js';
 import { writeSockaddr, writeSockaddrLL } from '../net/address.js';
 import { buildEthHeader, buildIPv4Header, buildIPv6Header, fillPayload, MAC_DST } from '../net/headers.js';
 import { closeSocket, fail, nativeIntAddr, openSocket, setIntOption, socketKind } from '../net/socket.js';
@@ -13,6 +13,7 @@ import { ErrorQueue } from '../notify/errqueue.js';
 import { CompletionTracker, type TrackerEvents } from '../notify/tracker.js';
 import { WAIT_MS, type Config } from '../cli/config.js';
 import type { RunControl } from '../cli/control.js';
+import { SendLoop } from './loop.js';
 
 export interface SenderResult {
   packets: number;
@@ -100,86 +101,37 @@ export async function runSender(cfg: Config, ctl: RunControl, log: (line: string
 
   const { fd, msg } = setupSocket(cfg);
   const errq = new ErrorQueue(fd, tracker);
-  const pfd = allocNative(POLLFD.size);
-  pfd.dv.setInt32(POLLFD.fd, fd, true);
-  pfd.dv.setInt16(POLLFD.events, POLLOUT, true);
-
-  const zc = cfg.zerocopy;
-  const limit = cfg.notificationLimit;
-  const verbose = cfg.verbose;
-  const pfdAddr = pfd.addr;
-  const msgAddr = msg.addr;
-  const r = {
-    packets: 0, bytes: 0, calls: 0, eagain: 0, enobufs: 0, expected: 0, sinceNotify: 0,
-  };
-
-  /** do_sendmsg: one sendmsg of `len` bytes; false on EAGAIN. */
-  const sendOne = (flags: number, len: number, zerocopy: boolean): void => {
-    const ret = sendmsg(fd, msgAddr, flags);
-    if (ret === -1) {
-      const e = errno();
-      if (e === EAGAIN) { r.eagain++; return; }
-      if (e === ENOBUFS) r.enobufs++;
-      fail('send', cfg, e);
-    }
-    if (verbose && ret !== len) log(`send: ret=${ret} != ${len}`);
-    r.sinceNotify++;
-    r.calls++;
-    if (len) {
-      r.packets++;
-      r.bytes += ret;
-      if (zerocopy && ret) r.expected++;
-    }
-  };
-
-  /** do_poll(fd, POLLOUT) with the selftest's 500 ms timeout. */
-  const writable = (): boolean => {
-    const ret = poll(pfdAddr, 1, WAIT_MS);
-    if (ret === -1) {
-      const e = errno();
-      if (e === EINTR) return true; // a signal: let the loop look at it
-      fail('poll', cfg, e);
-    }
-    return ret > 0 && (pfd.dv.getInt16(POLLFD.revents, true) & POLLOUT) !== 0;
-  };
-
-  const flags = MSG_DONTWAIT | (zc ? MSG_ZEROCOPY : 0);
-  const len = msg.len;
-  let send = cfg.cork ? corkedSender(cfg, fd, msg, sendOne) : () => sendOne(flags, len, zc);
-  send = withForcedGc(send);
+  const loop = new SendLoop(cfg, fd, msg.addr, msg.len, errq, log);
+  // Cork and the forced-GC test hook replace the single send of the plain loop.
+  if (cfg.cork) loop.step = corkedStep(cfg, fd, msg, loop);
+  if (process.env.MZC_GC_EVERY) loop.step = withForcedGc(loop.step.bind(loop), Number(process.env.MZC_GC_EVERY));
 
   const startedAt = Date.now();
   const tstop = startedAt + cfg.runtimeMs;
   let now = startedAt;
   while (now < tstop && !ctl.stopped) {
     const sliceEnd = Math.min(tstop, now + SLICE_MS);
-    // The measured loop: the selftest's do_tx, unchanged.
-    do {
-      send();
-      if (zc && r.sinceNotify >= limit) { errq.drain(); r.sinceNotify = 0; }
-      while (!writable()) if (zc) { errq.drain(); r.sinceNotify = 0; }
-      now = Date.now();
-    } while (now < sliceEnd);
+    now = Object.hasOwn(loop, 'step') ? loop.runSteps(sliceEnd) : loop.run(sliceEnd);
     await ctl.yield();
   }
   const durationMs = Date.now() - startedAt;
 
   let missing = false;
-  if (zc) {
-    missing = !errq.waitRemaining(r.expected, WAIT_MS);
-    if (missing) log(`missing notifications: ${tracker.completions} < ${r.expected}`);
+  if (cfg.zerocopy) {
+    missing = !errq.waitRemaining(loop.expected, WAIT_MS);
+    if (missing) log(`missing notifications: ${tracker.completions} < ${loop.expected}`);
   }
   closeSocket(fd);
 
   return {
-    packets: r.packets, bytes: r.bytes, calls: r.calls, eagain: r.eagain, enobufs: r.enobufs,
-    expectedCompletions: r.expected, tracker, startedAt, durationMs,
-    interrupted: ctl.signal, zc: zc && tracker.expectation === 1 ? 'y' : 'n', missingNotifications: missing,
+    packets: loop.packets, bytes: loop.bytes, calls: loop.calls, eagain: loop.eagain, enobufs: loop.enobufs,
+    expectedCompletions: loop.expected, tracker, startedAt, durationMs,
+    interrupted: ctl.signal, zc: cfg.zerocopy && tracker.expectation === 1 ? 'y' : 'n', missingNotifications: missing,
   };
 }
 
-/** do_sendmsg_corked: one UDP datagram made of cfg.cork sendmsg calls. */
-function corkedSender(cfg: Config, fd: number, msg: Message, sendOne: (flags: number, len: number, zc: boolean) => void): () => void {
+/** do_sendmsg_corked: one UDP datagram made of cfg.cork sendmsg calls between UDP_CORK on and off. */
+function corkedStep(cfg: Config, fd: number, msg: Message, loop: SendLoop): () => void {
   const n = cfg.cork;
   const part = Math.floor(cfg.payloadLen / n);
   const extra = cfg.payloadLen - n * part;
@@ -188,33 +140,28 @@ function corkedSender(cfg: Config, fd: number, msg: Message, sendOne: (flags: nu
   const cork = (addr: number, value: number): void => {
     if (setsockopt(fd, IPPROTO_UDP, UDP_CORK, addr, 4) !== 0) fail(`setsockopt ${IPPROTO_UDP}.${UDP_CORK}: ${value}`, cfg);
   };
-  const base = MSG_DONTWAIT;
   return () => {
     cork(on, 1);
     for (let i = 0; i < n; i++) {
       const zc = cfg.corkMixed ? (i & 1) === 1 : cfg.zerocopy;
       const len = i === 0 ? part + extra : part;
       msg.iovDv.setUint32(msg.payloadIovLen, len, true);
-      sendOne(zc ? base | MSG_ZEROCOPY : base, len, zc);
+      loop.sendOne(zc ? MSG_DONTWAIT | MSG_ZEROCOPY : MSG_DONTWAIT, len, zc);
     }
     cork(off, 0);
   };
 }
 
-
 /**
  * Test hook: with MZC_GC_EVERY=N and node --expose-gc, run a full garbage
  * collection every N sends, to prove no address stored in a struct moves.
- * Without it the send function is returned unchanged.
  */
-function withForcedGc(send: () => void): () => void {
-  const every = Number(process.env.MZC_GC_EVERY ?? 0);
+function withForcedGc(step: () => void, every: number): () => void {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (!every) return send;
   if (!gc) throw new Error('MZC_GC_EVERY needs node --expose-gc');
   let n = 0;
   return () => {
-    send();
+    step();
     if (++n % every === 0) gc();
   };
 }

@@ -1,0 +1,125 @@
+// The cases a suite runs: the kernel driver's do_test() for each selected
+// family and test, first in copy mode, then in zerocopy mode.
+
+export const SUITE_TESTS = ['tcp', 'udp', 'raw', 'raw_hdrincl', 'packet', 'packet_dgram'] as const;
+export type SuiteTest = (typeof SUITE_TESTS)[number];
+export type SuiteFamily = 4 | 6;
+export type CaseMode = 'copy' | 'zerocopy';
+export type CasePath = 'tx-rx' | 'tx-only';
+
+export interface SuiteCase {
+  /** 1-based position in the plan (the KTAP test number). */
+  index: number;
+  family: SuiteFamily;
+  test: SuiteTest;
+  mode: CaseMode;
+  path: CasePath;
+  /** -Z given to the sender: 0 = copied (local delivery), 1 = not copied (leaves through a device). */
+  expect: 0 | 1;
+  /** Receive mode of the receiver (tx-rx only): raw for packet, packet_dgram and raw_hdrincl. */
+  rxMode: SuiteTest | null;
+  /** Stable name, e.g. ipv4_udp_zerocopy_tx-only (KTAP test name). */
+  name: string;
+  /** Readable label, e.g. "ipv4 udp tx-only". */
+  label: string;
+}
+
+/** Receive mode for a sender test, as the kernel driver picks it. */
+export function receiveMode(test: SuiteTest): SuiteTest {
+  return test === 'packet' || test === 'packet_dgram' || test === 'raw_hdrincl' ? 'raw' : test;
+}
+
+/**
+ * The plan. Order follows the kernel driver: tests outermost (its no-argument
+ * run does 4 tcp, 6 tcp, 4 udp, 6 udp), then families, then copy before
+ * zerocopy, tx-rx before tx-only (no tx-only for tcp: it needs a peer).
+ */
+export function planCases(families: SuiteFamily[], tests: SuiteTest[]): SuiteCase[] {
+  const out: SuiteCase[] = [];
+  for (const test of tests) {
+    for (const family of families) {
+      for (const mode of ['copy', 'zerocopy'] as const) {
+        const paths: CasePath[] = test === 'tcp' ? ['tx-rx'] : ['tx-rx', 'tx-only'];
+        for (const path of paths) {
+          out.push({
+            index: out.length + 1,
+            family,
+            test,
+            mode,
+            path,
+            expect: path === 'tx-rx' ? 0 : 1,
+            rxMode: path === 'tx-rx' ? receiveMode(test) : null,
+            name: `ipv${family}_${test}_${mode}_${path}`,
+            label: `ipv${family} ${test} ${path}`,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** "4,6", "ipv4", "6" → [4, 6]; throws on anything else. */
+export function parseFamilies(text: string): SuiteFamily[] {
+  const out: SuiteFamily[] = [];
+  for (const raw of text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+    const f = raw.replace(/^ipv/, '');
+    if (f !== '4' && f !== '6') throw new Error(`--family: unknown family '${raw}' (use 4, 6 or 4,6)`);
+    const n = Number(f) as SuiteFamily;
+    if (!out.includes(n)) out.push(n);
+  }
+  if (out.length === 0) throw new Error('--family: give at least one of 4, 6');
+  return out;
+}
+
+/** "tcp,udp" → ['tcp', 'udp']; "all" → every test; throws on unknown names. */
+export function parseTests(text: string): SuiteTest[] {
+  const out: SuiteTest[] = [];
+  for (const raw of text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+    if (raw === 'all') {
+      for (const t of SUITE_TESTS) if (!out.includes(t)) out.push(t);
+      continue;
+    }
+    if (!(SUITE_TESTS as readonly string[]).includes(raw)) {
+      throw new Error(`--tests: unknown test '${raw}' (one of ${SUITE_TESTS.join(', ')}, or all)`);
+    }
+    if (!out.includes(raw as SuiteTest)) out.push(raw as SuiteTest);
+  }
+  if (out.length === 0) throw new Error('--tests: give at least one test');
+  return out;
+}
+
+/**
+ * Split passthrough flags like a shell would split words (quotes and
+ * backslashes honoured), without running a shell.
+ */
+export function splitArgs(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let have = false;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = null;
+      else if (c === '\\' && quote === '"' && i + 1 < text.length) cur += text[++i];
+      else cur += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      have = true;
+    } else if (c === '\\' && i + 1 < text.length) {
+      cur += text[++i];
+      have = true;
+    } else if (/\s/.test(c)) {
+      if (have) out.push(cur);
+      cur = '';
+      have = false;
+    } else {
+      cur += c;
+      have = true;
+    }
+  }
+  if (quote) throw new Error(`--extra: unterminated ${quote} quote`);
+  if (have) out.push(cur);
+  return out;
+}

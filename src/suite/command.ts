@@ -1,0 +1,96 @@
+// `msg-zerocopy suite`: the kernel's msg_zerocopy.sh as a subcommand.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseFamilies, parseTests, splitArgs, type SuiteFamily, type SuiteTest } from './cases.js';
+import { binSpec, defaultBinPath } from './runner.js';
+import { runSuite, type SuiteOutput } from './suite.js';
+
+interface SuiteCliOptions {
+  family: SuiteFamily[];
+  tests: SuiteTest[];
+  duration: number;
+  size?: number;
+  port: number;
+  extra: string[];
+  json?: boolean;
+  ktap?: boolean;
+  bin?: string;
+  expectFlag: boolean;
+  progress: boolean;
+  slack: number;
+  prefix?: string;
+}
+
+function intOption(name: string, min: number, max: number) {
+  return (text: string): number => {
+    const t = text.trim();
+    const v = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+    if (!Number.isInteger(v) || v < min || v > max) {
+      throw new Error(`${name}: '${text}' is not a whole number from ${min} to ${max}`);
+    }
+    return v;
+  };
+}
+
+function wrap<T>(fn: (s: string) => T) {
+  return (s: string, _prev?: unknown): T => {
+    try {
+      return fn(s);
+    } catch (e) {
+      // commander turns this into a one-line usage error
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
+}
+
+/**
+ * Add the `suite` subcommand. The exit status is reported through `done`
+ * when given (the CLI's convention), else through process.exitCode.
+ */
+export function registerSuiteCommand(program: Command, done?: (code: number) => void): void {
+  // The root command has classic short flags (-t, -s, …); make sure those
+  // given after `suite` belong to the subcommand, not to the root.
+  program.enablePositionalOptions();
+  const cmd = new Command('suite')
+    .description('run the kernel selftest msg_zerocopy.sh in fresh network namespaces (needs root): ' +
+      'for each family and test, copy and zerocopy, tx-rx (-Z 0) and tx-only (-Z 1)')
+    .option('--family <list>', 'address families, comma separated: 4, 6', wrap(parseFamilies), [4, 6] as SuiteFamily[])
+    .option('--tests <list>', 'tests, comma separated: tcp, udp, raw, raw_hdrincl, packet, packet_dgram, all',
+      wrap(parseTests), ['tcp', 'udp'] as SuiteTest[])
+    .option('-t, --duration <secs>', 'sender -t (the receiver gets one second more)', wrap(intOption('--duration', 0, 3600)), 1)
+    .option('-s, --size <bytes>', 'payload size, passed as -s to both sides', wrap(intOption('--size', 1, 65535)))
+    .option('-p, --port <port>', 'data port', wrap(intOption('--port', 1, 65535)), 8000)
+    .option('--extra <flags>', 'extra flags for sender and receiver (after the suite\'s own, so they win), e.g. "-c 4 -m"',
+      wrap(splitArgs), [] as string[])
+    .option('--json', 'print one JSON report with every case')
+    .option('--ktap', 'print KTAP v1 (kselftest result format)')
+    .option('--bin <path>', 'msg_zerocopy executable to run (default: this package\'s bin/msg-zerocopy)')
+    .option('--no-progress', 'no progress line, even on a terminal')
+    .addOption(new Option('--no-expect-flag', 'do not pass -Z (for C binaries older than 6.13)').hideHelp())
+    .addOption(new Option('--slack <ms>', 'time a child may overrun before it is killed')
+      .argParser(wrap(intOption('--slack', 0, 600000))).default(10000).hideHelp())
+    .addOption(new Option('--prefix <prefix>', 'namespace name prefix').default('mzc-').hideHelp())
+    .allowExcessArguments(false)
+    .action(async (opts: SuiteCliOptions) => {
+      if (opts.json && opts.ktap) throw new Error('--json and --ktap: choose one');
+      const bin = binSpec(opts.bin ?? defaultBinPath());
+      if (!opts.expectFlag) bin.expectFlag = false;
+      const output: SuiteOutput = opts.json ? 'json' : opts.ktap ? 'ktap' : 'table';
+      const outcome = await runSuite({
+        families: opts.family,
+        tests: opts.tests,
+        duration: opts.duration,
+        size: opts.size ?? null,
+        port: opts.port,
+        extra: opts.extra,
+        bin,
+        output,
+        progress: opts.progress,
+        slackMs: opts.slack,
+        prefix: opts.prefix,
+      });
+      if (done) done(outcome.exitCode);
+      else process.exitCode = outcome.exitCode;
+    });
+  program.addCommand(cmd);
+}

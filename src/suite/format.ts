@@ -1,0 +1,224 @@
+// Suite output: a table people read at a glance, KTAP v1 for kselftest
+// runners, and JSON with every case.
+
+import type { SuiteCase } from './cases.js';
+import type { CaseResult } from './runner.js';
+
+export interface SuiteSummary {
+  total: number;
+  pass: number;
+  fail: number;
+  skip: number;
+  /** Planned cases that never ran (interrupted suite). */
+  notRun: number;
+}
+
+export function summarize(plan: SuiteCase[], results: CaseResult[]): SuiteSummary {
+  const s: SuiteSummary = { total: plan.length, pass: 0, fail: 0, skip: 0, notRun: 0 };
+  for (const r of results) s[r.verdict]++;
+  s.notRun = plan.length - results.length;
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// Numbers
+
+export function formatCount(n: number | null): string {
+  if (n === null) return '-';
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
+  return String(n);
+}
+
+export function formatBytes(n: number | null): string {
+  if (n === null) return '-';
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
+  return `${n} B`;
+}
+
+export function formatRate(bps: number | null): string {
+  if (bps === null) return '-';
+  if (bps >= 1e9) return `${(bps / 1e9).toFixed(2)} GB/s`;
+  if (bps >= 1e6) return `${(bps / 1e6).toFixed(1)} MB/s`;
+  return `${(bps / 1e3).toFixed(1)} kB/s`;
+}
+
+function share(r: CaseResult): string {
+  if (r.case.mode === 'copy') return '-';
+  if (r.copiedShare === null) return r.completions === 0 ? '-' : '?';
+  const pct = r.copiedShare * 100;
+  return `${pct === 0 || pct === 100 ? pct.toFixed(0) : pct.toFixed(1)}%`;
+}
+
+function expectation(c: SuiteCase): string {
+  if (c.mode === 'copy') return '-';
+  return c.expect === 0 ? 'copied' : 'not copied';
+}
+
+// ---------------------------------------------------------------------------
+// Table
+
+function pad(cells: string[][], right: Set<number>): string[] {
+  const widths = cells[0].map((_, i) => Math.max(...cells.map((row) => row[i].length)));
+  return cells.map((row) => row.map((cell, i) => (right.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+    .join('  ').trimEnd());
+}
+
+export interface TableContext {
+  header?: string;
+  interrupted?: string | null;
+}
+
+/** The human table, one row per case, reasons listed under it. */
+export function formatTable(plan: SuiteCase[], results: CaseResult[], ctx: TableContext = {}): string {
+  const rows: string[][] = [['#', 'case', 'mode', 'tx', 'rx', 'throughput', 'txc', 'copied', 'expect', 'verdict']];
+  for (const r of results) {
+    const c = r.case;
+    rows.push([
+      String(c.index),
+      c.label,
+      c.mode,
+      r.tx.packets === null ? '-' : `${formatCount(r.tx.packets)} (${formatBytes(r.tx.bytes)})`,
+      c.path === 'tx-only' ? '(none)' : r.rx?.packets == null ? '-' : `${formatCount(r.rx.packets)} (${formatBytes(r.rx.bytes)})`,
+      formatRate(r.throughputBps),
+      c.mode === 'copy' ? '-' : formatCount(r.completions),
+      share(r),
+      expectation(c),
+      r.verdict.toUpperCase(),
+    ]);
+  }
+  for (const c of plan.slice(results.length)) {
+    rows.push([String(c.index), c.label, c.mode, '', '', '', '', '', expectation(c), 'NOT RUN']);
+  }
+  const lines: string[] = [];
+  if (ctx.header) lines.push(ctx.header);
+  lines.push(...pad(rows, new Set([0, 3, 4, 5, 6, 7])));
+  const notes = results.filter((r) => r.reasons.length);
+  if (notes.length) {
+    lines.push('');
+    for (const r of notes) {
+      lines.push(`${r.case.index} ${r.case.name}: ${r.verdict.toUpperCase()}: ${r.reasons.join('; ')}`);
+    }
+  }
+  const s = summarize(plan, results);
+  lines.push('');
+  const parts = [`${s.pass} passed`, `${s.fail} failed`, `${s.skip} skipped`];
+  if (s.notRun) parts.push(`${s.notRun} not run`);
+  let verdict = suiteOk(plan, results) ? 'OK' : 'FAIL';
+  if (ctx.interrupted) verdict = `INTERRUPTED (${ctx.interrupted})`;
+  lines.push(`${verdict}: ${parts.join(', ')} of ${s.total} cases`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Every planned case ran and none failed (skips are fine, as in kselftest). */
+export function suiteOk(plan: SuiteCase[], results: CaseResult[]): boolean {
+  return results.length === plan.length && results.every((r) => r.verdict !== 'fail') &&
+    results.some((r) => r.verdict === 'pass');
+}
+
+// ---------------------------------------------------------------------------
+// KTAP v1 (Documentation/dev-tools/ktap.rst)
+
+function ktapText(s: string): string {
+  // A test name or directive reason must stay on one line and must not
+  // contain '#' (it starts the directive).
+  return s.replace(/[\r\n]+/g, ' ').replace(/#/g, '').trim();
+}
+
+export function formatKtapHeader(total: number): string {
+  return `KTAP version 1\n1..${total}\n`;
+}
+
+/** Result line(s) for one case: diagnostics first, then the test line. */
+export function formatKtapResult(r: CaseResult): string {
+  const c = r.case;
+  const lines: string[] = [];
+  const d = (s: string): void => { lines.push(`# ${ktapText(s)}`); };
+  const tx = r.tx.packets === null ? '' : `tx=${r.tx.packets} bytes=${r.tx.bytes ?? '?'}`;
+  const rx = r.rx && r.rx.packets !== null ? ` rx=${r.rx.packets} bytes=${r.rx.bytes ?? '?'}` : '';
+  const comp = c.mode === 'zerocopy' && r.completions !== null
+    ? ` txc=${r.completions} copied=${r.copiedCompletions ?? '?'}` : '';
+  if ((tx || rx) && r.verdict !== 'skip') d(`${c.name}: ${tx}${rx}${comp}`.trim());
+  if (r.verdict === 'fail') for (const why of r.reasons) d(`${c.name}: ${why}`);
+  if (r.verdict === 'skip') {
+    lines.push(`ok ${c.index} ${ktapText(c.name)} # SKIP ${ktapText(r.reasons.join('; ') || 'skipped')}`);
+  } else {
+    lines.push(`${r.verdict === 'pass' ? 'ok' : 'not ok'} ${c.index} ${ktapText(c.name)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Lines for cases that never ran because the suite was interrupted. */
+export function formatKtapNotRun(c: SuiteCase, why: string): string {
+  return `# ${ktapText(`${c.name}: not run: ${why}`)}\nnot ok ${c.index} ${ktapText(c.name)}\n`;
+}
+
+export function formatKtapTotals(plan: SuiteCase[], results: CaseResult[]): string {
+  const s = summarize(plan, results);
+  return `# Totals: pass:${s.pass} fail:${s.fail + s.notRun} xfail:0 xpass:0 skip:${s.skip} error:0\n`;
+}
+
+/** The whole KTAP document (used when everything is printed at the end). */
+export function formatKtap(plan: SuiteCase[], results: CaseResult[], interrupted: string | null = null): string {
+  let out = formatKtapHeader(plan.length);
+  for (const r of results) out += formatKtapResult(r);
+  for (const c of plan.slice(results.length)) out += formatKtapNotRun(c, interrupted ? `interrupted by ${interrupted}` : 'aborted');
+  return out + formatKtapTotals(plan, results);
+}
+
+// ---------------------------------------------------------------------------
+// JSON
+
+function childJson(ch: CaseResult['sender']) {
+  if (!ch) return null;
+  return {
+    argv: ch.argv,
+    exitCode: ch.exitCode,
+    signal: ch.signal,
+    timedOut: ch.timedOut,
+    killed: ch.killed,
+    wallMs: ch.wallMs,
+    packets: ch.packets,
+    bytes: ch.bytes,
+    bytesExact: ch.bytesExact,
+    completions: ch.completions,
+    expectedCompletions: ch.expectedCompletions,
+    copiedCompletions: ch.copiedCompletions,
+    zerocopiedCompletions: ch.zerocopiedCompletions,
+    gaps: ch.gaps,
+    zc: ch.zc,
+    durationMs: ch.durationMs,
+    throughputBps: ch.throughputBps,
+    cpu: ch.cpu,
+    error: ch.exitCode === 0 ? null : ch.errorLine,
+    stderr: ch.stderr,
+    report: ch.json,
+  };
+}
+
+export function caseJson(r: CaseResult) {
+  const c = r.case;
+  return {
+    index: c.index,
+    name: c.name,
+    family: c.family,
+    test: c.test,
+    mode: c.mode,
+    path: c.path,
+    expect: c.mode === 'zerocopy' ? (c.expect === 0 ? 'copied' : 'not-copied') : null,
+    verdict: r.verdict,
+    reasons: r.reasons,
+    tx: r.tx,
+    rx: r.rx,
+    throughputBps: r.throughputBps,
+    completions: r.completions,
+    copiedCompletions: r.copiedCompletions,
+    zerocopiedCompletions: r.zerocopiedCompletions,
+    copiedShare: r.copiedShare,
+    wallMs: r.wallMs,
+    sender: childJson(r.sender),
+    receiver: childJson(r.receiver),
+  };
+}

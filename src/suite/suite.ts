@@ -1,0 +1,182 @@
+// The suite: one lab, every planned case in order, results printed as a
+// table, KTAP or JSON; the lab and every child are gone on every exit path.
+
+import { release } from 'node:os';
+import { createLab, destroyAllLabsSync, type Lab } from '../lab/lab.js';
+import { planCases, type SuiteCase, type SuiteFamily, type SuiteTest } from './cases.js';
+import { liveChildren, type SpawnedChild } from './child.js';
+import {
+  caseJson, formatKtap, formatKtapHeader, formatKtapNotRun, formatKtapResult, formatKtapTotals,
+  formatTable, suiteOk, summarize,
+} from './format.js';
+import { runCase, type BinSpec, type CaseResult, type RunOptions } from './runner.js';
+
+export type SuiteOutput = 'table' | 'json' | 'ktap';
+
+export interface SuiteOptions {
+  families: SuiteFamily[];
+  tests: SuiteTest[];
+  /** Sender -t in seconds (receiver: +1). */
+  duration: number;
+  size: number | null;
+  port: number;
+  extra: string[];
+  bin: BinSpec;
+  output: SuiteOutput;
+  /** Show a progress line on stderr (only when it is a terminal). */
+  progress: boolean;
+  /** Time a child may overrun its own run time before it is killed. */
+  slackMs: number;
+  /** Namespace prefix (default mzc-). */
+  prefix?: string;
+}
+
+export interface SuiteIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+export const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+export interface SuiteOutcome {
+  exitCode: number;
+  plan: SuiteCase[];
+  results: CaseResult[];
+  interrupted: string | null;
+  lab: Pick<Lab, 'id' | 'txNs' | 'rxNs' | 'egressKind' | 'egressDev'> | null;
+  error: string | null;
+}
+
+const defaultIO: SuiteIO = {
+  out: (s) => { process.stdout.write(s); },
+  err: (s) => { process.stderr.write(s); },
+};
+
+export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promise<SuiteOutcome> {
+  const plan = planCases(o.families, o.tests);
+  const results: CaseResult[] = [];
+  const started = Date.now();
+  let interrupted: string | null = null;
+  let lab: Lab | null = null;
+  let error: string | null = null;
+  const running = new Set<SpawnedChild>();
+
+  // Signals: the first one stops the suite (children are killed, partial
+  // results printed, the lab removed); a second one exits at once (the lab's
+  // exit hook still removes the namespaces).
+  const handlers: Array<[NodeJS.Signals, () => void]> = [];
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const h = (): void => {
+      if (interrupted) {
+        for (const ch of liveChildren()) ch.kill('killed');
+        destroyAllLabsSync();
+        process.exit(128 + SIGNAL_NUMBERS[sig]);
+      }
+      interrupted = sig;
+      for (const ch of running) ch.kill('killed');
+    };
+    process.on(sig, h);
+    handlers.push([sig, h]);
+  }
+
+  const tty = o.progress && o.output === 'table' && Boolean(process.stderr.isTTY) && Boolean(process.stdout.isTTY);
+  const progress = (s: string | null): void => {
+    if (!tty) return;
+    io.err(s === null ? '\r\x1b[K' : `\r\x1b[K${s}`);
+  };
+
+  const runOpts: RunOptions = {
+    bin: o.bin, duration: o.duration, size: o.size, port: o.port, extra: o.extra, slackMs: o.slackMs,
+  };
+
+  try {
+    progress('setting up namespaces…');
+    try {
+      lab = await createLab({ prefix: o.prefix });
+    } catch (e) {
+      if (!interrupted) throw e;
+    }
+    if (o.output === 'ktap') io.out(formatKtapHeader(plan.length));
+    if (lab && !interrupted) {
+      for (const c of plan) {
+        if (interrupted) break;
+        const t0 = Date.now();
+        const tick = setInterval(() => {
+          progress(`[${c.index}/${plan.length}] ${c.label} ${c.mode} … ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        }, 200);
+        progress(`[${c.index}/${plan.length}] ${c.label} ${c.mode} …`);
+        let r: CaseResult;
+        try {
+          r = await runCase(c, lab, runOpts, { aborted: () => interrupted !== null }, (ch) => {
+            running.add(ch);
+            void ch.done.then(() => running.delete(ch));
+          });
+        } finally {
+          clearInterval(tick);
+        }
+        // A case cut short by the interrupt is not a result.
+        if (interrupted && r.verdict === 'fail' && r.reasons.includes('interrupted')) break;
+        results.push(r);
+        if (o.output === 'ktap') io.out(formatKtapResult(r));
+      }
+    }
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+  } finally {
+    progress(null);
+    for (const ch of running) ch.kill('killed');
+    await Promise.all([...running].map((ch) => ch.done));
+    if (lab) {
+      try {
+        await lab.destroy();
+      } catch (e) {
+        const msg = `cleanup: ${e instanceof Error ? e.message : String(e)}`;
+        error = error ? `${error}; ${msg}` : msg;
+      }
+    }
+    for (const [sig, h] of handlers) process.off(sig, h);
+  }
+
+  const labInfo = lab ? { id: lab.id, txNs: lab.txNs, rxNs: lab.rxNs, egressKind: lab.egressKind, egressDev: lab.egressDev } : null;
+  const ok = !error && !interrupted && suiteOk(plan, results);
+  const exitCode = interrupted ? 128 + SIGNAL_NUMBERS[interrupted] : ok ? 0 : 1;
+  const why = interrupted ? `interrupted by ${interrupted}` : error ? `suite error: ${error}` : 'aborted';
+
+  if (o.output === 'ktap') {
+    if (error) io.out(`# error: ${error.replace(/[\r\n#]+/g, ' ')}\n`);
+    for (const c of plan.slice(results.length)) io.out(formatKtapNotRun(c, why));
+    io.out(formatKtapTotals(plan, results));
+  } else if (o.output === 'json') {
+    io.out(`${JSON.stringify({
+      tool: 'msg-zerocopy',
+      command: 'suite',
+      kernel: release(),
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      ok,
+      exitCode,
+      interrupted,
+      error,
+      lab: labInfo,
+      options: {
+        families: o.families, tests: o.tests, duration: o.duration, size: o.size, port: o.port,
+        extra: o.extra, bin: o.bin.path,
+      },
+      summary: summarize(plan, results),
+      cases: results.map(caseJson),
+      notRun: plan.slice(results.length).map((c) => c.name),
+    })}\n`);
+  } else {
+    const header = labInfo
+      ? `msg-zerocopy suite: kernel ${release()}, namespaces ${labInfo.txNs} / ${labInfo.rxNs}, egress ${labInfo.egressKind}, -t ${o.duration}`
+      : undefined;
+    if (results.length || interrupted || !error) io.out(formatTable(plan, results, { header, interrupted }));
+  }
+  if (error) io.err(`msg-zerocopy suite: ${error}\n`);
+  return { exitCode: error && !interrupted ? (results.length ? 1 : 2) : exitCode, plan, results, interrupted, lab: labInfo, error };
+}
+
+/** KTAP for a finished outcome (used by the drop-in and tests). */
+export function outcomeKtap(x: SuiteOutcome): string {
+  return formatKtap(x.plan, x.results, x.interrupted);
+}
