@@ -1,8 +1,8 @@
 // Subcommands beyond the selftest. Each registers itself on the program and
 // reports its exit status through `done`.
 import type { Command } from 'commander';
+import { registerSuiteCommand } from '../suite/command.js';
 
 export function registerSubcommands(program: Command, done: (code: number) => void): void {
-  void program;
-  void done;
+  registerSuiteCommand(program, done);
 }

@@ -213,6 +213,8 @@ export interface PairOptions {
   receiver: string[];
   /** Extra flags for both sides (e.g. ['-z'] or ['-s', '1000']). */
   flags?: string[];
+  /** Extra flags for the receiver only. */
+  receiverFlags?: string[];
   /** Extra flags for the sender only (e.g. ['-Z', '0', '--json']). */
   senderFlags?: string[];
   /** -t for the receiver (default 2) and the sender (default 1). */
@@ -236,7 +238,7 @@ export async function runPair(lab: Lab, o: PairOptions): Promise<PairResult> {
   const flags = [...commonFlags(lab, o.family), '-p', String(port), ...(o.flags ?? [])];
   const rxSecs = o.rxSecs ?? 2;
   const txSecs = o.txSecs ?? 1;
-  const rxArgv = nsExecArgv(lab.rxNs, [...o.receiver, ...flags, '-t', String(rxSecs), '-r', rxModeFor(o.test)]);
+  const rxArgv = nsExecArgv(lab.rxNs, [...o.receiver, ...flags, ...(o.receiverFlags ?? []), '-t', String(rxSecs), '-r', rxModeFor(o.test)]);
   const rx = start(rxArgv, { timeoutMs: (rxSecs + 20) * 1000 });
   try {
     const ready = await waitForReceiver(lab.rxNs, rxModeFor(o.test), port);

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Fetch Debian's linux-source-6.12, extract the kernel's msg_zerocopy selftest
+# (msg_zerocopy.c, msg_zerocopy.sh), build it with gcc -O2 and cache it in
+# ${XDG_CACHE_HOME:-~/.cache}/msg-zerocopy/reference/<version>/. Prints where.
+#   scripts/fetch-reference.sh [--json | --reason]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exec node --import tsx src/reference/reference.ts "$@"
