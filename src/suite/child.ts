@@ -153,8 +153,10 @@ export function spawnChild(role: 'sender' | 'receiver', argv: string[], deadline
     get exited() { return exited; },
     done: new Promise<ChildOutcome>((resolve) => {
       let spawnError: Error | null = null;
-      proc.on('error', (e) => { spawnError = e; });
-      proc.on('close', (code, signal) => {
+      let settled = false;
+      const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+        if (settled) return;
+        settled = true;
         exited = true;
         clearTimeout(timer);
         if (hardKill) clearTimeout(hardKill);
@@ -164,6 +166,23 @@ export function spawnChild(role: 'sender' | 'receiver', argv: string[], deadline
           role, argv, pid: proc.pid ?? null, exitCode: code, signal, timedOut, killed,
           wallMs: Date.now() - started, stdout, stderr, ...parseChildOutput(stdout, stderr),
         });
+      };
+      proc.on('error', (e) => {
+        spawnError = e;
+        if (proc.pid === undefined) finish(null, null); // never started: no 'exit' will come
+      });
+      proc.on('close', (code, signal) => finish(code, signal));
+      // 'close' waits for the output pipes; a grandchild that inherited them
+      // could hold them open forever. Once the child itself has exited, give
+      // its output a moment to drain, then stop waiting.
+      proc.on('exit', (code, signal) => {
+        exited = true;
+        const t: NodeJS.Timeout = setTimeout(() => {
+          proc.stdout?.destroy();
+          proc.stderr?.destroy();
+          finish(code, signal);
+        }, 500);
+        void t;
       });
     }),
   };

@@ -47,7 +47,7 @@ export function formatRate(bps: number | null): string {
 
 function share(r: CaseResult): string {
   if (r.case.mode === 'copy') return '-';
-  if (r.copiedShare === null) return r.completions === 0 ? '-' : '?';
+  if (r.copiedShare === null) return r.completions === 0 || r.completions === null ? '-' : '?';
   const pct = r.copiedShare * 100;
   return `${pct === 0 || pct === 100 ? pct.toFixed(0) : pct.toFixed(1)}%`;
 }
@@ -81,7 +81,8 @@ export function formatTable(plan: SuiteCase[], results: CaseResult[], ctx: Table
       c.label,
       c.mode,
       r.tx.packets === null ? '-' : `${formatCount(r.tx.packets)} (${formatBytes(r.tx.bytes)})`,
-      c.path === 'tx-only' ? '(none)' : r.rx?.packets == null ? '-' : `${formatCount(r.rx.packets)} (${formatBytes(r.rx.bytes)})`,
+      c.path === 'tx-only' ? '(none)' : r.rx?.packets == null || r.verdict === 'skip' ? '-'
+        : `${formatCount(r.rx.packets)} (${formatBytes(r.rx.bytes)})`,
       formatRate(r.throughputBps),
       c.mode === 'copy' ? '-' : formatCount(r.completions),
       share(r),

@@ -113,7 +113,13 @@ export function judge(c: SuiteCase, sender: ChildOutcome | null, receiver: Child
   o: Pick<RunOptions, 'duration'>, interrupted: boolean): { verdict: Verdict; reasons: string[] } {
   const reasons: string[] = [];
   if (interrupted) return { verdict: 'fail', reasons: ['interrupted'] };
-  if (!sender) return { verdict: 'fail', reasons: ['sender did not run'] };
+  if (!sender) {
+    const rf = receiver ? childFailure(receiver) : null;
+    return {
+      verdict: 'fail',
+      reasons: rf ? [rf, 'sender not started: the receiver ended first'] : ['sender did not run'],
+    };
+  }
 
   // Kernels that accept SO_ZEROCOPY only on TCP/UDP refuse it on raw and
   // packet sockets with EOPNOTSUPP: that is a skip, not a failure.

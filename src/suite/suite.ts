@@ -89,6 +89,7 @@ export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promis
     bin: o.bin, duration: o.duration, size: o.size, port: o.port, extra: o.extra, slackMs: o.slackMs,
   };
 
+  if (o.output === 'ktap') io.out(formatKtapHeader(plan.length));
   try {
     progress('setting up namespaces…');
     try {
@@ -96,15 +97,15 @@ export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promis
     } catch (e) {
       if (!interrupted) throw e;
     }
-    if (o.output === 'ktap') io.out(formatKtapHeader(plan.length));
     if (lab && !interrupted) {
       for (const c of plan) {
         if (interrupted) break;
         const t0 = Date.now();
-        const tick = setInterval(() => {
-          progress(`[${c.index}/${plan.length}] ${c.label} ${c.mode} … ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-        }, 200);
-        progress(`[${c.index}/${plan.length}] ${c.label} ${c.mode} …`);
+        const fails = results.filter((x) => x.verdict === 'fail').length;
+        const line = (): string => `[${c.index}/${plan.length}${fails ? `, ${fails} failed` : ''}] ${c.label} ${c.mode} … ` +
+          `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+        const tick = setInterval(() => progress(line()), 200);
+        progress(line());
         let r: CaseResult;
         try {
           r = await runCase(c, lab, runOpts, { aborted: () => interrupted !== null }, (ch) => {

@@ -141,7 +141,7 @@ test('SIGINT one second in: partial results printed, exit 130, nothing left behi
   assert.equal(r.code, 130, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
   assert.match(lines[0], new RegExp(`^msg-zerocopy suite: .*namespaces ${prefix}[0-9a-f]{6}-tx`));
-  assert.match(lines[1], /^#\s+case\s+mode\s+tx\s+rx\s+throughput\s+txc\s+copied\s+expect\s+verdict$/);
+  assert.match(lines[1], /^\s*#\s+case\s+mode\s+tx\s+rx\s+throughput\s+txc\s+copied\s+expect\s+verdict$/);
   assert.equal(lines.filter((l) => /^\s*\d+\s+ipv[46] /.test(l)).length, 12, 'a row for every planned case');
   assert.ok(lines.some((l) => /NOT RUN$/.test(l)));
   assert.match(lines[lines.length - 1], /^INTERRUPTED \(SIGINT\): \d+ passed, 0 failed, 0 skipped, \d+ not run of 12 cases$/);
