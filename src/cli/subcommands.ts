@@ -1,8 +1,12 @@
 // Subcommands beyond the selftest. Each registers itself on the program and
 // reports its exit status through `done`.
 import type { Command } from 'commander';
+import { registerPairCommands } from '../pair/command.js';
 import { registerSuiteCommand } from '../suite/command.js';
+import { registerSweepCommands } from '../sweep/command.js';
 
 export function registerSubcommands(program: Command, done: (code: number) => void): void {
   registerSuiteCommand(program, done);
+  registerSweepCommands(program, done);
+  registerPairCommands(program, done);
 }

@@ -1,0 +1,126 @@
+// `msg-zerocopy sweep` and `msg-zerocopy compare`: command-line options.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { UsageError } from '../cli/errors.js';
+import { MAX_PAYLOAD } from '../libc/layout.js';
+import { runSweep, type SweepOutput } from './sweep.js';
+import type { SweepPath, SweepTest } from './runner.js';
+
+export const DEFAULT_SIZES = [1000, 2000, 4000, 8000, 16000, 32000, 65435];
+
+/** A whole number from min to max (decimal or 0x hex). */
+export function parseInteger(name: string, text: string, min: number, max: number): number {
+  const t = text.trim();
+  const v = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new Error(`${name}: '${text}' is not a whole number from ${min} to ${max}`);
+  }
+  return v;
+}
+
+/** "1000,2000, 4k" → [1000, 2000, 4000]; k = ×1000. */
+export function parseSizes(text: string): number[] {
+  const parts = text.split(/[,\s]+/).filter(Boolean);
+  if (!parts.length) throw new Error('--sizes: give a comma-separated list of payload sizes');
+  return [...new Set(parts.map((p) => {
+    const m = /^(\d+(?:\.\d+)?)k$/i.exec(p);
+    const v = m ? Math.round(Number(m[1]) * 1000) : parseInteger('--sizes', p, 1, MAX_PAYLOAD);
+    if (v < 1 || v > MAX_PAYLOAD) throw new Error(`--sizes: ${p} is out of range 1..${MAX_PAYLOAD}`);
+    return v;
+  }))].sort((a, b) => a - b);
+}
+
+export function parseFamily(text: string): 4 | 6 {
+  const t = text.trim().replace(/^(ipv|-)/i, '');
+  if (t === '4' || t === '6') return Number(t) as 4 | 6;
+  throw new Error(`--family: '${text}' is not 4 or 6`);
+}
+
+const arg = <T>(fn: (s: string) => T) => (s: string, _prev?: unknown): T => {
+  try {
+    return fn(s);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+};
+
+interface CliOptions {
+  sizes?: number[];
+  size?: number;
+  reps: number;
+  duration: number;
+  test: SweepTest;
+  family: 4 | 6;
+  path?: SweepPath;
+  port: number;
+  json?: boolean;
+  markdown?: boolean;
+  chart: boolean;
+  progress: boolean;
+  slack: number;
+  prefix: string;
+}
+
+/** The path a test runs on unless told: udp tx-only, tcp tx-rx (it needs a receiver). */
+export function resolvePath(test: SweepTest, path: SweepPath | undefined): SweepPath {
+  if (path === undefined) return test === 'tcp' ? 'tx-rx' : 'tx-only';
+  if (test === 'tcp' && path === 'tx-only') {
+    throw new UsageError('--path tx-only: tcp needs a receiver', 'use --path tx-rx, the default for tcp');
+  }
+  return path;
+}
+
+function common(cmd: Command, reps: number): Command {
+  return cmd
+    .option('--reps <n>', 'runs of each mode per size', arg((s) => parseInteger('--reps', s, 1, 1000)), reps)
+    .option('-t, --duration <secs>', 'sender -t of each run (200 ms + secs s)', arg((s) => parseInteger('--duration', s, 0, 3600)), 1)
+    .addOption(new Option('--test <test>', 'udp or tcp').choices(['udp', 'tcp']).default('udp'))
+    .option('--family <4|6>', 'address family', arg(parseFamily), 4)
+    .addOption(new Option('--path <path>', 'tx-only: udp out of the egress device, zerocopy expected not copied (-Z 1); ' +
+      'tx-rx: to our receiver over the veth pair, always copied (-Z 0). Default: tx-only for udp, tx-rx for tcp')
+      .choices(['tx-only', 'tx-rx']))
+    .option('-p, --port <port>', 'data port', arg((s) => parseInteger('--port', s, 1, 65535)), 8000)
+    .option('--json', 'print one JSON object with every run and the summaries')
+    .option('--markdown', 'print a Markdown table')
+    .option('--no-progress', 'no progress line, even on a terminal')
+    .addOption(new Option('--slack <ms>', 'time a child may overrun before it is killed')
+      .argParser(arg((s) => parseInteger('--slack', s, 0, 600000))).default(10000).hideHelp())
+    .addOption(new Option('--prefix <prefix>', 'namespace name prefix').default('mzc-').hideHelp())
+    .allowExcessArguments(false);
+}
+
+function output(o: CliOptions): SweepOutput {
+  if (o.json && o.markdown) throw new UsageError('--json and --markdown: choose one');
+  return o.json ? 'json' : o.markdown ? 'markdown' : 'table';
+}
+
+export function registerSweepCommands(program: Command, done: (code: number) => void): void {
+  program.enablePositionalOptions();
+  const sweep = common(new Command('sweep')
+    .description('copy versus zerocopy over payload sizes in fresh network namespaces (needs root): ' +
+      'median and spread of throughput and CPU per GB, where zerocopy starts to pay off, charts'), 3)
+    .addOption(new Option('--sizes <list>', 'payload sizes in bytes, comma separated (4k = 4000)')
+      .argParser(arg(parseSizes)).default(DEFAULT_SIZES, DEFAULT_SIZES.join(',')))
+    .option('--no-chart', 'no charts after the table')
+    .action(async (o: CliOptions) => {
+      const test = o.test;
+      done((await runSweep({
+        command: 'sweep', test, family: o.family, path: resolvePath(test, o.path), sizes: o.sizes ?? DEFAULT_SIZES,
+        reps: o.reps, duration: o.duration, port: o.port, output: output(o), progress: o.progress, chart: o.chart,
+        slackMs: o.slack, prefix: o.prefix,
+      })).exitCode);
+    });
+  const compare = common(new Command('compare')
+    .description('copy versus zerocopy side by side at one payload size in fresh network namespaces (needs root)'), 5)
+    .option('-s, --size <bytes>', 'payload size', arg((s) => parseInteger('--size', s, 1, MAX_PAYLOAD)), MAX_PAYLOAD)
+    .action(async (o: CliOptions) => {
+      const test = o.test;
+      done((await runSweep({
+        command: 'compare', test, family: o.family, path: resolvePath(test, o.path), sizes: [o.size ?? MAX_PAYLOAD],
+        reps: o.reps, duration: o.duration, port: o.port, output: output(o), progress: o.progress, chart: false,
+        slackMs: o.slack, prefix: o.prefix,
+      })).exitCode);
+    });
+  program.addCommand(sweep);
+  program.addCommand(compare);
+}

@@ -1,0 +1,228 @@
+// Child processes of our own executable (sweep runs, pair sender, serve
+// receiver): spawned from an argument array, killed after a deadline, their
+// classic stderr lines and --json report collected.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, readlink } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+/** Our executable, <repo>/bin/msg-zerocopy, found from this module (dist/sweep/ or src/sweep/). */
+export function ownBinPath(): string {
+  return fileURLToPath(new URL('../../bin/msg-zerocopy', import.meta.url));
+}
+
+/** argv that runs our executable with `args` (Node, then the bin script). */
+export function ownCommand(args: string[]): string[] {
+  return [process.execPath, ownBinPath(), ...args];
+}
+
+export interface ChildResult {
+  argv: string[];
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** Killed because it passed its deadline. */
+  timedOut: boolean;
+  /** Killed on purpose (interrupt, abort). */
+  killed: boolean;
+  stdout: string;
+  stderr: string;
+  /** The --json report (last JSON object line on stdout), or null. */
+  report: Record<string, unknown> | null;
+  wallMs: number;
+}
+
+export interface Child {
+  readonly proc: ChildProcess;
+  readonly pid: number | null;
+  readonly done: Promise<ChildResult>;
+  readonly exited: boolean;
+  /** SIGTERM (SIGINT with `signal`), then SIGKILL after a second. */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** The last line of stdout that parses as a JSON object. */
+export function lastJsonObject(stdout: string): Record<string, unknown> | null {
+  for (const line of stdout.split('\n').reverse()) {
+    const t = line.trim();
+    if (!t.startsWith('{')) continue;
+    try {
+      const v: unknown = JSON.parse(t);
+      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    } catch { /* not a report */ }
+  }
+  return null;
+}
+
+export interface SpawnOptions {
+  /** Kill (timedOut) after this many ms. */
+  deadlineMs: number;
+  /** Called with every complete stderr line as it arrives. */
+  onStderrLine?: (line: string) => void;
+  /** Own process group, so a terminal's Ctrl-C reaches it only through us (once). */
+  detached?: boolean;
+}
+
+export function spawnChild(argv: string[], o: SpawnOptions): Child {
+  const [file, ...args] = argv;
+  const started = Date.now();
+  const proc = spawn(file, args, {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, detached: o.detached ?? false,
+  });
+  let stdout = '';
+  let stderr = '';
+  let partial = '';
+  proc.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+  proc.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    if (!o.onStderrLine) return;
+    partial += d;
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) o.onStderrLine(l);
+  });
+  let timedOut = false;
+  let killed = false;
+  let exited = false;
+  let hard: NodeJS.Timeout | null = null;
+  const terminate = (signal: NodeJS.Signals): void => {
+    if (exited) return;
+    try { proc.kill(signal); } catch { /* gone */ }
+    if (!hard) {
+      hard = setTimeout(() => {
+        if (!exited) try { proc.kill('SIGKILL'); } catch { /* gone */ }
+      }, 1000);
+      hard.unref();
+    }
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    terminate('SIGTERM');
+  }, o.deadlineMs);
+
+  const done = new Promise<ChildResult>((resolve) => {
+    let spawnError: Error | null = null;
+    proc.on('error', (e) => { spawnError = e; });
+    proc.on('close', (code, signal) => {
+      exited = true;
+      clearTimeout(timer);
+      if (hard) clearTimeout(hard);
+      if (partial && o.onStderrLine) o.onStderrLine(partial);
+      if (spawnError) stderr += `${file}: ${spawnError.message}\n`;
+      resolve({
+        argv, exitCode: code, signal, timedOut, killed, stdout, stderr,
+        report: lastJsonObject(stdout), wallMs: Date.now() - started,
+      });
+    });
+  });
+  return {
+    proc,
+    pid: proc.pid ?? null,
+    done,
+    get exited() { return exited; },
+    kill(signal: NodeJS.Signals = 'SIGTERM') {
+      if (exited) return;
+      killed = true;
+      terminate(signal);
+    },
+  };
+}
+
+/** The last line of stderr that is not a classic tx=/rx= line (the error a child printed). */
+export function errorLine(stderr: string): string | null {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean)
+    .filter((l) => !/^(tx|rx)=\d/.test(l) && !/^cpu: unable to pin/.test(l));
+  return lines.length ? lines[lines.length - 1] : null;
+}
+
+/** One line saying how a child failed, or null when it exited 0. */
+export function childFailure(who: string, r: ChildResult): string | null {
+  if (r.timedOut) return `${who} passed its deadline and was killed`;
+  if (r.signal) return `${who} died of ${r.signal}`;
+  if (r.exitCode !== 0) {
+    const why = (r.report && typeof r.report.error === 'string' ? r.report.error : null) ?? errorLine(r.stderr);
+    return `${who} exited ${r.exitCode}${why ? `: ${why}` : ''}`;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------
+// Receiver readiness: watch the socket table of the receiver's own network
+// namespace (/proc/<pid>/net/…) until its socket is bound (tcp: listening).
+// `ip netns exec` switches namespace and then execs, so the pid we spawned is
+// the receiver itself, inside the right namespace, once it runs Node.
+
+/** /proc/net tables to look in, and the key in the local-address column. */
+function tables(family: 4 | 6, test: string, port: number): { names: string[]; key: number } {
+  const v6 = family === 6 ? '6' : '';
+  if (test === 'tcp') return { names: [`tcp${v6}`], key: port };
+  if (test === 'udp') return { names: [`udp${v6}`], key: port };
+  return { names: [`raw${v6}`], key: 8 }; // raw sockets show their protocol (IPPROTO_EGP) there
+}
+
+/** True when process `pid` sees a socket bound to the receiver's port (tcp: listening). */
+export async function socketBound(pid: number, family: 4 | 6, test: string, port: number): Promise<boolean> {
+  const t = tables(family, test, port);
+  const hex = `:${t.key.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const name of t.names) {
+    let text: string;
+    try {
+      text = await readFile(`/proc/${pid}/net/${name}`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 4 || !f[1].endsWith(hex)) continue;
+      if (test === 'tcp' && f[3] !== '0A') continue; // TCP_LISTEN
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The network namespace of a process (the link text of /proc/<pid>/ns/net), or null. */
+export async function netnsOf(pid: number): Promise<string | null> {
+  try {
+    return await readlink(`/proc/${pid}/ns/net`);
+  } catch {
+    return null;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface ReadyOptions {
+  family: 4 | 6;
+  /** Receive mode: tcp, udp or raw. */
+  test: string;
+  port: number;
+  /** Wait at least this long (the kernel driver's 0.2 s). */
+  minMs: number;
+  /** Give up after this long. */
+  maxMs: number;
+  /** Namespace link text the receiver must be in (`net:[inode]`); null: any. */
+  netns?: string | null;
+  aborted?: () => boolean;
+}
+
+/**
+ * Wait until the receiver's socket is bound, at least minMs after the call.
+ * Resolves 'ready', 'exited' (the child ended first), 'aborted' or
+ * 'unknown' (could not see it bound within maxMs: /proc hidden, or slow).
+ */
+export async function waitReady(child: Child, o: ReadyOptions): Promise<'ready' | 'exited' | 'aborted' | 'unknown'> {
+  const t0 = Date.now();
+  const end = t0 + o.maxMs;
+  let ready = false;
+  while (Date.now() < end) {
+    if (child.exited) return 'exited';
+    if (o.aborted?.()) return 'aborted';
+    if (!ready && child.pid) {
+      const inNs = o.netns ? (await netnsOf(child.pid)) === o.netns : true;
+      ready = inNs && await socketBound(child.pid, o.family, o.test, o.port);
+    }
+    if (ready && Date.now() - t0 >= o.minMs) return 'ready';
+    await sleep(ready ? Math.max(1, o.minMs - (Date.now() - t0)) : 10);
+  }
+  return child.exited ? 'exited' : 'unknown';
+}

@@ -1,0 +1,179 @@
+// End to end: `sweep` and `compare` make their own lab, run our sender (and
+// receiver) in it, and remove every namespace they made, also on SIGINT.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { BIN, requireRoot, type Outcome } from './helpers.js';
+
+const PREFIX = 'mzsw-';
+
+function netns(): string[] {
+  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
+}
+const ours = (): string[] => netns().filter((n) => n.startsWith(PREFIX));
+
+function run(args: string[], opts: { timeoutMs?: number; interruptAfterMs?: number } = {}): Promise<Outcome> {
+  const child = spawn(process.execPath, [BIN, ...args, '--prefix', PREFIX], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const kill = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120000);
+  if (opts.interruptAfterMs) setTimeout(() => child.kill('SIGINT'), opts.interruptAfterMs);
+  return new Promise((resolve) => child.on('close', (code, signal) => {
+    clearTimeout(kill);
+    resolve({ code, signal, stdout, stderr });
+  }));
+}
+
+interface Run {
+  size: number; mode: string; rep: number; ok: boolean; measured: boolean; reasons: string[]; expect: number | null;
+  expectationMet: boolean | null; packets: number; bytes: number; throughputGBps: number; secPerGB: number;
+  completions: number; copiedCompletions: number; zerocopiedCompletions: number; rxBytes: number | null;
+}
+interface Stats { n: number; median: number; min: number; max: number }
+interface SizeSummary {
+  size: number;
+  copy: { runs: number; ok: number; throughputGBps: Stats; secPerGB: Stats };
+  zerocopy: { runs: number; ok: number; throughputGBps: Stats; secPerGB: Stats; expectationMet: number };
+  ratio: { throughput: number; secPerGB: number };
+  paysOff: boolean;
+}
+interface SweepJson {
+  command: string; ok: boolean; exitCode: number; lab: { txNs: string; rxNs: string }; runs: Run[];
+  summaries: SizeSummary[]; crossover: number | null; options: { path: string; dst: string };
+}
+
+before(() => {
+  requireRoot();
+  assert.deepEqual(ours(), [], `namespaces named ${PREFIX}* exist before the test`);
+});
+after(() => {
+  for (const ns of ours()) execFileSync('ip', ['netns', 'del', ns]);
+});
+
+test('udp tx-only sweep (--json): every run, medians and ratios, crossover, namespaces removed', async () => {
+  const o = await run(['sweep', '--sizes', '65435,1000', '--reps', '1', '-t', '0', '--json']);
+  assert.equal(o.code, 0, o.stderr);
+  const j = JSON.parse(o.stdout) as SweepJson;
+  assert.equal(j.command, 'sweep');
+  assert.equal(j.ok, true);
+  assert.equal(j.options.path, 'tx-only');
+  assert.equal(j.options.dst, '192.168.2.2');
+  assert.deepEqual(j.runs.map((r) => `${r.size} ${r.mode} ${r.rep}`),
+    ['1000 copy 1', '1000 zerocopy 1', '65435 copy 1', '65435 zerocopy 1'], 'sizes ascending, copy then zerocopy');
+  for (const r of j.runs) {
+    assert.ok(r.ok && r.measured, `${r.size} ${r.mode}: ${r.reasons.join('; ')}`);
+    assert.ok(r.packets > 100, `${r.size} ${r.mode}: ${r.packets} sends`);
+    assert.equal(r.bytes, r.packets * r.size);
+    assert.ok(r.throughputGBps > 0 && r.secPerGB > 0);
+  }
+  for (const r of j.runs.filter((x) => x.mode === 'zerocopy')) {
+    // tx-only: the packets leave through a device, so nothing is copied
+    assert.equal(r.expect, 1);
+    assert.equal(r.expectationMet, true);
+    assert.equal(r.completions, r.packets);
+    assert.equal(r.zerocopiedCompletions, r.packets);
+    assert.equal(r.copiedCompletions, 0);
+  }
+  assert.deepEqual(j.summaries.map((s) => s.size), [1000, 65435]);
+  for (const s of j.summaries) {
+    const copy = j.runs.find((r) => r.size === s.size && r.mode === 'copy')!;
+    const zc = j.runs.find((r) => r.size === s.size && r.mode === 'zerocopy')!;
+    // one rep: the median is the run
+    assert.equal(s.copy.secPerGB.median, copy.secPerGB);
+    assert.equal(s.zerocopy.throughputGBps.median, zc.throughputGBps);
+    assert.equal(s.copy.throughputGBps.min, s.copy.throughputGBps.max);
+    assert.ok(Math.abs(s.ratio.secPerGB - zc.secPerGB / copy.secPerGB) < 1e-12);
+    assert.ok(Math.abs(s.ratio.throughput - zc.throughputGBps / copy.throughputGBps) < 1e-12);
+    assert.equal(s.paysOff, zc.secPerGB < copy.secPerGB);
+    assert.equal(s.zerocopy.expectationMet, 1);
+  }
+  const [small, large] = j.summaries;
+  const expected = large.paysOff ? (small.paysOff ? 1000 : 65435) : null;
+  assert.equal(j.crossover, expected);
+  assert.ok(!netns().includes(j.lab.txNs) && !netns().includes(j.lab.rxNs), 'lab removed');
+});
+
+test('tcp tx-rx sweep: our receiver gets every byte, zerocopy completions all copied (-Z 0)', async () => {
+  const o = await run(['sweep', '--test', 'tcp', '--sizes', '65435', '--reps', '1', '-t', '0', '--json']);
+  assert.equal(o.code, 0, o.stderr);
+  const j = JSON.parse(o.stdout) as SweepJson;
+  assert.equal(j.options.path, 'tx-rx');
+  assert.equal(j.runs.length, 2);
+  for (const r of j.runs) {
+    assert.ok(r.ok, r.reasons.join('; '));
+    assert.ok(r.bytes > 0);
+    assert.equal(r.rxBytes, r.bytes);
+  }
+  const zc = j.runs[1];
+  assert.equal(zc.expect, 0);
+  assert.equal(zc.expectationMet, true);
+  assert.equal(zc.copiedCompletions, zc.completions);
+  assert.equal(zc.zerocopiedCompletions, 0);
+});
+
+test('sweep table: header, two rows a size, crossover line, both charts; no progress line off a terminal', async () => {
+  const o = await run(['sweep', '--sizes', '1000,4000', '--reps', '1', '-t', '0']);
+  assert.equal(o.code, 0, o.stderr);
+  const lines = o.stdout.split('\n');
+  assert.match(lines[0], /^msg-zerocopy sweep: ipv4 udp tx-only to 192\.168\.2\.2, 1 rep × -t 0 per size and mode, kernel /);
+  assert.match(lines[1], /^size B\s+mode\s+ok\s+GB\/s\s+min–max\s+spread\s+CPU s\/GB\s+min–max\s+spread\s+zc\/copy GB\/s\s+zc\/copy CPU\s+pays off$/);
+  assert.match(lines[2], /^\s*1000\s+copy\s+1\/1\s+[\d.]+\s/);
+  assert.match(lines[3], /^\s+zerocopy\s+1\/1\s+[\d.]+\s.*[\d.]+×\s+[\d.]+×\s+(yes|no)$/);
+  assert.match(lines[4], /^\s*4000\s+copy\s+1\/1/);
+  assert.match(o.stdout, /^zerocopy (pays off|does not pay off)/m);
+  assert.match(o.stdout, /^zerocopy completions expected not copied .*-Z 1: held in 2 of 2 runs$/m);
+  assert.match(o.stdout, /^sender CPU seconds per GB \(median\) by payload size, B/m);
+  assert.match(o.stdout, /^throughput GB\/s \(median\) by payload size, B$/m);
+  assert.match(o.stdout, /─── copy {3}═══ zerocopy/);
+  assert.match(o.stdout, /^ +1000 +4000$/m, 'x labels');
+  assert.ok(!(o.stdout + o.stderr).includes('\x1b['), 'no escape codes off a terminal');
+  assert.equal(o.stderr, '');
+});
+
+test('compare --markdown: one size, copy and zerocopy side by side', async () => {
+  const o = await run(['compare', '--reps', '2', '-t', '0', '-s', '16000', '--markdown']);
+  assert.equal(o.code, 0, o.stderr);
+  assert.match(o.stdout, /^\*\*msg-zerocopy compare: ipv4 udp tx-only to 192\.168\.2\.2, 2 reps × -t 0 per mode/);
+  assert.match(o.stdout, /^\| 16000 B \| copy \| zerocopy \| zerocopy\/copy \|$/m);
+  assert.match(o.stdout, /^\| runs ok \| 2\/2 \| 2\/2 \| {2}\|$/m);
+  assert.match(o.stdout, /^\| CPU s\/GB median \| [\d.]+ \| [\d.]+ \| [\d.]+× \|$/m);
+  assert.match(o.stdout, /^verdict: zerocopy (pays off|does not pay off) at 16000 B: \d+% (less|more) CPU per GB than copy$/m);
+});
+
+test('compare --json: medians of the repetitions', async () => {
+  const o = await run(['compare', '--reps', '3', '-t', '0', '-s', '8000', '--json']);
+  assert.equal(o.code, 0, o.stderr);
+  const j = JSON.parse(o.stdout) as SweepJson & { paysOff: boolean };
+  assert.equal(j.command, 'compare');
+  assert.equal(j.runs.length, 6);
+  assert.equal(j.summaries.length, 1);
+  const s = j.summaries[0];
+  for (const mode of ['copy', 'zerocopy'] as const) {
+    const v = j.runs.filter((r) => r.mode === mode).map((r) => r.secPerGB).sort((a, b) => a - b);
+    assert.equal(s[mode].secPerGB.median, v[1]);
+    assert.equal(s[mode].secPerGB.min, v[0]);
+    assert.equal(s[mode].secPerGB.max, v[2]);
+    assert.equal(s[mode].ok, 3);
+  }
+  assert.equal(j.paysOff, s.zerocopy.secPerGB.median < s.copy.secPerGB.median);
+});
+
+test('SIGINT mid-sweep: partial table, exit 130, namespaces removed', async () => {
+  const o = await run(['sweep', '--sizes', '1000,2000,4000', '--reps', '2', '-t', '1'], { interruptAfterMs: 2500 });
+  assert.equal(o.code, 130, o.stderr);
+  assert.match(o.stdout, /^interrupted by SIGINT after \d+ of 12 runs$/m);
+  assert.match(o.stdout, /^size B\s+mode/m);
+  assert.deepEqual(ours(), []);
+});
+
+test('bad options: one line, exit 1, nothing created', async () => {
+  const o = await run(['sweep', '--test', 'tcp', '--path', 'tx-only']);
+  assert.equal(o.code, 1);
+  assert.equal(o.stderr, 'msg-zerocopy: --path tx-only: tcp needs a receiver (use --path tx-rx, the default for tcp)\n');
+  const s = await run(['sweep', '--sizes', '1000,70000']);
+  assert.equal(s.code, 1);
+  assert.match(s.stderr, /--sizes.*65435/);
+  assert.deepEqual(ours(), []);
+});
