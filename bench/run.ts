@@ -213,6 +213,14 @@ function sh(cmd: string, args: string[]): string {
   }
 }
 
+/** Short commit of the work tree, '+dirty' when src/ has uncommitted changes; null outside git. */
+function commitId(): string | null {
+  const root = join(BENCH_DIR, '..');
+  const head = sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD']);
+  if (!head) return null;
+  return sh('git', ['-C', root, 'status', '--porcelain', '--', 'src']) ? `${head}+dirty` : head;
+}
+
 async function main(): Promise<void> {
   const why = rootUnavailableReason() ?? ourUnavailableReason() ?? (existsSync(TIME_BIN) ? null : `${TIME_BIN} missing: apt-get install -y time`);
   if (why) {
@@ -267,7 +275,7 @@ async function main(): Promise<void> {
     date: started.toISOString(),
     reference: `msg_zerocopy.c from linux-source-6.12 ${ref.version}, gcc -O2`,
     ours: process.env.MSG_ZEROCOPY_OURS ? `MSG_ZEROCOPY_OURS=${process.env.MSG_ZEROCOPY_OURS} (dry run)` : 'bin/msg-zerocopy',
-    commit: sh('git', ['-C', join(BENCH_DIR, '..'), 'rev-parse', '--short', 'HEAD']) || null,
+    commit: commitId(),
     egress: lab.egressKind,
   };
   const settings = { pairs, seconds, family, pin: opt.pin, cases: cases.map((c) => c.name) };
