@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Benchmark: our sender against the kernel's C sender (msg_zerocopy from
 // linux-source-6.12, built by src/reference), side by side on one namespace
 // pair, alternating ours, C, ours, C... Each run is what the kernel driver

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Fetch Debian's linux-source-6.12, extract the kernel's msg_zerocopy selftest
 # (msg_zerocopy.c, msg_zerocopy.sh), build it with gcc -O2 and cache it in
 # ${XDG_CACHE_HOME:-~/.cache}/msg-zerocopy/reference/<version>/. Prints where.

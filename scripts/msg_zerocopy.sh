@@ -1,5 +1,5 @@
 #!/bin/bash
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: GPL-2.0-only
 #
 # Drop-in for the kernel selftest driver tools/testing/selftests/net/msg_zerocopy.sh:
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The whole test suite: build, then unit, end-to-end and compatibility tests.
 # End-to-end tests create network namespaces: run as root.
 set -euo pipefail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The run configuration: what the C selftest keeps in its cfg_* globals.
 import type { Family } from '../net/address.js';
 import type { Expectation } from '../notify/tracker.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Stopping a run cleanly. The measured loops are synchronous, so they run in
 // short slices and yield to the event loop in between; a SIGINT or SIGTERM
 // seen there ends the run, and the partial results are still printed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Errors that end a run with a one-line message and a fixed exit status:
 // 1 for bad input (as the selftest), 2 when the kernel refuses.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // msg-zerocopy: the command line. Without a subcommand it is the kernel
 // selftest's msg_zerocopy (same flags, same lines, same exit codes); new
 // features live in long options and subcommands.

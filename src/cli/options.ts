@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The selftest's command line, with commander: the same short flags and
 // getopt habits (grouped flags, attached values, any order, 0x numbers), and
 // the checks that turn bad input into one line and exit status 1.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // One classic run, sender or receiver: pin, run, print the selftest's line
 // (and the JSON report), and pick the exit status the selftest would.
 import { allocNative, errno, sched_setaffinity, strerror } from '../libc/libc.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Subcommands beyond the selftest. Each registers itself on the program and
 // reports its exit status through `done`.
 import type { Command } from 'commander';

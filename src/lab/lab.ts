@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Namespace lab: the two-namespace topology of the kernel's msg_zerocopy.sh
 // (SPEC section 5), created and torn down with `ip` and `sysctl` run from
 // argument arrays (never a shell string). Only the lab's own namespaces are

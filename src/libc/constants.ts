@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Linux x86-64 constants used by the MSG_ZEROCOPY selftest and its port.
 // Values are those of the kernel UAPI and glibc headers; test/unit/layout
 // checks them against gcc.

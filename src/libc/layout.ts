@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Struct layouts, written once as koffi struct types. koffi computes the C
 // ABI offsets; the rest of the code reads and writes native memory at the
 // offsets exported here. test/unit/layout.test.ts compares every size and

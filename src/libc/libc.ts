@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The libc binding: koffi into libc.so.6, no native code of our own.
 //
 // Every pointer argument is declared as an integer (intptr_t) and passed as a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Textual IPv4/IPv6 addresses to network-order bytes (inet_pton semantics),
 // and the sockaddr structures built from them.
 import { AF_INET, AF_INET6, AF_PACKET, ETH_ALEN } from '../libc/constants.js';

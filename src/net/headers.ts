@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Link and network headers for the raw_hdrincl, packet and packet_dgram
 // tests, and the payload pattern. Pure functions over byte arrays.
 import { IPPROTO_EGP } from '../libc/constants.js';

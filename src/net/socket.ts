@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Socket set-up shared by sender and receiver, with errors that say what to fix.
 import {
   AF_INET, AF_INET6, AF_PACKET, EACCES, EADDRINUSE, EADDRNOTAVAIL, ECONNREFUSED, ENETUNREACH, ENOBUFS,

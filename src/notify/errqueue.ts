@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Reads MSG_ZEROCOPY notifications from a socket's error queue and feeds them
 // to the tracker. All memory handed to the kernel is allocated natively once.
 import {

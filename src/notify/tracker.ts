@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Accounting of MSG_ZEROCOPY completion notifications.
 //
 // Pure logic: the error-queue reader (errqueue.ts) feeds it the [lo, hi]

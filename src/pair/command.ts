@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `msg-zerocopy serve` (host B) and `msg-zerocopy pair` (host A): one command
 // per host; pair prints both sides.
 

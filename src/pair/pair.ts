@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `msg-zerocopy pair` (host A): ask the serve on host B for a receiver, run
 // our classic sender (a child of the same executable, `--json`) once it
 // listens, then print both classic lines, a summary and, with --json, one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The control protocol between `pair` (host A, sender) and `serve` (host B,
 // receiver): one JSON object per line over a TCP connection.
 //

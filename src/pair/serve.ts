@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `msg-zerocopy serve` (host B): a control port that, for one pair at a time,
 // starts our own classic receiver (`-r … --json`, a child of the same
 // executable), says "ready" once it listens, and sends its report back.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The receiver: the selftest's do_rx. Binds to -D, accepts one tcp peer (with
 // a deadline, unlike the selftest), then reads until the deadline, checking
 // the size and first bytes of every datagram.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The reference: the kernel's own MSG_ZEROCOPY selftest (msg_zerocopy.c and
 // its namespace driver msg_zerocopy.sh), taken from Debian's linux-source-6.12
 // package and built with gcc. Nothing of the kernel's is kept in this

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The measured loop: the selftest's do_tx body, one sendmsg and one poll per
 // iteration (plus error-queue drains with -z), nothing allocated. Counters
 // live in locals while a slice runs and are stored back after it.

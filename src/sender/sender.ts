@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The sender: the selftest's do_tx. Builds one msghdr in native memory, then
 // sends until the deadline, draining the error queue as the selftest does.
 import {

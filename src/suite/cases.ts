@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The cases a suite runs: the kernel driver's do_test() for each selected
 // family and test, first in copy mode, then in zerocopy mode.
 

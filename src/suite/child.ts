@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // One child process of a suite case (sender or receiver inside a namespace):
 // spawned from an argument array, given a deadline after which it is killed,
 // and its output parsed from the --json report or the classic stderr lines.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `msg-zerocopy suite`: the kernel's msg_zerocopy.sh as a subcommand.
 
 import { Command, InvalidArgumentError, Option } from 'commander';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Suite output: a table people read at a glance, KTAP v1 for kselftest
 // runners, and JSON with every case.
 

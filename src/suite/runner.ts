@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Run one suite case inside a lab: receiver (tx-rx only) in the receiver
 // namespace, sender in the sender namespace, each with a deadline; then judge.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The suite: one lab, every planned case in order, results printed as a
 // table, KTAP or JSON; the lab and every child are gone on every exit path.
 

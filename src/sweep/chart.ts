@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Terminal line charts (asciichart) of a few series over payload sizes. Each
 // series is drawn in its own line style so the chart reads without colour
 // (copy ─╭╯, zerocopy ═╔╝); on a terminal each also gets its own colour.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `msg-zerocopy sweep` and `msg-zerocopy compare`: command-line options.
 
 import { Command, InvalidArgumentError, Option } from 'commander';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // What sweep and compare print: a table people read, a Markdown table, the
 // charts, and the compare view (copy and zerocopy side by side).
 

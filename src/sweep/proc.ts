@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Child processes of our own executable (sweep runs, pair sender, serve
 // receiver): spawned from an argument array, killed after a deadline, their
 // classic stderr lines and --json report collected.

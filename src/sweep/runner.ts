@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // One measured run of a sweep: our sender (and for tx-rx our receiver,
 // started first) inside a lab's namespaces, each with --json; the sender's
 // report becomes a run record.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Small, pure statistics for repeated runs: median, min, max and spread, the
 // ratio of two medians, and the payload size from which zerocopy pays off.
 // Missing values (a run that failed, a run that moved nothing) are null and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // From run records to per-size, per-mode summaries (median and spread of
 // throughput and CPU per GB), the zerocopy/copy ratios and the crossover.
 

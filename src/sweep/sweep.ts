@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // sweep and compare: in a fresh lab, copy and zerocopy senders alternately
 // for each payload size, several times each; then medians and spread, the
 // zerocopy/copy ratios, where zerocopy pays off, a table and charts. The lab

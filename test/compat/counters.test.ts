@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Same flags, same counters: our sender and the kernel's C sender, run one
 // after the other on the same namespace pair, must report the same
 // completion behaviour. Between the namespaces every zerocopy send is

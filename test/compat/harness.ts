@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Shared harness for the compatibility tests and the benchmark: runs the
 // kernel's C selftest and our CLI inside the namespace lab, parses their
 // stderr summary lines, and serialises heavy runs across test processes.

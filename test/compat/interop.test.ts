@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Interop with the kernel's C selftest between two namespaces, both ways:
 // our sender into the C receiver and the C sender into our receiver. The
 // receivers check every datagram's length and payload pattern (tcp: count

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The kernel's own namespace driver, msg_zerocopy.sh from linux 6.12,
 // unmodified, run with no arguments (ipv4/ipv6 x tcp/udp, copy and
 // zerocopy). It runs ./msg_zerocopy from its working folder; we give it a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The reference helper: fetches Debian's linux-source-6.12, extracts the
 // kernel's msg_zerocopy selftest and builds it. Every other compat test
 // depends on it; when it cannot work here this test says why.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Running our executable (and others) inside a lab's namespaces.
 import { spawn, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

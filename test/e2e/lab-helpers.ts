@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Host snapshots for the "nothing left behind" checks of the lab and suite tests.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';

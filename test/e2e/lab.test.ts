@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The namespace lab: topology as the kernel driver builds it, teardown that
 // leaves the host exactly as before, labs side by side, failure paths.
 // Needs root; fails (does not skip) without it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // End to end: `serve` in the receiver namespace of a lab (as host B), `pair`
 // from the sender namespace (as host A), over the lab's veth pair only.
 import { after, before, describe, test } from 'node:test';

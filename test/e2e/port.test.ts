@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // End to end: our sender to our receiver over a veth pair between two
 // network namespaces that the test creates and always deletes.
 import { after, before, describe, test } from 'node:test';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // `msg-zerocopy suite` end to end, through our own executable: the default
 // suite passes with the expected copy/zerocopy split, failures and signals
 // leave nothing behind, two suites run side by side, KTAP parses.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // End to end: `sweep` and `compare` make their own lab, run our sender (and
 // receiver) in it, and remove every namespace they made, also on SIGINT.
 import { after, before, test } from 'node:test';

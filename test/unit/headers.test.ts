@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildEthHeader, buildIPv4Header, buildIPv6Header, fillPayload, ipChecksum, matchesPayload } from '../../src/net/headers.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A small, strict KTAP v1 parser (Documentation/dev-tools/ktap.rst) for the
 // tests: version line, plan, result lines with optional directive, and
 // diagnostic lines. It throws on anything a kselftest runner would reject.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // KTAP output of the suite, checked with a parser rather than by eye.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

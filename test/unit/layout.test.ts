@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Struct layouts, constants and the IPv4 header against what gcc makes of
 // the real C headers. Needs gcc (CI installs it); fails loudly without it.
 import { test } from 'node:test';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crossover, finite, max, median, min, paysOff, ratio, spread, summarize } from '../../src/sweep/stats.js';

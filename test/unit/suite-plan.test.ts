@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The suite's pure parts: plan, option parsing, argv per case, output parsing, verdicts, table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
