@@ -53,7 +53,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   let errText = '';
-  program.exitOverride().configureOutput({ writeErr: (s) => { errText += s; } });
+  // Commander's own errors (unknown option, missing value) become one line
+  // in the tool's format, for the subcommands too.
+  for (const cmd of [program, ...program.commands]) {
+    cmd.exitOverride().configureOutput({ writeErr: (s) => { errText += s; } });
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
