@@ -14,7 +14,7 @@ import { nsExecArgv, run as labRun, type Lab } from '../../src/lab/lab.js';
 
 /** Repository root, found relative to this file. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** Our executable (bin/msg-zerocopy, which runs the compiled dist/). */
+/** Our executable (bin/msg-zerocopy, which runs the bundle in dist/). */
 export const OUR_BIN = join(REPO_ROOT, 'bin', 'msg-zerocopy');
 
 /** argv prefix that starts our CLI. MSG_ZEROCOPY_OURS=<executable> substitutes another program (dry runs). */
@@ -27,9 +27,8 @@ export function ourArgv(): string[] {
 /** Why our executable cannot run yet, or null. */
 export function ourUnavailableReason(): string | null {
   if (process.env.MSG_ZEROCOPY_OURS) return existsSync(process.env.MSG_ZEROCOPY_OURS) ? null : `MSG_ZEROCOPY_OURS=${process.env.MSG_ZEROCOPY_OURS} does not exist`;
-  if (!existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
-    return `our CLI is not built (${join(REPO_ROOT, 'dist', 'cli', 'main.js')} missing): run \`npm run build\` first`;
-  }
+  const built = join(REPO_ROOT, 'dist', 'cli', 'msg-zerocopy.mjs'); // what bin/msg-zerocopy runs (scripts/build.mjs)
+  if (!existsSync(built)) return `our CLI is not built (${built} missing): run \`npm run build\` first`;
   return null;
 }
 
