@@ -33,6 +33,8 @@ export interface Config {
   zerocopy: boolean;
   /** -Z: expected outcome, 1 = not copied, -1 = none. */
   expectZerocopy: Expectation;
+  /** --payload-offset: where the payload starts within a page (default: as the selftest). */
+  payloadOffset: number;
   /** --json: print a JSON report on stdout. */
   json: boolean;
 }

@@ -3,7 +3,7 @@
 // getopt habits (grouped flags, attached values, any order, 0x numbers), and
 // the checks that turn bad input into one line and exit status 1.
 import { Command, CommanderError } from 'commander';
-import { MAX_PAYLOAD } from '../libc/layout.js';
+import { MAX_PAYLOAD, PAGE_SIZE, SELFTEST_PAYLOAD_OFFSET } from '../libc/layout.js';
 import { parseAddress, unspecified, type Family } from '../net/address.js';
 import { TESTS, type Config, type TestName } from './config.js';
 import { UsageError } from './errors.js';
@@ -26,6 +26,7 @@ export interface RawOptions {
   z?: boolean;
   Z?: string;
   json?: boolean;
+  payloadOffset?: string;
 }
 
 /** Count how often a flag was given (-v, -vv). */
@@ -51,7 +52,9 @@ export function addClassicOptions(cmd: Command): Command {
     .option('-v', 'verbose: gaps and short sends; twice: every completion', count, 0)
     .option('-z', 'zerocopy: SO_ZEROCOPY on the socket, MSG_ZEROCOPY on sends')
     .option('-Z <0|1>', 'expected notification outcome (1 = not copied); a mismatch exits 1')
-    .option('--json', 'print a JSON report on stdout after the run');
+    .option('--json', 'print a JSON report on stdout after the run')
+    .option('--payload-offset <bytes>', `where the payload starts within a page, 0-${PAGE_SIZE - 1} ` +
+      `(default ${SELFTEST_PAYLOAD_OFFSET}, where the selftest's buffer lies; 0 = page aligned)`);
 }
 
 /** strtol(…, 0) / strtoul(…, 0) habits: decimal, 0x hex, leading-0 octal; whole string must parse. */
@@ -111,6 +114,8 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
     ifindex = res.ifindex(o.i);
     if (!ifindex) throw new UsageError(`invalid iface: ${o.i}: No such device`, 'pick an interface from `ip link` in this network namespace');
   }
+  const payloadOffset = o.payloadOffset === undefined
+    ? SELFTEST_PAYLOAD_OFFSET : parseNumber(o.payloadOffset, '-payload-offset', 0, PAGE_SIZE - 1);
   const zerocopy = !!o.z;
   if (o.m && (!zerocopy || !cork)) throw new UsageError('-m: cork_mixed requires corking and zerocopy', 'add -c <n> and -z');
   if (cork && test !== 'udp') throw new UsageError('can only cork udp sockets', '-c works with the udp test only');
@@ -119,6 +124,7 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
   return {
     family, test, cork, corkMixed: !!o.m, cpu, dst, dstText: o.D, src, ifindex, notificationLimit, port,
     rx: !!o.r, payloadLen, runtimeMs: 200 + secs * 1000, verbose: o.v ?? 0, zerocopy, expectZerocopy, json: !!o.json,
+    payloadOffset,
   };
 }
 

@@ -93,6 +93,14 @@ export const ETH_HLEN = 14;
 export const IPV4_HLEN = 20;
 export const IPV6_HLEN = 40;
 export const TCP_HLEN = 20;
+/** x86-64 page size. */
+export const PAGE_SIZE = 4096;
+/**
+ * Where the selftest's payload starts within a page: msg_zerocopy.c keeps it
+ * in a static array, which gcc 12 -O2 (Debian's build of the 6.12 source)
+ * places 0x1a0 bytes into a page of .bss (`nm msg_zerocopy | grep payload`).
+ */
+export const SELFTEST_PAYLOAD_OFFSET = 0x1a0;
 /** IP_MAXPACKET from <netinet/ip.h>. */
 export const IP_MAXPACKET = 65535;
 /** Largest payload the selftest accepts: 65535 - IPv6 header - TCP header - 40 bytes of options. */

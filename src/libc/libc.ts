@@ -74,10 +74,10 @@ export interface NativeBlock {
  * Allocate zeroed, cache-line aligned native memory for the lifetime of the process.
  * (The blocks are few, small and made before the measured loop.)
  */
-export function allocNative(size: number): NativeBlock {
-  // 64-byte aligned (a cache line), like the C tool's static buffers.
-  const rounded = Math.max(64, Math.ceil(size / 64) * 64);
-  const addr = aligned_alloc(64, rounded);
+export function allocNative(size: number, align = 64): NativeBlock {
+  // Cache-line aligned by default; the payload asks for page alignment.
+  const rounded = Math.max(align, Math.ceil(size / align) * align);
+  const addr = aligned_alloc(align, rounded);
   if (!addr) throw new Error(`aligned_alloc(${rounded}) failed`);
   const ab = koffi.view(BigInt(addr), size);
   const u8 = new Uint8Array(ab);

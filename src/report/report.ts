@@ -45,6 +45,7 @@ function common(cfg: Config) {
     family: cfg.family,
     zerocopy: cfg.zerocopy,
     payloadLen: cfg.payloadLen,
+    payloadOffset: cfg.payloadOffset,
     port: cfg.port,
     dst: cfg.dstText,
     runtimeMs: cfg.runtimeMs,

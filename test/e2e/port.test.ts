@@ -111,6 +111,18 @@ for (const fam of [4, 6] as const) {
   });
 }
 
+test('--payload-offset 0: page-aligned payload, receiver still validates every datagram', async () => {
+  for (const t of ['udp', 'tcp']) {
+    const { rx, tx } = await pair(4, t, t, ['-z', '-Z', '0', '--payload-offset', '0'], ['--payload-offset', '0']);
+    ok(rx, 'receiver'); ok(tx, 'sender');
+    const rep = report(tx);
+    assert.equal(rep.payloadOffset, 0);
+    assert.equal(txLine(tx.stderr).txc, rep.packets);
+    if (t === 'tcp') assert.equal(report(rx).bytes, rep.bytes);
+    else assert.equal(report(rx).bytes % 65435, 0);
+  }
+});
+
 test('raw with -z: clear refusal, exit 2', async () => {
   const a = lab.addr[4];
   const tx = await ours(lab.txNs, ['-4', '-t', '0', '-D', a.dst, '-z', 'raw']).done;

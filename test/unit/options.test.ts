@@ -31,6 +31,7 @@ test('defaults match the selftest', () => {
   assert.equal(c.zerocopy, false);
   assert.equal(c.expectZerocopy, -1);
   assert.equal(c.rx, false);
+  assert.equal(c.payloadOffset, 0x1a0); // where the selftest's static payload lies in its page
   assert.deepEqual([...c.src], [0, 0, 0, 0]);
   assert.deepEqual([...c.dst], [192, 168, 1, 2]);
 });
@@ -52,6 +53,11 @@ test('every flag, as the namespace driver passes them', () => {
   assert.equal(c.verbose, 1);
   assert.equal(c.expectZerocopy, 1);
   assert.equal(c.json, true);
+});
+
+test('--payload-offset places the payload within a page', () => {
+  assert.equal(parse('-4', '-D', '1.1.1.1', '--payload-offset', '0', 'tcp').payloadOffset, 0);
+  assert.equal(parse('-4', '-D', '1.1.1.1', '--payload-offset=0x800', 'tcp').payloadOffset, 2048);
 });
 
 test('grouped flags, attached values, any order, 0x numbers', () => {
@@ -104,5 +110,6 @@ test('usage errors: one line, exit status 1', () => {
   rejects(['-4', '-D', '1.2.3.4', '-i', 'nosuch0', 'packet'], /invalid iface: nosuch0/);
   rejects(['-4', '-D', '1.2.3.4', '-Z', '2', 'udp'], /-Z: expected 0 or 1/);
   rejects(['-4', '-D', '1.2.3.4', '-q', 'udp'], /unknown option '-q'/);
+  rejects(['-4', '-D', '1.2.3.4', '--payload-offset', '4096', 'udp'], /--payload-offset: 4096 is out of range.*0 to 4095/);
   rejects(['-4', '-D', '1.2.3.4', 'udp', '-t'], /argument missing/);
 });
