@@ -63,18 +63,11 @@ export function openSocket(kind: SocketKind, what: string, cfg: Config): number 
 
 const intCache = new Map<number, NativeBlock>();
 
-/** setsockopt with an int value; the selftest's do_setsockopt. */
+/** setsockopt with an int value; the selftest's do_setsockopt. The native ints are made once per value. */
 export function setIntOption(fd: number, level: number, name: number, value: number, cfg?: Config): void {
   let b = intCache.get(value);
   if (!b) intCache.set(value, (b = nativeInt(value)));
   if (setsockopt(fd, level, name, b.addr, 4) !== 0) fail(`setsockopt ${level}.${name}: ${value}`, cfg);
-}
-
-/** The address of a native int holding `value`, for repeated setsockopt calls in a loop. */
-export function nativeIntAddr(value: number): number {
-  let b = intCache.get(value);
-  if (!b) intCache.set(value, (b = nativeInt(value)));
-  return b.addr;
 }
 
 export function closeSocket(fd: number): void {

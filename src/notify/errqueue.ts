@@ -2,12 +2,13 @@
 // Reads MSG_ZEROCOPY notifications from a socket's error queue and feeds them
 // to the tracker. All memory handed to the kernel is allocated natively once.
 import {
-  EAGAIN, EINTR, IP_RECVERR, IPV6_RECVERR, MSG_CTRUNC, MSG_ERRQUEUE, PACKET_TX_TIMESTAMP,
+  EAGAIN, IP_RECVERR, IPV6_RECVERR, MSG_CTRUNC, MSG_ERRQUEUE, PACKET_TX_TIMESTAMP,
   POLLERR, SO_EE_ORIGIN_ZEROCOPY, SOL_IP, SOL_IPV6, SOL_PACKET,
 } from '../libc/constants.js';
-import { CMSG, CMSG_DATA_OFFSET, MSG, POLLFD, SERR } from '../libc/layout.js';
-import { allocNative, errno, poll, recvmsg, strerror } from '../libc/libc.js';
+import { CMSG, CMSG_DATA_OFFSET, MSG, SERR } from '../libc/layout.js';
+import { allocNative, errno, recvmsg, strerror } from '../libc/libc.js';
 import type { CompletionTracker } from './tracker.js';
+import { PollFd } from '../net/poll.js';
 import { RunError } from '../cli/errors.js';
 
 /** Raised for a malformed or failed notification: the selftest treats all of these as fatal. */
@@ -19,12 +20,11 @@ const CONTROL_LEN = 128;
 export class ErrorQueue {
   private readonly msg = allocNative(MSG.size);
   private readonly control = allocNative(CONTROL_LEN);
-  private readonly pfd = allocNative(POLLFD.size);
+  private readonly pfd: PollFd;
 
   constructor(private readonly fd: number, private readonly tracker: CompletionTracker) {
     this.msg.dv.setBigUint64(MSG.msg_control, BigInt(this.control.addr), true);
-    this.pfd.dv.setInt32(POLLFD.fd, fd, true);
-    this.pfd.dv.setInt16(POLLFD.events, POLLERR, true);
+    this.pfd = new PollFd(fd, POLLERR);
   }
 
   /** Read one notification; false when the queue is empty. */
@@ -73,13 +73,7 @@ export class ErrorQueue {
   waitRemaining(expected: number, waitMs: number): boolean {
     const stop = Date.now() + waitMs;
     while (this.tracker.completions < expected && Date.now() < stop) {
-      const ret = poll(this.pfd.addr, 1, waitMs);
-      if (ret === -1) {
-        const e = errno();
-        if (e === EINTR) continue;
-        throw new NotificationError(`poll: ${strerror(e)}`);
-      }
-      if (ret > 0 && (this.pfd.dv.getInt16(POLLFD.revents, true) & POLLERR)) this.drain();
+      if (this.pfd.wait(waitMs) === 1) this.drain();
     }
     return this.tracker.completions >= expected;
   }

@@ -3,13 +3,14 @@
 // a deadline, unlike the selftest), then reads until the deadline, checking
 // the size and first bytes of every datagram.
 import {
-  AF_PACKET, EAGAIN, EINTR, IPPROTO_RAW, MSG_DONTWAIT, MSG_TRUNC, POLLIN, SOCK_RAW, SOCK_STREAM,
+  AF_PACKET, EAGAIN, IPPROTO_RAW, MSG_DONTWAIT, MSG_TRUNC, POLLIN, SOCK_RAW, SOCK_STREAM,
   SOL_SOCKET, SO_RCVBUF, SO_RCVLOWAT, SO_REUSEPORT,
 } from '../libc/constants.js';
-import { IPV4_HLEN, POLLFD } from '../libc/layout.js';
-import { accept, allocNative, bind, errno, listen, poll, recv } from '../libc/libc.js';
+import { IPV4_HLEN } from '../libc/layout.js';
+import { accept, allocNative, bind, errno, listen, recv } from '../libc/libc.js';
 import { writeSockaddr } from '../net/address.js';
 import { matchesPayload } from '../net/headers.js';
+import { PollFd } from '../net/poll.js';
 import { closeSocket, fail, openSocket, setIntOption, socketKind } from '../net/socket.js';
 import { RECEIVER_EXTRA_MS, WAIT_MS, type Config } from '../cli/config.js';
 import { RunError, UsageError } from '../cli/errors.js';
@@ -35,25 +36,8 @@ export function checkReceiverTest(cfg: Config): void {
   }
 }
 
-function makePoll(fd: number, events: number): { wait(ms: number): boolean } {
-  const pfd = allocNative(POLLFD.size);
-  pfd.dv.setInt32(POLLFD.fd, fd, true);
-  pfd.dv.setInt16(POLLFD.events, events, true);
-  return {
-    wait(ms: number): boolean {
-      const ret = poll(pfd.addr, 1, ms);
-      if (ret === -1) {
-        const e = errno();
-        if (e === EINTR) return false;
-        fail('poll', undefined, e);
-      }
-      return ret > 0 && (pfd.dv.getInt16(POLLFD.revents, true) & events) !== 0;
-    },
-  };
-}
-
 async function acceptWithDeadline(listenFd: number, cfg: Config, ctl: RunControl): Promise<number> {
-  const ready = makePoll(listenFd, POLLIN);
+  const ready = new PollFd(listenFd, POLLIN);
   const limitMs = cfg.runtimeMs + RECEIVER_EXTRA_MS;
   const deadline = Date.now() + limitMs;
   for (;;) {
@@ -63,7 +47,7 @@ async function acceptWithDeadline(listenFd: number, cfg: Config, ctl: RunControl
       throw new RunError(`accept: no sender connected within ${(limitMs / 1000).toFixed(1)} s`,
         `start the sender within -t of the receiver, to ${cfg.dstText} port ${cfg.port}`);
     }
-    if (ready.wait(Math.min(left, SLICE_MS))) break;
+    if (ready.wait(Math.min(left, SLICE_MS)) === 1) break;
     await ctl.yield();
   }
   const fd = accept(listenFd, 0, 0);
@@ -121,7 +105,7 @@ export async function runReceiver(cfg: Config, ctl: RunControl): Promise<Receive
     r.bytes += expectLen;
   };
   const flush = stream ? flushTcp : flushDatagram;
-  const readable = makePoll(fd, POLLIN);
+  const readable = new PollFd(fd, POLLIN);
 
   const startedAt = Date.now();
   const tstop = startedAt + cfg.runtimeMs + RECEIVER_EXTRA_MS;

@@ -3,8 +3,8 @@
 // iteration (plus error-queue drains with -z), nothing allocated. Counters
 // live in locals while a slice runs and are stored back after it.
 import { EAGAIN, EINTR, ENOBUFS, MSG_DONTWAIT, MSG_ZEROCOPY, POLLOUT } from '../libc/constants.js';
-import { POLLFD } from '../libc/layout.js';
-import { allocNative, errno, poll, sendmsg } from '../libc/libc.js';
+import { errno, poll, sendmsg } from '../libc/libc.js';
+import { PollFd } from '../net/poll.js';
 import { fail } from '../net/socket.js';
 import { WAIT_MS, type Config } from '../cli/config.js';
 import type { ErrorQueue } from '../notify/errqueue.js';
@@ -21,9 +21,11 @@ export class SendLoop {
   expected = 0;
   sinceNotify = 0;
 
+  private readonly pfd: PollFd;
   private readonly pollAddr: number;
   private readonly revents: Int16Array;
   private readonly flags: number;
+  private custom: (() => void) | null = null;
 
   constructor(
     private readonly cfg: Config,
@@ -33,11 +35,9 @@ export class SendLoop {
     private readonly errq: ErrorQueue,
     private readonly log: (line: string) => void,
   ) {
-    const pfd = allocNative(POLLFD.size);
-    pfd.dv.setInt32(POLLFD.fd, fd, true);
-    pfd.dv.setInt16(POLLFD.events, POLLOUT, true);
-    this.pollAddr = pfd.addr;
-    this.revents = new Int16Array(pfd.u8.buffer, pfd.u8.byteOffset + POLLFD.revents, 1);
+    this.pfd = new PollFd(fd, POLLOUT);
+    this.pollAddr = this.pfd.addr;
+    this.revents = this.pfd.revents;
     this.flags = MSG_DONTWAIT | (cfg.zerocopy ? MSG_ZEROCOPY : 0);
   }
 
@@ -73,15 +73,10 @@ export class SendLoop {
           this.errq.drain();
           since = 0;
         }
-        for (;;) {
-          const ready = poll(pollAddr, 1, WAIT_MS);
-          if (ready > 0 && (revents[0] & POLLOUT) !== 0) break;
+        const ready = poll(pollAddr, 1, WAIT_MS);
+        if (ready <= 0 || (revents[0] & POLLOUT) === 0) {
+          if (this.waitWritable(ready)) since = 0;
           tick = CLOCK_EVERY - 1; // waited: read the clock below
-          if (ready < 0 && this.pollFailed(errno())) break;
-          if (zc) {
-            this.errq.drain();
-            since = 0;
-          }
         }
         // The selftest reads the clock after every send. Here it is read
         // after every CLOCK_EVERY sends that did not wait (microseconds
@@ -113,14 +108,40 @@ export class SendLoop {
     fail('send', this.cfg, e);
   }
 
-  /** A failed poll ends the run, except a signal: then stop waiting so the slice can end. */
-  private pollFailed(e: number): boolean {
-    if (e !== EINTR) fail('poll', this.cfg, e);
-    return true;
+  /**
+   * The socket was not writable after a send (first: what poll returned):
+   * poll again until it is, draining the error queue in between with -z, as
+   * the selftest's `while (!do_poll(fd, POLLOUT))`. A signal stops the wait
+   * so the slice can end. Returns true when it drained.
+   */
+  private waitWritable(first: number): boolean {
+    if (first < 0) {
+      const e = errno();
+      if (e !== EINTR) fail('poll', this.cfg, e);
+      return false;
+    }
+    let drained = false;
+    do {
+      if (this.cfg.zerocopy) {
+        this.errq.drain();
+        drained = true;
+      }
+    } while (this.pfd.wait(WAIT_MS) === 0);
+    return drained;
   }
 
-  /** One logical send for the general (cork, test hook) path. */
-  step(): void {
+  /** Replace the single plain send by `step` (cork, the forced-GC test hook); slices then run runSteps(). */
+  useStep(step: () => void): void {
+    this.custom = step;
+  }
+
+  /** Run one slice with whichever loop applies. */
+  runSlice(sliceEnd: number): number {
+    return this.custom ? this.runSteps(this.custom, sliceEnd) : this.run(sliceEnd);
+  }
+
+  /** The plain send, for steps that wrap it. */
+  sendPlain(): void {
     this.sendOne(this.flags, this.len, this.cfg.zerocopy);
   }
 
@@ -141,25 +162,18 @@ export class SendLoop {
     }
   }
 
-  /** The general loop: `step` may be replaced (cork, forced GC); same structure as run(). */
-  runSteps(sliceEnd: number): number {
+  /** The general loop, same structure as run(), one `step` per iteration and the clock read after each. */
+  private runSteps(step: () => void, sliceEnd: number): number {
     const zc = this.cfg.zerocopy;
     let now: number;
     do {
-      this.step();
+      step();
       if (zc && this.sinceNotify >= this.cfg.notificationLimit) {
         this.errq.drain();
         this.sinceNotify = 0;
       }
-      for (;;) {
-        const ready = poll(this.pollAddr, 1, WAIT_MS);
-        if (ready > 0 && (this.revents[0] & POLLOUT) !== 0) break;
-        if (ready < 0 && this.pollFailed(errno())) break;
-        if (zc) {
-          this.errq.drain();
-          this.sinceNotify = 0;
-        }
-      }
+      const ready = this.pfd.wait(WAIT_MS);
+      if (ready === 0 && this.waitWritable(0)) this.sinceNotify = 0;
       now = Date.now();
     } while (now < sliceEnd);
     return now;

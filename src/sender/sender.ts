@@ -6,10 +6,10 @@ import {
   SO_SNDBUF, SO_ZEROCOPY, UDP_CORK,
 } from '../libc/constants.js';
 import { ETH_HLEN, IOV, IPV6_HLEN, IP_MAXPACKET, MSG, PAGE_SIZE, SLL } from '../libc/layout.js';
-import { allocNative, connect, setsockopt } from '../libc/libc.js';
+import { allocNative, connect } from '../libc/libc.js';
 import { writeSockaddr, writeSockaddrLL } from '../net/address.js';
 import { buildEthHeader, buildIPv4Header, buildIPv6Header, fillPayload, MAC_DST } from '../net/headers.js';
-import { closeSocket, fail, nativeIntAddr, openSocket, setIntOption, socketKind } from '../net/socket.js';
+import { closeSocket, fail, openSocket, setIntOption, socketKind } from '../net/socket.js';
 import { ErrorQueue } from '../notify/errqueue.js';
 import { CompletionTracker, type TrackerEvents } from '../notify/tracker.js';
 import { WAIT_MS, type Config } from '../cli/config.js';
@@ -82,7 +82,7 @@ function buildMessage(cfg: Config, domain: number, type: number, protocol: numbe
   return { addr: msg.addr, iovDv: iov.dv, payloadIovLen: payloadIov + IOV.iov_len, len };
 }
 
-function setupSocket(cfg: Config): { fd: number; msg: Message; corkable: boolean } {
+function setupSocket(cfg: Config): { fd: number; msg: Message } {
   const kind = socketKind(cfg.test, cfg.family);
   const fd = openSocket(kind, 'socket t', cfg);
   setIntOption(fd, SOL_SOCKET, SO_SNDBUF, 1 << 21, cfg);
@@ -92,7 +92,7 @@ function setupSocket(cfg: Config): { fd: number; msg: Message; corkable: boolean
     const salen = writeSockaddr(sa.dv, 0, cfg.family, cfg.dst, cfg.port);
     if (connect(fd, sa.addr, salen) !== 0) fail('connect', cfg);
   }
-  return { fd, msg: buildMessage(cfg, kind.domain, kind.type, kind.protocol), corkable: kind.domain !== AF_PACKET };
+  return { fd, msg: buildMessage(cfg, kind.domain, kind.type, kind.protocol) };
 }
 
 /** How long one synchronous slice of the loop runs before signals get a look in. */
@@ -109,15 +109,17 @@ export async function runSender(cfg: Config, ctl: RunControl, log: (line: string
   const errq = new ErrorQueue(fd, tracker);
   const loop = new SendLoop(cfg, fd, msg.addr, msg.len, errq, log);
   // Cork and the forced-GC test hook replace the single send of the plain loop.
-  if (cfg.cork) loop.step = corkedStep(cfg, fd, msg, loop);
-  if (process.env.MZC_GC_EVERY) loop.step = withForcedGc(loop.step.bind(loop), Number(process.env.MZC_GC_EVERY));
+  const gcEvery = Number(process.env.MZC_GC_EVERY ?? 0);
+  if (cfg.cork || gcEvery) {
+    const step = cfg.cork ? corkedStep(cfg, fd, msg, loop) : () => loop.sendPlain();
+    loop.useStep(gcEvery ? withForcedGc(step, gcEvery) : step);
+  }
 
   const startedAt = Date.now();
   const tstop = startedAt + cfg.runtimeMs;
   let now = startedAt;
   while (now < tstop && !ctl.stopped) {
-    const sliceEnd = Math.min(tstop, now + SLICE_MS);
-    now = Object.hasOwn(loop, 'step') ? loop.runSteps(sliceEnd) : loop.run(sliceEnd);
+    now = loop.runSlice(Math.min(tstop, now + SLICE_MS));
     await ctl.yield();
   }
   const durationMs = Date.now() - startedAt;
@@ -141,20 +143,15 @@ function corkedStep(cfg: Config, fd: number, msg: Message, loop: SendLoop): () =
   const n = cfg.cork;
   const part = Math.floor(cfg.payloadLen / n);
   const extra = cfg.payloadLen - n * part;
-  const on = nativeIntAddr(1);
-  const off = nativeIntAddr(0);
-  const cork = (addr: number, value: number): void => {
-    if (setsockopt(fd, IPPROTO_UDP, UDP_CORK, addr, 4) !== 0) fail(`setsockopt ${IPPROTO_UDP}.${UDP_CORK}: ${value}`, cfg);
-  };
   return () => {
-    cork(on, 1);
+    setIntOption(fd, IPPROTO_UDP, UDP_CORK, 1, cfg);
     for (let i = 0; i < n; i++) {
       const zc = cfg.corkMixed ? (i & 1) === 1 : cfg.zerocopy;
       const len = i === 0 ? part + extra : part;
       msg.iovDv.setUint32(msg.payloadIovLen, len, true);
       loop.sendOne(zc ? MSG_DONTWAIT | MSG_ZEROCOPY : MSG_DONTWAIT, len, zc);
     }
-    cork(off, 0);
+    setIntOption(fd, IPPROTO_UDP, UDP_CORK, 0, cfg);
   };
 }
 
