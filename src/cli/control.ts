@@ -1,22 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Stopping a run cleanly. The measured loops are synchronous, so they run in
-// short slices and yield to the event loop in between; a SIGINT or SIGTERM
-// seen there ends the run, and the partial results are still printed.
-// A second signal ends the process at once.
+// Stopping a run cleanly, for every command: the first SIGINT, SIGTERM or
+// SIGHUP asks the run to stop (the measured loops run in short slices and
+// look at `stopped` in between; the suite, sweep and pair kill their
+// children), and the partial results are still printed. A second signal ends
+// the process at once, after the `force` hook (remove namespaces).
+import { constants } from 'node:os';
 
-const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Exit status for a process ended by `signal`: 128 + its number, as the shell reports it. */
+export function signalExitCode(signal: string): number {
+  return 128 + (constants.signals[signal as NodeJS.Signals] ?? 0);
+}
+
+export interface StopHooks {
+  /** First signal: stop what is running (kill children, abort a peer). */
+  stop?(signal: NodeJS.Signals): void;
+  /** Second signal, just before the process exits. */
+  force?(): void;
+}
 
 export class RunControl {
   stopped = false;
-  signal: string | null = null;
+  signal: NodeJS.Signals | null = null;
   private readonly handlers: Array<[NodeJS.Signals, () => void]> = [];
 
-  install(): this {
-    for (const [name, num] of Object.entries(SIGNALS) as Array<[NodeJS.Signals, number]>) {
+  install(hooks: StopHooks = {}): this {
+    for (const name of STOP_SIGNALS) {
       const h = (): void => {
-        if (this.stopped) process.exit(128 + num);
+        if (this.stopped) {
+          hooks.force?.();
+          process.exit(signalExitCode(name));
+        }
         this.stopped = true;
         this.signal = name;
+        hooks.stop?.(name);
       };
       process.on(name, h);
       this.handlers.push([name, h]);
@@ -34,8 +52,8 @@ export class RunControl {
     return new Promise((resolve) => setImmediate(resolve));
   }
 
-  /** Exit status for an interrupted run: 128 + signal number. */
+  /** Exit status for an interrupted run, or null. */
   get exitCode(): number | null {
-    return this.signal ? 128 + SIGNALS[this.signal as keyof typeof SIGNALS] : null;
+    return this.signal ? signalExitCode(this.signal) : null;
   }
 }

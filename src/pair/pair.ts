@@ -5,6 +5,7 @@
 // object with both reports.
 
 import { connect, type Socket } from 'node:net';
+import { RunControl, signalExitCode } from '../cli/control.js';
 import { RunError } from '../cli/errors.js';
 import { megabytes } from '../report/report.js';
 import { ownCommand, spawnChild, type ChildResult } from '../sweep/proc.js';
@@ -36,7 +37,6 @@ export interface PairIO {
   err: (s: string) => void;
 }
 
-const SIGNALS: Record<string, number> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
 const runtimeMs = (secs: number): number => 200 + secs * 1000;
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
@@ -131,17 +131,13 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
   sock.on('error', () => { /* reported through the reader */ });
   let interrupted: string | null = null;
   let sender: ReturnType<typeof spawnChild> | null = null;
-  const handlers: Array<[NodeJS.Signals, () => void]> = [];
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const h = (): void => {
-      if (interrupted) process.exit(128 + SIGNALS[sig]);
+  const ctl = new RunControl().install({
+    stop: (sig) => {
       interrupted = sig;
       send(sock, { type: 'abort' });
       sender?.kill('SIGINT');
-    };
-    process.on(sig, h);
-    handlers.push([sig, h]);
-  }
+    },
+  });
   const closed = (what: string): RunError => new RunError(`pair: serve at ${where} closed the control connection ${what}`,
     reader.error ? reader.error.message : `see the serve's log on ${o.host}`);
 
@@ -156,7 +152,7 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
     } catch {
       throw new RunError(`pair: serve at ${where} did not start its receiver within 10 s`, `see the serve's log on ${o.host}`);
     }
-    if (interrupted) return 128 + SIGNALS[interrupted];
+    if (interrupted) return signalExitCode(interrupted);
     if (ready === null) throw closed('before its receiver was ready');
     if (ready.type === 'error') throw new RunError(`pair: serve at ${where}: ${ready.message}`);
     if (ready.type !== 'ready') throw new RunError(`pair: serve at ${where} answered ${ready.type}, not ready`);
@@ -188,9 +184,9 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
 
     const summary = summarizePair(o.test, o.cork, tx.report, rx.report);
     const txError = tx.report && typeof tx.report.error === 'string' ? tx.report.error : null;
-    const txCode = tx.exitCode ?? (tx.signal ? 128 + (SIGNALS[tx.signal] ?? 9) : 1);
-    const rxCode = rx.exitCode ?? (rx.signal ? 128 + (SIGNALS[rx.signal] ?? 9) : 1);
-    let exitCode = interrupted ? 128 + SIGNALS[interrupted] : txCode !== 0 ? txCode : rxCode !== 0 ? 1 : 0;
+    const txCode = tx.exitCode ?? (tx.signal ? signalExitCode(tx.signal) : 1);
+    const rxCode = rx.exitCode ?? (rx.signal ? signalExitCode(rx.signal) : 1);
+    let exitCode = interrupted ? signalExitCode(interrupted) : txCode !== 0 ? txCode : rxCode !== 0 ? 1 : 0;
     if (!interrupted && exitCode === 0 && summary.bytesMatch === false) exitCode = 1;
     if (o.json) {
       io.out(`${JSON.stringify({
@@ -207,7 +203,7 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
     else io.out(`${lines.join('\n')}\n`);
     return exitCode;
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    ctl.uninstall();
     sock.destroy();
   }
 }

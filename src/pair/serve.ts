@@ -3,6 +3,7 @@
 // starts our own classic receiver (`-r … --json`, a child of the same
 // executable), says "ready" once it listens, and sends its report back.
 
+import { RunControl, signalExitCode } from '../cli/control.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ownCommand, spawnChild, waitReady, type Child } from '../sweep/proc.js';
 import {
@@ -28,7 +29,6 @@ export interface ServeIO {
   err: (s: string) => void;
 }
 
-const SIGNALS: Record<string, number> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
 /** How long a connected pair may take to send its request. */
 const REQUEST_TIMEOUT_MS = 10000;
 /** How long the receiver may take to listen. */
@@ -71,17 +71,15 @@ export function runServe(o: ServeOptions, io: ServeIO): Promise<number> {
       });
     });
 
-    const handlers: Array<[NodeJS.Signals, () => void]> = [];
     const finish = (): void => {
-      for (const [sig, h] of handlers) process.off(sig, h);
+      ctl.uninstall();
       server.close();
       // Stopped by a signal while idle: a normal end. A run cut short: 128 + n.
-      if (stopping) resolve(cutShort ? 128 + SIGNALS[stopping] : 0);
+      if (stopping) resolve(cutShort ? signalExitCode(stopping) : 0);
       else resolve(failures ? 1 : 0);
     };
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      const h = (): void => {
-        if (stopping) process.exit(128 + SIGNALS[sig]);
+    const ctl = new RunControl().install({
+      stop: (sig) => {
         stopping = sig;
         log(`${sig}: stopping${busy ? ` (ending the run for ${busy})` : ''}`);
         server.close();
@@ -91,10 +89,8 @@ export function runServe(o: ServeOptions, io: ServeIO): Promise<number> {
         } else if (!busy) {
           finish();
         }
-      };
-      process.on(sig, h);
-      handlers.push([sig, h]);
-    }
+      },
+    });
 
     server.on('error', (e: NodeJS.ErrnoException) => {
       const what = e.code === 'EADDRINUSE'
@@ -103,7 +99,7 @@ export function runServe(o: ServeOptions, io: ServeIO): Promise<number> {
           ? `${o.addr} is not an address of this host (-D must be this host's own address, the one pair -D names)`
           : `control port ${hostPort(o.addr, o.controlPort)}: ${e.message}`;
       log(what);
-      for (const [sig, h] of handlers) process.off(sig, h);
+      ctl.uninstall();
       resolve(1);
     });
     server.listen({ host: o.addr, port: o.controlPort, exclusive: true }, () => {

@@ -3,6 +3,7 @@
 // table, KTAP or JSON; the lab and every child are gone on every exit path.
 
 import { release } from 'node:os';
+import { RunControl, signalExitCode } from '../cli/control.js';
 import { createLab, destroyAllLabsSync, type Lab } from '../lab/lab.js';
 import { planCases, type SuiteCase, type SuiteFamily, type SuiteTest } from './cases.js';
 import { liveChildren, type SpawnedChild } from './child.js';
@@ -37,7 +38,6 @@ export interface SuiteIO {
   err: (s: string) => void;
 }
 
-export const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
 export interface SuiteOutcome {
   exitCode: number;
@@ -62,23 +62,18 @@ export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promis
   let error: string | null = null;
   const running = new Set<SpawnedChild>();
 
-  // Signals: the first one stops the suite (children are killed, partial
-  // results printed, the lab removed); a second one exits at once (the lab's
-  // exit hook still removes the namespaces).
-  const handlers: Array<[NodeJS.Signals, () => void]> = [];
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const h = (): void => {
-      if (interrupted) {
-        for (const ch of liveChildren()) ch.kill('killed');
-        destroyAllLabsSync();
-        process.exit(128 + SIGNAL_NUMBERS[sig]);
-      }
+  // The first signal stops the suite (children are killed, partial results
+  // printed, the lab removed); a second one exits at once, namespaces removed.
+  const ctl = new RunControl().install({
+    stop: (sig) => {
       interrupted = sig;
       for (const ch of running) ch.kill('killed');
-    };
-    process.on(sig, h);
-    handlers.push([sig, h]);
-  }
+    },
+    force: () => {
+      for (const ch of liveChildren()) ch.kill('killed');
+      destroyAllLabsSync();
+    },
+  });
 
   const tty = o.progress && o.output === 'table' && Boolean(process.stderr.isTTY) && Boolean(process.stdout.isTTY);
   const progress = (s: string | null): void => {
@@ -136,12 +131,12 @@ export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promis
         error = error ? `${error}; ${msg}` : msg;
       }
     }
-    for (const [sig, h] of handlers) process.off(sig, h);
+    ctl.uninstall();
   }
 
   const labInfo = lab ? { id: lab.id, txNs: lab.txNs, rxNs: lab.rxNs, egressKind: lab.egressKind, egressDev: lab.egressDev } : null;
   const ok = !error && !interrupted && suiteOk(plan, results);
-  const exitCode = interrupted ? 128 + SIGNAL_NUMBERS[interrupted] : ok ? 0 : 1;
+  const exitCode = interrupted ? signalExitCode(interrupted) : ok ? 0 : 1;
   const why = interrupted ? `interrupted by ${interrupted}` : error ? `suite error: ${error}` : 'aborted';
 
   if (o.output === 'ktap') {

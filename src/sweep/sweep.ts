@@ -5,6 +5,7 @@
 // and every child are gone on every exit path.
 
 import { release } from 'node:os';
+import { RunControl, signalExitCode } from '../cli/control.js';
 import { createLab, destroyAllLabsSync, LAB_ADDR, type Lab } from '../lab/lab.js';
 import {
   compareMarkdown, compareTable, compareVerdict, crossoverLine, expectationLine, failureLines, sweepCharts,
@@ -52,7 +53,6 @@ export interface SweepOutcome {
   error: string | null;
 }
 
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
 /** The runs in order: for each size, for each repetition, copy then zerocopy. */
 export function planRuns(sizes: number[], reps: number): RunSpec[] {
@@ -84,20 +84,16 @@ export async function runSweep(o: SweepOptions, io: SweepIO = defaultIO): Promis
   let lab: Lab | null = null;
   const running = new Set<Child>();
 
-  const handlers: Array<[NodeJS.Signals, () => void]> = [];
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const h = (): void => {
-      if (interrupted) {
-        for (const ch of running) ch.kill('SIGKILL');
-        destroyAllLabsSync();
-        process.exit(128 + SIGNALS[sig]);
-      }
+  const ctl = new RunControl().install({
+    stop: (sig) => {
       interrupted = sig;
       for (const ch of running) ch.kill();
-    };
-    process.on(sig, h);
-    handlers.push([sig, h]);
-  }
+    },
+    force: () => {
+      for (const ch of running) ch.kill('SIGKILL');
+      destroyAllLabsSync();
+    },
+  });
   const showProgress = o.progress && io.tty && o.output !== 'json';
   const progress = (s: string | null): void => {
     if (showProgress) io.err(s === null ? '\r\x1b[K' : `\r\x1b[K${s}`);
@@ -133,13 +129,13 @@ export async function runSweep(o: SweepOptions, io: SweepIO = defaultIO): Promis
         error = error ? `${error}; ${msg}` : msg;
       }
     }
-    for (const [sig, h] of handlers) process.off(sig, h);
+    ctl.uninstall();
   }
 
   const summaries = summarizeSizes(sizes, runs);
   const cross = sweepCrossover(summaries);
   const allOk = runs.length === plan.length && runs.every((r) => r.ok);
-  const exitCode = interrupted ? 128 + SIGNALS[interrupted] : error ? (runs.length ? 1 : 2) : allOk ? 0 : 1;
+  const exitCode = interrupted ? signalExitCode(interrupted) : error ? (runs.length ? 1 : 2) : allOk ? 0 : 1;
   const expect = expectation(o.path);
   const labInfo = lab ? { id: lab.id, txNs: lab.txNs, rxNs: lab.rxNs, egressKind: lab.egressKind, egressDev: lab.egressDev } : null;
   const dst = destination({ addr: LAB_ADDR }, o);
