@@ -3,8 +3,9 @@
 // spawned from an argument array, given a deadline after which it is killed,
 // and its output parsed from the --json report or the classic stderr lines.
 
+import { netnsOf, socketBound } from '../lab/ready.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile, readlink, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 
 export interface ChildReport {
   /** Parsed --json object, when the child printed one. */
@@ -205,43 +206,11 @@ async function netnsInode(path: string): Promise<string | null> {
   }
 }
 
-function procTables(family: 4 | 6, mode: string): string[] {
-  const v6 = family === 6 ? '6' : '';
-  if (mode === 'tcp') return [`tcp${v6}`];
-  if (mode === 'udp') return [`udp${v6}`];
-  return [`raw${v6}`];
-}
-
-/** True once the receiver has a socket bound to `port` (raw: protocol 8) in its namespace. */
+/** True once the receiver runs in namespace `nsPath` and has its socket bound (tcp: listening). */
 export async function receiverReady(pid: number, nsPath: string, family: 4 | 6, mode: string, port: number): Promise<boolean> {
   const want = await netnsInode(nsPath);
-  let link: string;
-  try {
-    link = await readlink(`/proc/${pid}/ns/net`);
-  } catch {
-    return false;
-  }
-  if (!want || link !== `net:[${want}]`) return false;
-  const key = mode === 'tcp' || mode === 'udp' ? port : 8; // raw: IPPROTO_EGP in the port column
-  const hex = key.toString(16).toUpperCase().padStart(4, '0');
-  for (const table of procTables(family, mode)) {
-    let text: string;
-    try {
-      text = await readFile(`/proc/${pid}/net/${table}`, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length < 4) continue;
-      const local = f[1];
-      const state = f[3];
-      if (!local.endsWith(`:${hex}`)) continue;
-      if (mode === 'tcp' && state !== '0A') continue; // LISTEN
-      return true;
-    }
-  }
-  return false;
+  if (!want || (await netnsOf(pid)) !== `net:[${want}]`) return false;
+  return socketBound(pid, family, mode, port);
 }
 
 /** Wait until ready, the child exits, or maxMs passes; resolves true when ready. */
