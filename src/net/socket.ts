@@ -28,36 +28,50 @@ export function socketKind(test: TestName, family: Family): SocketKind {
   }
 }
 
-/** A hint for an errno in a given step, or undefined. */
-export function kernelHint(e: number, what: string, cfg?: Pick<Config, 'test' | 'notificationLimit'>): string | undefined {
-  if ((e === EPERM || e === EACCES) && what.startsWith('socket')) {
-    return 'raw and packet sockets need CAP_NET_RAW: run as root or grant the capability';
-  }
-  if (e === EOPNOTSUPP && what.startsWith(`setsockopt ${SOL_SOCKET}.${SO_ZEROCOPY}:`)) {
+/** The libc call that failed, the text the error line names it by, and for setsockopt the option. */
+export type Call = 'socket' | 'setsockopt' | 'connect' | 'bind' | 'listen' | 'accept' | 'send' | 'recv' | 'poll' | 'close';
+export interface Step {
+  call: Call;
+  /** As the selftest's error() names the step: "socket t", "setsockopt 1.60: 1", "flush". */
+  text: string;
+  /** setsockopt: [level, name]. */
+  option?: readonly [number, number];
+}
+
+const asStep = (s: Call | Step): Step => (typeof s === 'string' ? { call: s, text: s } : s);
+
+/** Raw and packet sockets refused for want of CAP_NET_RAW: bad input (exit 1), not a kernel refusal. */
+const missingPrivilege = (e: number, step: Step): boolean => (e === EPERM || e === EACCES) && step.call === 'socket';
+
+/** What to do about errno `e` in `step`, or undefined. */
+export function kernelHint(e: number, at: Call | Step, cfg?: Pick<Config, 'test' | 'notificationLimit'>): string | undefined {
+  const step = asStep(at);
+  if (missingPrivilege(e, step)) return 'raw and packet sockets need CAP_NET_RAW: run as root or grant the capability';
+  if (e === EOPNOTSUPP && step.option?.[0] === SOL_SOCKET && step.option[1] === SO_ZEROCOPY) {
     return `this kernel accepts SO_ZEROCOPY only on tcp and udp sockets; run ${cfg?.test ?? 'this test'} without -z`;
   }
-  if (e === ENOBUFS && what === 'send') {
+  if (e === ENOBUFS && step.call === 'send') {
     return `zerocopy budget exhausted: raise net.core.optmem_max or lower -l (now ${cfg?.notificationLimit ?? 32})`;
   }
-  if (e === EADDRINUSE && what === 'bind') return 'another receiver holds this address and port: pick another -p';
-  if (e === EADDRNOTAVAIL && what === 'bind') return 'no local interface has the -D address: run the receiver where -D is configured';
-  if (e === ECONNREFUSED && what === 'connect') return 'no receiver is listening: start `msg-zerocopy -r` first';
+  if (e === EADDRINUSE && step.call === 'bind') return 'another receiver holds this address and port: pick another -p';
+  if (e === EADDRNOTAVAIL && step.call === 'bind') return 'no local interface has the -D address: run the receiver where -D is configured';
+  if (e === ECONNREFUSED && step.call === 'connect') return 'no receiver is listening: start `msg-zerocopy -r` first';
   if (e === ENETUNREACH) return 'no route to -D from this network namespace';
   return undefined;
 }
 
-/** Throw the selftest's error line for a failed call, with exit status 2 and a hint. */
-export function fail(what: string, cfg?: Pick<Config, 'test' | 'notificationLimit'>, e = errno()): never {
-  const hint = kernelHint(e, what, cfg);
-  if ((e === EPERM || e === EACCES) && what.startsWith('socket')) {
-    throw new UsageError(`${what}: ${strerror(e)}`, hint);
-  }
-  throw new KernelError(`${what}: ${strerror(e)}`, e, hint);
+/** Throw the selftest's error line for a failed call (exit 2, or 1 for a missing privilege), with a hint. */
+export function fail(at: Call | Step, cfg?: Pick<Config, 'test' | 'notificationLimit'>, e = errno()): never {
+  const step = asStep(at);
+  const message = `${step.text}: ${strerror(e)}`;
+  const hint = kernelHint(e, step, cfg);
+  if (missingPrivilege(e, step)) throw new UsageError(message, hint);
+  throw new KernelError(message, e, hint);
 }
 
 export function openSocket(kind: SocketKind, what: string, cfg: Config): number {
   const fd = socket(kind.domain, kind.type, kind.protocol);
-  if (fd === -1) fail(what, cfg);
+  if (fd === -1) fail({ call: 'socket', text: what }, cfg);
   return fd;
 }
 
@@ -67,7 +81,9 @@ const intCache = new Map<number, NativeBlock>();
 export function setIntOption(fd: number, level: number, name: number, value: number, cfg?: Config): void {
   let b = intCache.get(value);
   if (!b) intCache.set(value, (b = nativeInt(value)));
-  if (setsockopt(fd, level, name, b.addr, 4) !== 0) fail(`setsockopt ${level}.${name}: ${value}`, cfg);
+  if (setsockopt(fd, level, name, b.addr, 4) !== 0) {
+    fail({ call: 'setsockopt', text: `setsockopt ${level}.${name}: ${value}`, option: [level, name] }, cfg);
+  }
 }
 
 export function closeSocket(fd: number): void {

@@ -85,7 +85,7 @@ export async function runReceiver(cfg: Config, ctl: RunControl): Promise<Receive
     if (ret === -1) {
       const e = errno();
       if (e === EAGAIN) return;
-      fail('flush', cfg, e);
+      fail({ call: 'recv', text: 'flush' }, cfg, e);
     }
     if (ret === 0) return;
     r.packets++;

@@ -21,10 +21,12 @@ test('megabytes is bytes >> 20 beyond 32 bits', () => {
 
 test('kernel refusals name the fix', () => {
   assert.match(kernelHint(ENOBUFS, 'send', { test: 'udp', notificationLimit: 64 })!, /net\.core\.optmem_max.*-l \(now 64\)/);
-  assert.match(kernelHint(EOPNOTSUPP, 'setsockopt 1.60: 1', { test: 'raw', notificationLimit: 32 })!, /only on tcp and udp.*run raw without -z/);
-  assert.match(kernelHint(EPERM, 'socket t')!, /CAP_NET_RAW/);
+  assert.match(kernelHint(EOPNOTSUPP, { call: 'setsockopt', text: 'setsockopt 1.60: 1', option: [1, 60] }, { test: 'raw', notificationLimit: 32 })!, /only on tcp and udp.*run raw without -z/);
+  assert.match(kernelHint(EPERM, { call: 'socket', text: 'socket t' })!, /CAP_NET_RAW/);
   assert.match(kernelHint(EADDRINUSE, 'bind')!, /-p/);
   assert.equal(kernelHint(EOPNOTSUPP, 'send'), undefined);
+  // EOPNOTSUPP from another option is not the SO_ZEROCOPY refusal
+  assert.equal(kernelHint(EOPNOTSUPP, { call: 'setsockopt', text: 'setsockopt 17.1: 1', option: [17, 1] }), undefined);
 });
 
 test('JSON report carries counters, completions split and CPU per GB', () => {
