@@ -20,6 +20,18 @@ export function receiverLine(r: Pick<ReceiverResult, 'packets' | 'bytes'>): stri
   return `rx=${r.packets} (${megabytes(r.bytes)} MB)`;
 }
 
+/** The sender's classic line, read back (ours or the C tool's): null when stderr has none. */
+export function parseSenderLine(stderr: string): { packets: number; mb: number; completions: number; zc: 'y' | 'n' } | null {
+  const m = /^tx=(\d+) \((\d+) MB\) txc=(\d+) zc=([yn])$/m.exec(stderr);
+  return m ? { packets: Number(m[1]), mb: Number(m[2]), completions: Number(m[3]), zc: m[4] as 'y' | 'n' } : null;
+}
+
+/** The receiver's classic line, read back: null when stderr has none. */
+export function parseReceiverLine(stderr: string): { packets: number; mb: number } | null {
+  const m = /^rx=(\d+) \((\d+) MB\)$/m.exec(stderr);
+  return m ? { packets: Number(m[1]), mb: Number(m[2]) } : null;
+}
+
 function rates(bytes: number, packets: number, durationMs: number, cpu: CpuTime) {
   const secs = durationMs / 1000;
   const cpuUs = cpu.userUs + cpu.sysUs;

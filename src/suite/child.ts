@@ -4,6 +4,7 @@
 // and its output parsed from the --json report or the classic stderr lines.
 
 import { netnsOf, socketBound } from '../lab/ready.js';
+import { parseReceiverLine, parseSenderLine } from '../report/report.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 
@@ -63,16 +64,16 @@ export function parseChildOutput(stdout: string, stderr: string): ChildReport {
     copiedCompletions: null, zerocopiedCompletions: null, gaps: null, zc: null, durationMs: null,
     throughputBps: null, cpu: null, errorLine: null,
   };
-  const tx = /^tx=(\d+) \((\d+) MB\) txc=(\d+) zc=([yn])\s*$/m.exec(stderr);
-  const rx = /^rx=(\d+) \((\d+) MB\)\s*$/m.exec(stderr);
+  const tx = parseSenderLine(stderr);
+  const rx = parseReceiverLine(stderr);
   if (tx) {
-    r.packets = Number(tx[1]);
-    r.bytes = Number(tx[2]) * 1048576;
-    r.completions = Number(tx[3]);
-    r.zc = tx[4] as 'y' | 'n';
+    r.packets = tx.packets;
+    r.bytes = tx.mb * 1048576;
+    r.completions = tx.completions;
+    r.zc = tx.zc;
   } else if (rx) {
-    r.packets = Number(rx[1]);
-    r.bytes = Number(rx[2]) * 1048576;
+    r.packets = rx.packets;
+    r.bytes = rx.mb * 1048576;
   }
   if (json) {
     r.packets = num(json.packets) ?? r.packets;

@@ -3,6 +3,7 @@
 // kernel's C selftest and our CLI inside the namespace lab, parses their
 // stderr summary lines, and serialises heavy runs across test processes.
 
+import { parseReceiverLine, parseSenderLine } from '../../src/report/report.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -125,15 +126,13 @@ export interface RxLine {
 }
 
 export function parseTx(stderr: string): TxLine | null {
-  const m = /^tx=(\d+) \((\d+) MB\) txc=(\d+) zc=([yn])$/m.exec(stderr);
-  if (!m) return null;
-  return { tx: Number(m[1]), mb: Number(m[2]), txc: Number(m[3]), zc: m[4] === 'y' };
+  const m = parseSenderLine(stderr);
+  return m && { tx: m.packets, mb: m.mb, txc: m.completions, zc: m.zc === 'y' };
 }
 
 export function parseRx(stderr: string): RxLine | null {
-  const m = /^rx=(\d+) \((\d+) MB\)$/m.exec(stderr);
-  if (!m) return null;
-  return { rx: Number(m[1]), mb: Number(m[2]) };
+  const m = parseReceiverLine(stderr);
+  return m && { rx: m.packets, mb: m.mb };
 }
 
 /** Our --json report: the last line of stdout that parses as an object. */

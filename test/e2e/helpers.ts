@@ -3,6 +3,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { nsExecArgv } from '../../src/lab/lab.js';
+import { parseReceiverLine, parseSenderLine } from '../../src/report/report.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/msg-zerocopy', import.meta.url));
 
@@ -44,18 +45,18 @@ export function ours(ns: string, args: string[], opts: { nodeArgs?: string[]; en
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Parse `tx=N (M MB) txc=N zc=c` from stderr. */
+/** Parse `tx=N (M MB) txc=N zc=c` from stderr; throws when it is missing. */
 export function txLine(stderr: string): { tx: number; mb: number; txc: number; zc: string } {
-  const m = /^tx=(\d+) \((\d+) MB\) txc=(\d+) zc=([yn])$/m.exec(stderr);
+  const m = parseSenderLine(stderr);
   if (!m) throw new Error(`no tx= line in:\n${stderr}`);
-  return { tx: Number(m[1]), mb: Number(m[2]), txc: Number(m[3]), zc: m[4] };
+  return { tx: m.packets, mb: m.mb, txc: m.completions, zc: m.zc };
 }
 
-/** Parse `rx=N (M MB)` from stderr. */
+/** Parse `rx=N (M MB)` from stderr; throws when it is missing. */
 export function rxLine(stderr: string): { rx: number; mb: number } {
-  const m = /^rx=(\d+) \((\d+) MB\)$/m.exec(stderr);
+  const m = parseReceiverLine(stderr);
   if (!m) throw new Error(`no rx= line in:\n${stderr}`);
-  return { rx: Number(m[1]), mb: Number(m[2]) };
+  return { rx: m.packets, mb: m.mb };
 }
 
 /** The JSON report printed on stdout with --json. */

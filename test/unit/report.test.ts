@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { megabytes, receiverLine, senderLine, senderReport } from '../../src/report/report.js';
+import { megabytes, parseReceiverLine, parseSenderLine, receiverLine, senderLine, senderReport } from '../../src/report/report.js';
 import { kernelHint } from '../../src/net/socket.js';
 import { EADDRINUSE, ENOBUFS, EOPNOTSUPP, EPERM } from '../../src/libc/constants.js';
 import { CompletionTracker, COPIED } from '../../src/notify/tracker.js';
@@ -11,6 +11,15 @@ test('classic lines are byte for byte the selftest format', () => {
   assert.equal(senderLine({ packets: 130013, bytes: 8507400655, completions: 130013, zc: 'n' }), 'tx=130013 (8113 MB) txc=130013 zc=n');
   assert.equal(senderLine({ packets: 0, bytes: 0, completions: 0, zc: 'y' }), 'tx=0 (0 MB) txc=0 zc=y');
   assert.equal(receiverLine({ packets: 25249, bytes: 5779350070 }), 'rx=25249 (5511 MB)');
+});
+
+test('classic lines read back, ours and the C tool\'s, among other stderr lines', () => {
+  assert.deepEqual(parseSenderLine('cpu: unable to pin, may increase variance.\ntx=130013 (8113 MB) txc=65006 zc=y\n'),
+    { packets: 130013, mb: 8113, completions: 65006, zc: 'y' });
+  assert.deepEqual(parseReceiverLine('rx=25249 (5511 MB)\n'), { packets: 25249, mb: 5511 });
+  assert.equal(parseSenderLine('rx=1 (0 MB)\n'), null);
+  assert.equal(parseReceiverLine('tx=1 (0 MB) txc=0 zc=n\n'), null);
+  assert.equal(parseSenderLine('tx=1 (0 MB) txc=0 zc=x\n'), null);
 });
 
 test('megabytes is bytes >> 20 beyond 32 bits', () => {
