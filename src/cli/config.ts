@@ -35,6 +35,8 @@ export interface Config {
   expectZerocopy: Expectation;
   /** --payload-offset: where the payload starts within a page (default: as the selftest). */
   payloadOffset: number;
+  /** --shared-fd-table: do not give the run a private file descriptor table. */
+  sharedFdTable: boolean;
   /** --json: print a JSON report on stdout. */
   json: boolean;
 }

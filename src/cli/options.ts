@@ -27,6 +27,7 @@ export interface RawOptions {
   Z?: string;
   json?: boolean;
   payloadOffset?: string;
+  sharedFdTable?: boolean;
 }
 
 /** Count how often a flag was given (-v, -vv). */
@@ -54,7 +55,10 @@ export function addClassicOptions(cmd: Command): Command {
     .option('-Z <0|1>', 'expected notification outcome (1 = not copied); a mismatch exits 1')
     .option('--json', 'print a JSON report on stdout after the run')
     .option('--payload-offset <bytes>', `where the payload starts within a page, 0-${PAGE_SIZE - 1} ` +
-      `(default ${SELFTEST_PAYLOAD_OFFSET}, where the selftest's buffer lies; 0 = page aligned)`);
+      `(default ${SELFTEST_PAYLOAD_OFFSET}, where the selftest's buffer lies; 0 = page aligned)`)
+    .option('--shared-fd-table', "keep the file descriptor table shared with Node's helper threads " +
+      '(by default the run takes a private one, as a single-threaded C program has, so the kernel ' +
+      'skips a file reference count per system call)');
 }
 
 /** strtol(…, 0) / strtoul(…, 0) habits: decimal, 0x hex, leading-0 octal; whole string must parse. */
@@ -124,7 +128,7 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
   return {
     family, test, cork, corkMixed: !!o.m, cpu, dst, dstText: o.D, src, ifindex, notificationLimit, port,
     rx: !!o.r, payloadLen, runtimeMs: 200 + secs * 1000, verbose: o.v ?? 0, zerocopy, expectZerocopy, json: !!o.json,
-    payloadOffset,
+    payloadOffset, sharedFdTable: !!o.sharedFdTable,
   };
 }
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // One classic run, sender or receiver: pin, run, print the selftest's line
 // (and the JSON report), and pick the exit status the selftest would.
-import { allocNative, errno, sched_setaffinity, strerror } from '../libc/libc.js';
+import { allocNative, errno, privateFdTable, sched_setaffinity, strerror } from '../libc/libc.js';
 import { runReceiver } from '../receiver/receiver.js';
 import { runSender } from '../sender/sender.js';
-import { receiverLine, receiverReport, senderLine, senderReport, type CpuTime } from '../report/report.js';
+import { receiverLine, receiverReport, senderLine, senderReport, type CpuTime, type FdTable } from '../report/report.js';
 import { RunControl } from './control.js';
 import { ToolError } from './errors.js';
 import type { Config } from './config.js';
@@ -30,6 +30,10 @@ function cpuSince(start: NodeJS.CpuUsage): CpuTime {
 }
 
 export async function runClassicTest(cfg: Config, log: (line: string) => void, prog: string): Promise<number> {
+  // Before any socket exists, so the run's descriptors live only in the
+  // private table (see privateFdTable).
+  const fdTable: FdTable = !cfg.sharedFdTable && privateFdTable() ? 'private' : 'shared';
+  if (cfg.verbose && fdTable === 'shared') log('fd table: shared with helper threads');
   if (cfg.cpu !== null) pinCpu(cfg.cpu, cfg.verbose, log);
   const ctl = new RunControl().install();
   const cpu0 = process.cpuUsage();
@@ -38,13 +42,13 @@ export async function runClassicTest(cfg: Config, log: (line: string) => void, p
       const r = await runReceiver(cfg, ctl);
       log(receiverLine(r));
       const status = ctl.exitCode ?? 0;
-      if (cfg.json) process.stdout.write(`${JSON.stringify(receiverReport(cfg, r, cpuSince(cpu0), status))}\n`);
+      if (cfg.json) process.stdout.write(`${JSON.stringify(receiverReport(cfg, r, cpuSince(cpu0), status, fdTable))}\n`);
       return status;
     }
     const r = await runSender(cfg, ctl, log);
     log(senderLine({ ...r, completions: r.tracker.completions }));
     const status = ctl.exitCode ?? (r.tracker.mismatched ? 1 : 0);
-    if (cfg.json) process.stdout.write(`${JSON.stringify(senderReport(cfg, r, cpuSince(cpu0), status))}\n`);
+    if (cfg.json) process.stdout.write(`${JSON.stringify(senderReport(cfg, r, cpuSince(cpu0), status, fdTable))}\n`);
     return status;
   } catch (e) {
     if (!(e instanceof ToolError)) throw e;

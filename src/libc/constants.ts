@@ -44,6 +44,9 @@ export const POLLIN = 0x1;
 export const POLLOUT = 0x4;
 export const POLLERR = 0x8;
 
+/** unshare(2): give the calling thread its own file descriptor table. */
+export const CLONE_FILES = 0x400;
+
 export const ETH_P_IP = 0x0800;
 export const ETH_P_IPV6 = 0x86dd;
 export const ETH_ALEN = 6;

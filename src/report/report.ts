@@ -50,7 +50,10 @@ function rates(bytes: number, packets: number, durationMs: number, cpu: CpuTime)
   };
 }
 
-function common(cfg: Config) {
+/** Whether the run had a file descriptor table of its own (see privateFdTable in src/libc). */
+export type FdTable = 'private' | 'shared';
+
+function common(cfg: Config, fdTable: FdTable) {
   return {
     tool: 'msg-zerocopy',
     test: cfg.test,
@@ -61,14 +64,15 @@ function common(cfg: Config) {
     port: cfg.port,
     dst: cfg.dstText,
     runtimeMs: cfg.runtimeMs,
+    fdTable,
   };
 }
 
-export function senderReport(cfg: Config, r: SenderResult, cpu: CpuTime, exitStatus: number) {
+export function senderReport(cfg: Config, r: SenderResult, cpu: CpuTime, exitStatus: number, fdTable: FdTable) {
   const t = r.tracker;
   return {
     role: 'sender' as const,
-    ...common(cfg),
+    ...common(cfg, fdTable),
     cork: cfg.cork,
     corkMixed: cfg.corkMixed,
     notificationLimit: cfg.notificationLimit,
@@ -99,10 +103,10 @@ export function senderReport(cfg: Config, r: SenderResult, cpu: CpuTime, exitSta
   };
 }
 
-export function receiverReport(cfg: Config, r: ReceiverResult, cpu: CpuTime, exitStatus: number) {
+export function receiverReport(cfg: Config, r: ReceiverResult, cpu: CpuTime, exitStatus: number, fdTable: FdTable) {
   return {
     role: 'receiver' as const,
-    ...common(cfg),
+    ...common(cfg, fdTable),
     startedAt: new Date(r.startedAt).toISOString(),
     durationMs: r.durationMs,
     packets: r.packets,

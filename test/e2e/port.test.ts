@@ -123,6 +123,19 @@ test('--payload-offset 0: page-aligned payload, receiver still validates every d
   }
 });
 
+test('fd table: private by default, shared with --shared-fd-table; both runs deliver and complete everything', async () => {
+  for (const [extra, want] of [[[], 'private'], [['--shared-fd-table'], 'shared']] as const) {
+    const { rx, tx } = await pair(4, 'udp', 'udp', ['-z', '-Z', '0', ...extra], [...extra]);
+    ok(rx, 'receiver'); ok(tx, 'sender');
+    const t = report(tx); const r = report(rx);
+    assert.equal(t.fdTable, want);
+    assert.equal(r.fdTable, want);
+    assert.ok(t.packets > 100, `${t.packets} packets`);
+    assert.equal(t.completions, t.packets);
+    assert.equal(r.bytes % 65435, 0);
+  }
+});
+
 test('raw with -z: clear refusal, exit 2', async () => {
   const a = lab.addr[4];
   const tx = await ours(lab.txNs, ['-4', '-t', '0', '-D', a.dst, '-z', 'raw']).done;

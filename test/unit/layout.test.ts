@@ -25,6 +25,7 @@ const C_SOURCE = String.raw`
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 #define F(t, m) printf("%s.%s %zu\n", #t, #m, offsetof(struct t, m))
 #define S(t) printf("%s.size %zu\n", #t, sizeof(struct t))
@@ -48,7 +49,7 @@ int main(void) {
   V(SO_RCVLOWAT); V(SO_ZEROCOPY); V(UDP_CORK); V(SOL_IP); V(IP_RECVERR); V(SOL_IPV6); V(IPV6_RECVERR);
   V(SOL_PACKET); V(PACKET_TX_TIMESTAMP); V(SO_EE_ORIGIN_ZEROCOPY); V(SO_EE_CODE_ZEROCOPY_COPIED);
   V(MSG_CTRUNC); V(MSG_TRUNC); V(MSG_DONTWAIT); V(MSG_ERRQUEUE); V(MSG_ZEROCOPY); V(POLLIN); V(POLLOUT); V(POLLERR);
-  V(IP_MAXPACKET);
+  V(IP_MAXPACKET); V(CLONE_FILES);
   /* the selftest's setup_iph, checksum as get_ip_csum computes it */
   struct iphdr iph; memset(&iph, 0, sizeof(iph));
   iph.version = 4; iph.ihl = 5; iph.ttl = 2; iph.protocol = IPPROTO_EGP;
@@ -114,7 +115,7 @@ test('constants match the C headers', () => {
     'IPPROTO_UDP', 'SOL_SOCKET', 'SO_SNDBUF', 'SO_RCVBUF', 'SO_REUSEPORT', 'SO_RCVLOWAT', 'SO_ZEROCOPY', 'UDP_CORK',
     'SOL_IP', 'IP_RECVERR', 'SOL_IPV6', 'IPV6_RECVERR', 'SOL_PACKET', 'PACKET_TX_TIMESTAMP', 'SO_EE_ORIGIN_ZEROCOPY',
     'SO_EE_CODE_ZEROCOPY_COPIED', 'MSG_CTRUNC', 'MSG_TRUNC', 'MSG_DONTWAIT', 'MSG_ERRQUEUE', 'MSG_ZEROCOPY', 'POLLIN',
-    'POLLOUT', 'POLLERR'] as const;
+    'POLLOUT', 'POLLERR', 'CLONE_FILES'] as const;
   for (const n of names) assert.equal((K as Record<string, number>)[n], num(n), n);
   assert.equal(MAX_PAYLOAD, num('IP_MAXPACKET') - 40 - 20 - 40);
 });

@@ -60,6 +60,11 @@ test('--payload-offset places the payload within a page', () => {
   assert.equal(parse('-4', '-D', '1.1.1.1', '--payload-offset=0x800', 'tcp').payloadOffset, 2048);
 });
 
+test('--shared-fd-table keeps the table shared; the default asks for a private one', () => {
+  assert.equal(parse('-4', '-D', '1.1.1.1', 'udp').sharedFdTable, false);
+  assert.equal(parse('-4', '-D', '1.1.1.1', '--shared-fd-table', 'udp').sharedFdTable, true);
+});
+
 test('grouped flags, attached values, any order, 0x numbers', () => {
   const c = parse('udp', '-zvv', '-t1', '-4', '-D192.168.1.2', '-c', '0x4', '-m', '-s0x100');
   assert.equal(c.verbose, 2);

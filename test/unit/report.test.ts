@@ -46,8 +46,9 @@ test('JSON report carries counters, completions split and CPU per GB', () => {
   const r = senderReport(cfg, {
     packets: 20, bytes: 2e9, calls: 20, eagain: 3, enobufs: 0, expectedCompletions: 20, tracker,
     startedAt: 0, durationMs: 2000, interrupted: null, zc: 'n', missingNotifications: false,
-  }, { userUs: 500_000, sysUs: 1_500_000 }, 1);
+  }, { userUs: 500_000, sysUs: 1_500_000 }, 1, 'private');
   assert.equal(r.role, 'sender');
+  assert.equal(r.fdTable, 'private');
   assert.equal(r.completions, 20);
   assert.equal(r.copiedCompletions, 10);
   assert.equal(r.zerocopiedCompletions, 10);
