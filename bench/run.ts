@@ -351,6 +351,8 @@ ${table}
 - CPU s/GB (process): user+sys of the whole sender process from GNU time (\`/usr/bin/time\`), start-up
   included (node's start-up costs ours some 40-60 ms of CPU per run). CPU s/GB (--json): the cpu fields
   of our \`--json\` report over its own byte count.
+- What the binding alone costs per send, and the best ratio that leaves for each case:
+  [FLOOR.md](FLOOR.md) (\`npm run bench:floor\`, which reads these results).
 `;
   return { table, full };
 }
