@@ -24,17 +24,8 @@ import { parseArgs } from 'node:util';
 
 import { createLab, type Lab } from '../src/lab/lab.js';
 import { ensureReference } from '../src/reference/reference.js';
-import {
-  describe as show,
-  ourArgv,
-  ourUnavailableReason,
-  parseJson,
-  rootUnavailableReason,
-  runPair,
-  runTxOnly,
-  type ProcResult,
-  type TxLine,
-} from '../test/compat/harness.js';
+import { runPair, runTxOnly } from '../test/compat/harness.js';
+import { describe as show, ourArgv, ourUnavailableReason, parseJson, rootUnavailableReason, type ProcResult, type TxLine } from '../test/support/proc.js';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const TIME_BIN = '/usr/bin/time';

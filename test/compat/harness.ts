@@ -1,163 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Shared harness for the compatibility tests and the benchmark: runs the
-// kernel's C selftest and our CLI inside the namespace lab, parses their
-// stderr summary lines, and serialises heavy runs across test processes.
+// kernel's C selftest and our CLI inside the namespace lab the way the kernel
+// driver does, and serialises heavy runs across test processes. Starting
+// processes and reading their output is test/support/proc.ts.
 
-import { parseReceiverLine, parseSenderLine } from '../../src/report/report.js';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { nsExecArgv, run as labRun, type Lab } from '../../src/lab/lab.js';
-
-/** Repository root, found relative to this file. */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** Our executable (bin/msg-zerocopy, which runs the bundle in dist/). */
-export const OUR_BIN = join(REPO_ROOT, 'bin', 'msg-zerocopy');
-
-/** argv prefix that starts our CLI. MSG_ZEROCOPY_OURS=<executable> substitutes another program (dry runs). */
-export function ourArgv(): string[] {
-  const alt = process.env.MSG_ZEROCOPY_OURS;
-  if (alt) return [alt];
-  return [process.execPath, OUR_BIN];
-}
-
-/** Why our executable cannot run yet, or null. */
-export function ourUnavailableReason(): string | null {
-  if (process.env.MSG_ZEROCOPY_OURS) return existsSync(process.env.MSG_ZEROCOPY_OURS) ? null : `MSG_ZEROCOPY_OURS=${process.env.MSG_ZEROCOPY_OURS} does not exist`;
-  const built = join(REPO_ROOT, 'dist', 'cli', 'msg-zerocopy.mjs'); // what bin/msg-zerocopy runs (scripts/build.mjs)
-  if (!existsSync(built)) return `our CLI is not built (${built} missing): run \`npm run build\` first`;
-  return null;
-}
-
-/** Why namespace tests cannot run here, or null. */
-export function rootUnavailableReason(): string | null {
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    return 'these tests create network namespaces and need root (run as root, e.g. in CI)';
-  }
-  return null;
-}
-
-export interface ProcResult {
-  argv: string[];
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** Wall time from spawn to exit, ms. */
-  wallMs: number;
-  timedOut: boolean;
-}
-
-export interface Proc {
-  pid: number | undefined;
-  done: Promise<ProcResult>;
-  kill(): void;
-}
-
-/** Spawns argv (no shell), collects output; kills it (by its own pid) after timeoutMs. */
-export function start(argv: string[], opts: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Proc {
-  const t0 = performance.now();
-  const [file, ...args] = argv;
-  const child = spawn(file, args, {
-    cwd: opts.cwd,
-    env: { ...process.env, LC_ALL: 'C', ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  let timedOut = false;
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const timer = setTimeout(() => {
-    timedOut = true;
-    if (child.pid) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-  }, opts.timeoutMs ?? 60_000);
-  const done = new Promise<ProcResult>((res) => {
-    child.on('error', (e) => {
-      stderr += `spawn ${file}: ${e.message}\n`;
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      res({ argv, code, signal, stdout, stderr, wallMs: performance.now() - t0, timedOut });
-    });
-  });
-  return {
-    pid: child.pid,
-    done,
-    kill: () => {
-      if (child.pid && child.exitCode === null) {
-        try {
-          process.kill(child.pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-    },
-  };
-}
-
-export function describe(r: ProcResult): string {
-  const status = r.timedOut ? 'timed out' : r.signal ? `signal ${r.signal}` : `exit ${r.code}`;
-  return `$ ${r.argv.join(' ')}\n  -> ${status}\n  stderr: ${r.stderr.trim().replace(/\n/g, '\n          ') || '(empty)'}${r.stdout.trim() ? `\n  stdout: ${r.stdout.trim().slice(0, 2000)}` : ''}`;
-}
-
-// ---------------------------------------------------------------------------
-// Summary lines
-
-export interface TxLine {
-  tx: number;
-  mb: number;
-  txc: number;
-  zc: boolean;
-}
-export interface RxLine {
-  rx: number;
-  mb: number;
-}
-
-export function parseTx(stderr: string): TxLine | null {
-  const m = parseSenderLine(stderr);
-  return m && { tx: m.packets, mb: m.mb, txc: m.completions, zc: m.zc === 'y' };
-}
-
-export function parseRx(stderr: string): RxLine | null {
-  const m = parseReceiverLine(stderr);
-  return m && { rx: m.packets, mb: m.mb };
-}
-
-/** Our --json report: the last line of stdout that parses as an object. */
-export function parseJson(stdout: string): Record<string, unknown> | null {
-  const lines = stdout.trim().split('\n').reverse();
-  for (const l of lines) {
-    const t = l.trim();
-    if (!t.startsWith('{')) continue;
-    try {
-      return JSON.parse(t) as Record<string, unknown>;
-    } catch {
-      /* keep looking */
-    }
-  }
-  // A pretty-printed object spanning lines.
-  const s = stdout.indexOf('{');
-  if (s >= 0) {
-    try {
-      return JSON.parse(stdout.slice(s)) as Record<string, unknown>;
-    } catch {
-      /* none */
-    }
-  }
-  return null;
-}
+import { describe, parseRx, parseTx, sleep, start, type ProcResult, type RxLine, type TxLine } from '../support/proc.js';
 
 // ---------------------------------------------------------------------------
 // Runs in the lab
@@ -199,10 +51,6 @@ export async function waitForReceiver(ns: string, test: TestName, port: number, 
   return false;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 export interface PairOptions {
   family: Family;
   test: TestName;
@@ -242,7 +90,7 @@ export async function runPair(lab: Lab, o: PairOptions): Promise<PairResult> {
   try {
     const ready = await waitForReceiver(lab.rxNs, rxModeFor(o.test), port);
     if (!ready) {
-      rx.kill();
+      rx.kill('SIGKILL');
       const r = await rx.done;
       throw new Error(`receiver did not come up within 3 s\n${describe(r)}`);
     }
@@ -251,7 +99,7 @@ export async function runPair(lab: Lab, o: PairOptions): Promise<PairResult> {
     const rxr = await rx.done;
     return { rx: rxr, tx, rxLine: parseRx(rxr.stderr), txLine: parseTx(tx.stderr) };
   } finally {
-    rx.kill();
+    rx.kill('SIGKILL');
   }
 }
 

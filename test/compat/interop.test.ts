@@ -10,18 +10,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { createLab, type Lab } from '../../src/lab/lab.js';
 import { ensureReference, referenceUnavailableReason } from '../../src/reference/reference.js';
-import {
-  describe as show,
-  ourArgv,
-  ourUnavailableReason,
-  rootUnavailableReason,
-  runPair,
-  runTxOnly,
-  withHostLock,
-  type Family,
-  type PairResult,
-  type TestName,
-} from './harness.js';
+import { runPair, runTxOnly, withHostLock, type Family, type PairResult, type TestName } from './harness.js';
+import { describe as show, ourArgv, ourUnavailableReason, rootUnavailableReason } from '../support/proc.js';
 
 let lab: Lab | undefined;
 let cBin: string[];

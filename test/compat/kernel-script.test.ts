@@ -14,17 +14,8 @@ import { before, test } from 'node:test';
 
 import { ensureReference, referenceUnavailableReason, type Reference } from '../../src/reference/reference.js';
 import { run as labRun } from '../../src/lab/lab.js';
-import {
-  OUR_BIN,
-  describe as show,
-  ourUnavailableReason,
-  parseRx,
-  parseTx,
-  rootUnavailableReason,
-  start,
-  withHostLock,
-  type ProcResult,
-} from './harness.js';
+import { withHostLock } from './harness.js';
+import { BIN, describe as show, ourUnavailableReason, parseRx, parseTx, rootUnavailableReason, start, type ProcResult } from '../support/proc.js';
 
 let ref: Reference;
 
@@ -103,7 +94,7 @@ test('kernel msg_zerocopy.sh passes driving our executable', { timeout: 300_000 
   assert.equal(why, null, why ?? '');
   const program = process.env.MSG_ZEROCOPY_OURS
     ? { link: process.env.MSG_ZEROCOPY_OURS }
-    : { wrapper: `#!/bin/sh\nexec '${process.execPath}' '${OUR_BIN}' "$@"\n` };
+    : { wrapper: `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n` };
   const r = await withHostLock(() => runDriver(program));
   checkDriverOutput(r);
   // Our CLI must not crash with a JavaScript stack trace anywhere in the run.

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 
 import { ensureReference, referenceUnavailableReason } from '../../src/reference/reference.js';
-import { describe as show, start } from './harness.js';
+import { describe as show, start } from '../support/proc.js';
 
 test('reference: the kernel selftest is fetched, extracted and built', { timeout: 15 * 60_000 }, async () => {
   const why = await referenceUnavailableReason();

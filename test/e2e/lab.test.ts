@@ -4,13 +4,13 @@
 // Needs root; fails (does not skip) without it.
 import { test, before, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createLab, liveLabs, nsExecArgv, type Lab } from '../../src/lab/lab.js';
-import { requireRoot } from './helpers.js';
+import { describe, REPO_ROOT, requireRoot, start } from '../support/proc.js';
 import { assertHostUnchanged, snapshot } from './lab-helpers.js';
 
 const execFileP = promisify(execFile);
@@ -57,16 +57,14 @@ async function udpAcross(lab: Lab, family: 4 | 6): Promise<string> {
   const server = `const s=require('dgram').createSocket('udp${family}');` +
     `s.on('message',m=>{process.stdout.write(String(m));process.exit(0)});` +
     `s.bind(9999,'${dst}',()=>process.stdout.write('ready\\n'));setTimeout(()=>process.exit(3),5000)`;
-  const argv = nsExecArgv(lab.rxNs, [process.execPath, '-e', server]);
-  const rx = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
-  const closed = new Promise((resolve) => rx.on('close', resolve));
-  let out = '';
-  await new Promise<void>((resolve) => rx.stdout.on('data', (d) => { out += d; if (out.includes('ready')) resolve(); }));
+  const rx = start([process.execPath, '-e', server], { ns: lab.rxNs, timeoutMs: 10000 });
+  await rx.waitFor(/ready\n/, 'stdout');
   const client = `const s=require('dgram').createSocket('udp${family}');` +
     `s.send('hello-${family}',9999,'${dst}',e=>{if(e)throw e;s.close()})`;
   await sh(nsExecArgv(lab.txNs, [process.execPath, '-e', client]));
-  await closed;
-  return out.replace('ready\n', '');
+  const r = await rx.done;
+  assert.equal(r.code, 0, `udp receiver in ${lab.rxNs}: ${describe(r)}`);
+  return r.stdout.replace('ready\n', '');
 }
 
 /** Datagrams routed out of the egress device are dropped there: its drop counter grows. */
@@ -226,12 +224,8 @@ test('safety net: labs of a process that exits, throws or is killed by a signal 
         'const { spawn } = await import("node:child_process");\n' +
         'spawn("ip", ["netns", "exec", lab.rxNs, "sleep", "30"], { stdio: "ignore", detached: true }).unref();\n' +
         'await new Promise((r) => setTimeout(r, 300));\n' + end + '\n');
-      const child = spawn(process.execPath, ['--import', 'tsx', script],
-        { cwd: new URL('../..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (d) => { out += d; });
-      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('close', (c, s) => r([c, s])));
-      const [txNs, rxNs] = out.trim().split(' ');
+      const { stdout, code, signal } = await start([process.execPath, '--import', 'tsx', script], { cwd: REPO_ROOT }).done;
+      const [txNs, rxNs] = stdout.trim().split(' ');
       created.push(txNs, rxNs);
       assert.match(txNs ?? '', /^mzc-[0-9a-f]{6}-tx$/, `${name}: lab was created`);
       const names = await netnsNames();

@@ -3,12 +3,12 @@
 // from the sender namespace (as host A), over the lab's veth pair only.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { createLab, nsExecArgv, type Lab } from '../../src/lab/lab.js';
-import { BIN, ours, requireRoot, rxLine, txLine, type Outcome } from './helpers.js';
+import { execFileSync } from 'node:child_process';
+import { createLab, type Lab } from '../../src/lab/lab.js';
+import { ours, requireRoot, rxLine, txLine, type Proc } from '../support/proc.js';
 
 let lab: Lab;
-const servers: Serve[] = [];
+const servers: Proc[] = [];
 
 before(async () => {
   requireRoot();
@@ -21,32 +21,12 @@ after(async () => {
   assert.ok(!left.includes(lab.txNs) && !left.includes(lab.rxNs), 'lab namespaces removed');
 });
 
-interface Serve {
-  done: Promise<Outcome>;
-  kill(sig?: NodeJS.Signals): void;
-}
-
 /** Start serve in the rx namespace; resolves once it says its control port is open. */
-function startServe(args: string[]): Promise<Serve> {
-  const argv = nsExecArgv(lab.rxNs, [process.execPath, BIN, 'serve', ...args]);
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120000);
-  const done = new Promise<Outcome>((resolve) => child.on('close', (code, signal) => {
-    clearTimeout(timer);
-    resolve({ code, signal, stdout, stderr });
-  }));
-  const s: Serve = { done, kill: (sig = 'SIGTERM') => child.kill(sig) };
+async function startServe(args: string[]): Promise<Proc> {
+  const s = ours(lab.rxNs, ['serve', ...args], { timeoutMs: 120000 });
   servers.push(s);
-  child.stdout.on('data', (d) => { stdout += d; });
-  return new Promise((resolve, reject) => {
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      if (/control port \S+; on the other host run/.test(stderr)) resolve(s);
-    });
-    void done.then((o) => reject(new Error(`serve ended before listening: ${o.stderr}`)));
-  });
+  await s.waitFor(/control port \S+; on the other host run/);
+  return s;
 }
 
 interface PairJson {
@@ -62,7 +42,7 @@ function pair(args: string[], timeoutMs = 30000) {
 }
 
 describe('ipv4: one serve, several pairs', () => {
-  let serve: Serve;
+  let serve: Proc;
   before(async () => {
     serve = await startServe(['-4', '-D', lab.addr[4].dst, '--control-port', '9301', '--json']);
   });

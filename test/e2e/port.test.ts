@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLab, type Lab } from '../../src/lab/lab.js';
-import { ours, report, requireRoot, rxLine, sleep, startIn, txLine, type Outcome } from './helpers.js';
+import { ours, report, requireRoot, rxLine, sleep, start, txLine, type ProcResult } from '../support/proc.js';
 
 let lab: Lab;
 before(async () => {
@@ -28,7 +28,7 @@ async function pair(fam: 4 | 6, rxTest: string, txTest: string, txArgs: string[]
   return { rx: r, tx: t };
 }
 
-function ok(o: Outcome, who: string) {
+function ok(o: ProcResult, who: string) {
   assert.equal(o.code, 0, `${who} exit status ${o.code}; stderr:\n${o.stderr}`);
 }
 
@@ -51,7 +51,7 @@ for (const fam of [4, 6] as const) {
       const line = txLine(tx.stderr);
       assert.ok(line.tx > 100);
       assert.equal(line.txc, line.tx);
-      assert.equal(line.zc, 'n');
+      assert.equal(line.zc, false);
       assert.equal(t.copiedCompletions, line.tx);
       assert.equal(t.zerocopiedCompletions, 0);
       assert.equal(report(rx).bytes, t.bytes);
@@ -65,7 +65,7 @@ for (const fam of [4, 6] as const) {
       assert.equal(tx.stderr.match(/serr: ee_code/g)?.length, 1, 'reported once');
       const line = txLine(tx.stderr);
       assert.equal(line.txc, line.tx);
-      assert.equal(line.zc, 'n');
+      assert.equal(line.zc, false);
     });
 
     test(`udp copy and zerocopy: receiver validates every datagram`, async () => {
@@ -169,7 +169,7 @@ test('receiver rejects a datagram with the wrong content', async () => {
   const rx = ours(lab.rxNs, ['-4', '-p', port, '-D', a.dst, '-t', '0', '-s', '100', '-r', 'udp']);
   await sleep(200);
   const bad = `const s=require('dgram').createSocket('udp4');s.send(Buffer.alloc(100,'z'),${port},'${a.dst}',()=>s.close());`;
-  const sent = await startIn(lab.txNs, [process.execPath, '-e', bad]).done;
+  const sent = await start([process.execPath, '-e', bad], { ns: lab.txNs }).done;
   assert.equal(sent.code, 0, sent.stderr);
   const r = await rx.done;
   assert.equal(r.code, 1);

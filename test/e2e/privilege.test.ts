@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { BIN, requireRoot } from './helpers.js';
+import { BIN, requireRoot } from '../support/proc.js';
 
 function asNobody(args: string[]) {
   requireRoot();

@@ -5,47 +5,27 @@
 // Needs root; fails (does not skip) without it.
 import { test, before, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BIN, requireRoot } from './helpers.js';
+import { BIN, REPO_ROOT as ROOT, requireRoot, start, type ProcResult } from '../support/proc.js';
 import { assertHostUnchanged, snapshot } from './lab-helpers.js';
 import { parseKtap } from '../unit/ktap-parser.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DROP_IN = join(ROOT, 'scripts', 'msg_zerocopy.sh');
 let seq = 0;
 /** A namespace prefix unique to this test process and run, so leftovers are attributable. */
 const newPrefix = (): string => `mzt${process.pid}x${seq++}-`;
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(argv: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
-  const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
-  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180000);
-  const done = new Promise<Run>((resolve) => child.on('close', (code, signal) => {
-    clearTimeout(timer);
-    resolve({ code, signal, stdout, stderr });
-  }));
-  return { child, done };
-}
+/** A program started from the repository root, with the suite's generous deadline unless told. */
+const startAtRoot = (argv: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) =>
+  start(argv, { cwd: ROOT, env: opts.env, timeoutMs: opts.timeoutMs ?? 180000 });
 
 /** `msg-zerocopy suite <args>` through bin/msg-zerocopy. */
 const suite = (args: string[], opts?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }) =>
-  start([process.execPath, BIN, 'suite', ...args], opts);
+  startAtRoot([process.execPath, BIN, 'suite', ...args], opts);
 
-function json(r: Run): SuiteJson {
+function json(r: ProcResult): SuiteJson {
   try {
     return JSON.parse(r.stdout) as SuiteJson;
   } catch {
@@ -137,7 +117,7 @@ test('SIGINT one second in: partial results printed, exit 130, nothing left behi
   const prefix = newPrefix();
   const run = suite(['--prefix', prefix]);
   await new Promise((r) => setTimeout(r, 1000));
-  run.child.kill('SIGINT');
+  run.kill('SIGINT');
   const r = await run.done;
   assert.equal(r.code, 130, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
@@ -154,7 +134,7 @@ test('SIGTERM during a --ktap run: the KTAP document is still complete, exit 143
   const prefix = newPrefix();
   const run = suite(['--ktap', '--prefix', prefix, '--tests', 'udp']);
   await new Promise((r) => setTimeout(r, 3500));
-  run.child.kill('SIGTERM');
+  run.kill('SIGTERM');
   const r = await run.done;
   assert.equal(r.code, 143, r.stderr);
   const doc = parseKtap(r.stdout);
@@ -169,7 +149,7 @@ test('two suites at once both pass: the drop-in script (table) and --ktap', asyn
   const host = await snapshot();
   const p1 = newPrefix();
   const p2 = newPrefix();
-  const a = start(['bash', DROP_IN], { env: { MSG_ZEROCOPY_SUITE_OPTS: `--prefix ${p1}` } });
+  const a = startAtRoot(['bash', DROP_IN], { env: { MSG_ZEROCOPY_SUITE_OPTS: `--prefix ${p1}` } });
   const b = suite(['--ktap', '--prefix', p2]);
   const [ra, rb] = await Promise.all([a.done, b.done]);
 
@@ -251,10 +231,10 @@ test('bad options fail fast with one line and create nothing', async (t: TestCon
 });
 
 test('drop-in: usage and argument checks as the kernel driver', async () => {
-  const usage = await start(['bash', DROP_IN, '4']).done;
+  const usage = await startAtRoot(['bash', DROP_IN, '4']).done;
   assert.equal(usage.code, 1);
   assert.match(usage.stdout, /^Usage: .*msg_zerocopy\.sh \[4\|6\] \[tcp\|udp\|raw\|raw_hdrincl\|packet\|packet_dgram\] <args>$/m);
-  const badIp = await start(['bash', DROP_IN, '5', 'udp']).done;
+  const badIp = await startAtRoot(['bash', DROP_IN, '5', 'udp']).done;
   assert.equal(badIp.code, 1);
   assert.equal(badIp.stdout.trim(), 'Invalid IP version 5');
 });

@@ -3,28 +3,24 @@
 // receiver) in it, and remove every namespace they made, also on SIGINT.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { BIN, requireRoot, type Outcome } from './helpers.js';
+import { execFileSync } from 'node:child_process';
+import { ours, requireRoot, type ProcResult } from '../support/proc.js';
 
 const PREFIX = 'mzsw-';
 
 function netns(): string[] {
   return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
 }
-const ours = (): string[] => netns().filter((n) => n.startsWith(PREFIX));
+const ourNamespaces = (): string[] => netns().filter((n) => n.startsWith(PREFIX));
 
-function run(args: string[], opts: { timeoutMs?: number; interruptAfterMs?: number } = {}): Promise<Outcome> {
-  const child = spawn(process.execPath, [BIN, ...args, '--prefix', PREFIX], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
-  const kill = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120000);
-  if (opts.interruptAfterMs) setTimeout(() => child.kill('SIGINT'), opts.interruptAfterMs);
-  return new Promise((resolve) => child.on('close', (code, signal) => {
-    clearTimeout(kill);
-    resolve({ code, signal, stdout, stderr });
-  }));
+/** Our CLI with `args` and the test's namespace prefix; SIGINT after interruptAfterMs when asked. */
+function run(args: string[], opts: { timeoutMs?: number; interruptAfterMs?: number } = {}): Promise<ProcResult> {
+  const p = ours(null, [...args, '--prefix', PREFIX], { timeoutMs: opts.timeoutMs ?? 120000 });
+  if (opts.interruptAfterMs) {
+    const t = setTimeout(() => p.kill('SIGINT'), opts.interruptAfterMs);
+    void p.done.then(() => clearTimeout(t));
+  }
+  return p.done;
 }
 
 interface Run {
@@ -47,10 +43,10 @@ interface SweepJson {
 
 before(() => {
   requireRoot();
-  assert.deepEqual(ours(), [], `namespaces named ${PREFIX}* exist before the test`);
+  assert.deepEqual(ourNamespaces(), [], `namespaces named ${PREFIX}* exist before the test`);
 });
 after(() => {
-  for (const ns of ours()) execFileSync('ip', ['netns', 'del', ns]);
+  for (const ns of ourNamespaces()) execFileSync('ip', ['netns', 'del', ns]);
 });
 
 test('udp tx-only sweep (--json): every run, medians and ratios, crossover, namespaces removed', async () => {
@@ -166,7 +162,7 @@ test('SIGINT mid-sweep: partial table, exit 130, namespaces removed', async () =
   assert.equal(o.code, 130, o.stderr);
   assert.match(o.stdout, /^interrupted by SIGINT after \d+ of 12 runs$/m);
   assert.match(o.stdout, /^size B\s+mode/m);
-  assert.deepEqual(ours(), []);
+  assert.deepEqual(ourNamespaces(), []);
 });
 
 test('bad options: one line, exit 1, nothing created', async () => {
@@ -176,5 +172,5 @@ test('bad options: one line, exit 1, nothing created', async () => {
   const s = await run(['sweep', '--sizes', '1000,70000']);
   assert.equal(s.code, 1);
   assert.match(s.stderr, /--sizes.*65435/);
-  assert.deepEqual(ours(), []);
+  assert.deepEqual(ourNamespaces(), []);
 });
