@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, REPO_ROOT as ROOT, requireRoot, start, type ProcResult } from '../support/proc.js';
+import { BIN, describe, REPO_ROOT as ROOT, requireRoot, start, type ProcResult } from '../support/proc.js';
 import { assertHostUnchanged, snapshot } from './lab-helpers.js';
 import { parseKtap } from '../unit/ktap-parser.js';
 
@@ -110,6 +110,38 @@ test('a failing case (impossible expectation forced through --extra) exits non-z
   assert.deepEqual(failed.map((c) => c.name), ['ipv4_udp_zerocopy_tx-rx']);
   assert.deepEqual(failed[0].reasons, ['sender exited 1: serr: ee_code: 0 != expected 1']);
   await assertHostUnchanged(host, (n) => n.startsWith(prefix), (s) => t.diagnostic(s));
+});
+
+test('on a terminal: a progress line per case, erased before the table; --no-progress and pipes get none', async (t: TestContext) => {
+  const host = await snapshot();
+  // script(1) runs the suite on a pseudo-terminal (stdout and stderr both) and copies what it wrote.
+  const onTty = async (extra: string[]) => {
+    const prefix = newPrefix();
+    const cmd = [process.execPath, BIN, 'suite', '--prefix', prefix, '--family', '4', '--tests', 'udp', '-t', '0', ...extra]
+      .map((a) => `'${a}'`).join(' ');
+    const r = await startAtRoot(['script', '-qec', cmd, '/dev/null']).done;
+    assert.equal(r.code, 0, describe(r));
+    return r.stdout.replace(/\r\n/g, '\n');
+  };
+  const ERASE = '\r\x1b[K';
+  const shown = await onTty([]);
+  const updates = shown.split(ERASE).slice(1);
+  assert.equal(updates[0], 'setting up namespaces…');
+  const cases = [...new Set(updates.map((u) => /^\[(\d)\/4\] (ipv4 udp \S+ \S+) … \d+\.\d s$/.exec(u)).filter(Boolean).map((m) => `${m![1]} ${m![2]}`))];
+  assert.deepEqual(cases, ['1 ipv4 udp tx-rx copy', '2 ipv4 udp tx-only copy', '3 ipv4 udp tx-rx zerocopy', '4 ipv4 udp tx-only zerocopy']);
+  // The last erase leaves a clean line: the table starts right after it.
+  assert.match(updates[updates.length - 1], /^msg-zerocopy suite: kernel /);
+  assert.match(shown, /\nOK: 4 passed, 0 failed, 0 skipped of 4 cases\n/);
+
+  const quiet = await onTty(['--no-progress']);
+  assert.ok(!quiet.includes('\x1b['), `escape sequences with --no-progress: ${JSON.stringify(quiet.slice(0, 200))}`);
+  assert.match(quiet, /^msg-zerocopy suite: kernel /);
+  assert.match(quiet, /\nOK: 4 passed, 0 failed, 0 skipped of 4 cases\n/);
+
+  const piped = await suite(['--prefix', newPrefix(), '--family', '4', '--tests', 'udp', '-t', '0']).done;
+  assert.equal(piped.code, 0, describe(piped));
+  assert.ok(!piped.stdout.includes('\x1b[') && !piped.stderr.includes('\x1b['), 'no escape sequences into a pipe');
+  await assertHostUnchanged(host, (n) => n.startsWith(`mzt${process.pid}x`), (s) => t.diagnostic(s));
 });
 
 test('SIGINT one second in: partial results printed, exit 130, nothing left behind', async (t: TestContext) => {
