@@ -3,6 +3,7 @@
 // network namespaces that the test creates and always deletes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createLab, type Lab } from '../../src/lab/lab.js';
 import { ours, report, requireRoot, rxLine, sleep, start, txLine, type ProcResult } from '../support/proc.js';
 
@@ -134,6 +135,25 @@ test('fd table: private by default, shared with --shared-fd-table; both runs del
     assert.equal(t.completions, t.packets);
     assert.equal(r.bytes % 65435, 0);
   }
+});
+
+test('zerocopy budget exhausted (net.core.optmem_max=1 in the namespace): ENOBUFS names the sysctl and -l, exit 2', async () => {
+  const a = lab.addr[4];
+  const sysctl = (v: string) => execFileSync('ip', ['netns', 'exec', lab.txNs, 'sysctl', '-q', '-w', `net.core.optmem_max=${v}`]);
+  const saved = execFileSync('ip', ['netns', 'exec', lab.txNs, 'sysctl', '-n', 'net.core.optmem_max'], { encoding: 'utf8' }).trim();
+  sysctl('1');
+  try {
+    const tx = await ours(lab.txNs, ['-4', '-t', '0', '-D', a.txOnly, '-z', '--json', 'udp']).done;
+    assert.equal(tx.code, 2, tx.stderr);
+    assert.match(tx.stderr, /^msg-zerocopy: send: No buffer space available \(zerocopy budget exhausted: raise net\.core\.optmem_max or lower -l \(now 32\)\)$/m);
+    const rep = report(tx);
+    assert.equal(rep.exitStatus, 2);
+    assert.match(String(rep.error), /No buffer space available/);
+  } finally {
+    sysctl(saved);
+  }
+  const after = execFileSync('ip', ['netns', 'exec', lab.txNs, 'sysctl', '-n', 'net.core.optmem_max'], { encoding: 'utf8' }).trim();
+  assert.equal(after, saved);
 });
 
 test('raw with -z: clear refusal, exit 2', async () => {
