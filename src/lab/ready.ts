@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import { readFile, readlink } from 'node:fs/promises';
+import { readFile, readlink, stat } from 'node:fs/promises';
 
 // Receiver readiness: watch the socket table of the receiver's own network
 // namespace (/proc/<pid>/net/…) until its socket is bound (tcp: listening).
@@ -39,6 +39,15 @@ export async function socketBound(pid: number, family: 4 | 6, test: string, port
 export async function netnsOf(pid: number): Promise<string | null> {
   try {
     return await readlink(`/proc/${pid}/ns/net`);
+  } catch {
+    return null;
+  }
+}
+
+/** The link text of the namespace bound at `path` (/run/netns/<name>), as netnsOf gives it, or null. */
+export async function netnsAt(path: string): Promise<string | null> {
+  try {
+    return `net:[${(await stat(path)).ino}]`;
   } catch {
     return null;
   }

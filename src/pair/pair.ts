@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { RunControl, signalExitCode } from '../cli/control.js';
 import { RunError } from '../cli/errors.js';
 import { megabytes } from '../report/report.js';
-import { ownCommand, spawnChild, type ChildResult } from '../sweep/proc.js';
+import { ownCommand, spawnChild, type ChildResult } from '../lab/child.js';
 import { LineReader, PROTOCOL_VERSION, receiveMode, send, type Message, type ReportMessage } from './protocol.js';
 import { hostPort } from './serve.js';
 

@@ -5,7 +5,7 @@
 
 import { RunControl, signalExitCode } from '../cli/control.js';
 import { createServer, type Server, type Socket } from 'node:net';
-import { ownCommand, spawnChild, waitReady, type Child } from '../sweep/proc.js';
+import { ownCommand, spawnChild, waitReady, type Child } from '../lab/child.js';
 import {
   checkRunRequest, LineReader, receiverArgv, send, type ReportMessage, type RunRequest,
 } from './protocol.js';

@@ -2,8 +2,9 @@
 // `msg-zerocopy suite`: the kernel's msg_zerocopy.sh as a subcommand.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { ownBinPath } from '../lab/child.js';
 import { parseFamilies, parseTests, splitArgs, type SuiteFamily, type SuiteTest } from './cases.js';
-import { binSpec, defaultBinPath } from './runner.js';
+import { binSpec } from './runner.js';
 import { runSuite, type SuiteOutput } from './suite.js';
 
 interface SuiteCliOptions {
@@ -78,7 +79,7 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
     .addOption(new Option('--prefix <prefix>', 'namespace name prefix').default('mzc-').hideHelp())
     .allowExcessArguments(false)
     .action(async (opts: SuiteCliOptions) => {
-      const bin = binSpec(opts.bin ?? defaultBinPath());
+      const bin = binSpec(opts.bin ?? ownBinPath());
       if (!opts.expectFlag) bin.expectFlag = false;
       const output: SuiteOutput = opts.json ? 'json' : opts.ktap ? 'ktap' : 'table';
       const outcome = await runSuite({

@@ -3,10 +3,10 @@
 // namespace, sender in the sender namespace, each with a deadline; then judge.
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { childFailure as failure, spawnChild, waitReady, type Child } from '../lab/child.js';
 import { nsExecArgv, type Lab } from '../lab/lab.js';
 import type { SuiteCase } from './cases.js';
-import { spawnChild, waitReceiverReady, type ChildOutcome, type SpawnedChild } from './child.js';
+import { childOutcome, type ChildOutcome } from './child.js';
 
 export interface BinSpec {
   /** Executable (our bin/msg-zerocopy or a C msg_zerocopy). */
@@ -15,11 +15,6 @@ export interface BinSpec {
   node: boolean;
   /** Pass -Z (the expectation); false for releases before it existed (6.12). */
   expectFlag: boolean;
-}
-
-/** Our own executable: <repo>/bin/msg-zerocopy, found from this module's location. */
-export function defaultBinPath(): string {
-  return fileURLToPath(new URL('../../bin/msg-zerocopy', import.meta.url));
 }
 
 /** Decide how to run a binary: a Node script (shebang node / .js) or native. */
@@ -100,14 +95,7 @@ export function receiverArgs(c: SuiteCase, lab: Lab, o: RunOptions): string[] {
 
 const UNSUPPORTED = /Operation not supported|EOPNOTSUPP|not supported/i;
 
-function childFailure(ch: ChildOutcome): string | null {
-  if (ch.timedOut) return `${ch.role} passed its deadline and was killed`;
-  if (ch.signal) return `${ch.role} died of ${ch.signal}`;
-  if (ch.exitCode !== 0) {
-    return `${ch.role} exited ${ch.exitCode}${ch.errorLine ? `: ${ch.errorLine}` : ''}`;
-  }
-  return null;
-}
+const childFailure = (ch: ChildOutcome): string | null => failure(ch.role, ch, ch.errorLine);
 
 /** Judge a finished case. Exported for unit tests. */
 export function judge(c: SuiteCase, sender: ChildOutcome | null, receiver: ChildOutcome | null,
@@ -182,38 +170,40 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Run one case; never throws for child failures (they become the verdict). */
 export async function runCase(c: SuiteCase, lab: Lab, o: RunOptions, ctl: CaseControl,
-  onChild?: (ch: SpawnedChild) => void): Promise<CaseResult> {
+  onChild?: (ch: Child) => void): Promise<CaseResult> {
   const started = Date.now();
-  let receiver: SpawnedChild | null = null;
-  let sender: SpawnedChild | null = null;
+  let receiver: Child | null = null;
+  let sender: Child | null = null;
   const rxDeadline = runtimeMs(o.duration + 1) + 400 + o.slackMs;
   const txDeadline = runtimeMs(o.duration) + 500 + o.slackMs;
 
   if (c.path === 'tx-rx') {
-    receiver = spawnChild('receiver', command(lab.rxNs, o, receiverArgs(c, lab, o)), rxDeadline);
+    receiver = spawnChild(command(lab.rxNs, o, receiverArgs(c, lab, o)), { deadlineMs: rxDeadline });
     onChild?.(receiver);
     // The kernel driver sleeps 0.2 s; we wait for the socket itself (at
     // least that long is never needed, at most a few seconds is allowed).
     const t0 = Date.now();
-    const ready = await waitReceiverReady(receiver, `/run/netns/${lab.rxNs}`, c.family, c.rxMode ?? 'raw',
-      o.port, 3000 + o.slackMs, ctl.aborted);
-    if (!ready && !receiver.exited && !ctl.aborted()) {
+    const ready = await waitReady(receiver, {
+      family: c.family, test: c.rxMode ?? 'raw', port: o.port, minMs: 0, maxMs: 3000 + o.slackMs,
+      nsPath: `/run/netns/${lab.rxNs}`, aborted: ctl.aborted,
+    });
+    if (ready !== 'ready' && !receiver.exited && !ctl.aborted()) {
       // Could not see the socket (e.g. /proc hidden): fall back to the driver's 0.2 s.
       const left = 200 - (Date.now() - t0);
       if (left > 0) await sleep(left);
     }
   }
   if (!ctl.aborted() && !(receiver && receiver.exited)) {
-    sender = spawnChild('sender', command(lab.txNs, o, senderArgs(c, lab, o)), txDeadline);
+    sender = spawnChild(command(lab.txNs, o, senderArgs(c, lab, o)), { deadlineMs: txDeadline });
     onChild?.(sender);
   }
-  const senderOut = sender ? await sender.done : null;
+  const senderOut = sender ? childOutcome('sender', sender.pid, await sender.done) : null;
   if (receiver && !receiver.exited) {
     // A sender that failed outright leaves the receiver waiting for nothing.
     const senderFailed = !senderOut || senderOut.exitCode !== 0 || senderOut.signal !== null;
-    if (senderFailed || ctl.aborted()) receiver.kill('killed');
+    if (senderFailed || ctl.aborted()) receiver.kill();
   }
-  const receiverOut = receiver ? await receiver.done : null;
+  const receiverOut = receiver ? childOutcome('receiver', receiver.pid, await receiver.done) : null;
 
   const interrupted = ctl.aborted() && (
     !senderOut || senderOut.killed || senderOut.signal !== null || (receiverOut?.killed ?? false));

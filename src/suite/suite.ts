@@ -4,9 +4,9 @@
 
 import { release } from 'node:os';
 import { RunControl, signalExitCode } from '../cli/control.js';
+import { liveChildren, type Child } from '../lab/child.js';
 import { createLab, destroyAllLabsSync, type Lab } from '../lab/lab.js';
 import { planCases, type SuiteCase, type SuiteFamily, type SuiteTest } from './cases.js';
-import { liveChildren, type SpawnedChild } from './child.js';
 import {
   caseJson, formatKtap, formatKtapHeader, formatKtapNotRun, formatKtapResult, formatKtapTotals,
   formatTable, suiteOk, summarize,
@@ -60,17 +60,17 @@ export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promis
   let interrupted: string | null = null;
   let lab: Lab | null = null;
   let error: string | null = null;
-  const running = new Set<SpawnedChild>();
+  const running = new Set<Child>();
 
   // The first signal stops the suite (children are killed, partial results
   // printed, the lab removed); a second one exits at once, namespaces removed.
   const ctl = new RunControl().install({
     stop: (sig) => {
       interrupted = sig;
-      for (const ch of running) ch.kill('killed');
+      for (const ch of running) ch.kill();
     },
     force: () => {
-      for (const ch of liveChildren()) ch.kill('killed');
+      for (const ch of liveChildren()) ch.kill();
       destroyAllLabsSync();
     },
   });
@@ -121,7 +121,7 @@ export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promis
     error = e instanceof Error ? e.message : String(e);
   } finally {
     progress(null);
-    for (const ch of running) ch.kill('killed');
+    for (const ch of running) ch.kill();
     await Promise.all([...running].map((ch) => ch.done));
     if (lab) {
       try {

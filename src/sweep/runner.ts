@@ -3,9 +3,10 @@
 // started first) inside a lab's namespaces, each with --json; the sender's
 // report becomes a run record.
 
-import { stat } from 'node:fs/promises';
+import {
+  childError, childFailure, ownCommand, spawnChild, waitReady, type Child, type ChildResult,
+} from '../lab/child.js';
 import { nsExecArgv, type Lab } from '../lab/lab.js';
-import { childFailure, ownCommand, spawnChild, waitReady, type Child, type ChildResult } from './proc.js';
 
 export type Mode = 'copy' | 'zerocopy';
 export type SweepTest = 'udp' | 'tcp';
@@ -89,6 +90,9 @@ export function receiverArgs(lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<Run
     '-t', String(s.duration + 1), '--json', '-r', s.test];
 }
 
+/** How a child failed, with what it said (its report's error, else its stderr), or null. */
+const failure = (who: string, r: ChildResult): string | null => childFailure(who, r, childError(r));
+
 /** Turn the children's results into a run record. Pure; exported for tests. */
 export function record(spec: RunSpec, s: RunSettings, sender: ChildResult | null, receiver: ChildResult | null,
   interrupted: boolean, wallMs: number, senderArgv: string[], receiverArgv: string[] | null): RunRecord {
@@ -103,9 +107,9 @@ export function record(spec: RunSpec, s: RunSettings, sender: ChildResult | null
 
   if (interrupted) reasons.push('interrupted');
   if (!sender) {
-    reasons.push(receiver ? (childFailure('receiver', receiver) ?? 'receiver was not ready') : 'sender did not run');
+    reasons.push(receiver ? (failure('receiver', receiver) ?? 'receiver was not ready') : 'sender did not run');
   } else {
-    const sf = childFailure('sender', sender);
+    const sf = failure('sender', sender);
     if (sf) reasons.push(sf);
     if (!rep) reasons.push('sender printed no JSON report');
     else if (!num(rep.packets)) reasons.push('sender sent nothing');
@@ -117,7 +121,7 @@ export function record(spec: RunSpec, s: RunSettings, sender: ChildResult | null
         : `expected copied, ${zc ?? '?'} completions not copied`);
     }
     if (receiver && !receiver.killed) {
-      const rf = childFailure('receiver', receiver);
+      const rf = failure('receiver', receiver);
       if (rf) reasons.push(rf);
       else if (s.test === 'tcp' && num(rrep?.bytes) !== null && bytes !== null && num(rrep?.bytes) !== bytes) {
         reasons.push(`tcp byte count differs: sent ${bytes}, received ${num(rrep?.bytes)}`);
@@ -160,14 +164,6 @@ export interface RunControl {
   track(child: Child): void;
 }
 
-async function netnsLink(ns: string): Promise<string | null> {
-  try {
-    return `net:[${(await stat(`/run/netns/${ns}`)).ino}]`;
-  } catch {
-    return null;
-  }
-}
-
 /** Run one sender (and receiver, tx-rx) in the lab. Never throws for child failures. */
 export async function runOne(lab: Lab, s: RunSettings, spec: RunSpec, ctl: RunControl): Promise<RunRecord> {
   const started = Date.now();
@@ -182,7 +178,7 @@ export async function runOne(lab: Lab, s: RunSettings, spec: RunSpec, ctl: RunCo
     // least that long, and until its socket is bound when that can be seen.
     await waitReady(receiver, {
       family: s.family, test: s.test, port: s.port, minMs: 200, maxMs: 3000 + s.slackMs,
-      netns: await netnsLink(lab.rxNs), aborted: ctl.aborted,
+      nsPath: `/run/netns/${lab.rxNs}`, aborted: ctl.aborted,
     });
   }
   let sender: Child | null = null;

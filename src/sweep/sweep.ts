@@ -6,12 +6,12 @@
 
 import { release } from 'node:os';
 import { RunControl, signalExitCode } from '../cli/control.js';
+import type { Child } from '../lab/child.js';
 import { createLab, destroyAllLabsSync, LAB_ADDR, type Lab } from '../lab/lab.js';
 import {
   compareMarkdown, compareTable, compareVerdict, crossoverLine, expectationLine, failureLines, sweepCharts,
   sweepMarkdown, sweepTable,
 } from './format.js';
-import type { Child } from './proc.js';
 import {
   destination, expectation, MODES, runOne, type RunRecord, type RunSettings, type RunSpec, type SweepPath, type SweepTest,
 } from './runner.js';

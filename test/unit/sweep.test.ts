@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { errorLine, lastJsonObject, type ChildResult } from '../../src/lab/child.js';
 import { LAB_ADDR } from '../../src/lab/lab.js';
 import { fillGaps, lineChart, sig, stretch } from '../../src/sweep/chart.js';
 import { parseFamily, parseSizes, resolvePath } from '../../src/sweep/command.js';
 import { crossoverLine, sweepMarkdown, sweepTable } from '../../src/sweep/format.js';
-import type { ChildResult } from '../../src/sweep/proc.js';
-import { errorLine, lastJsonObject } from '../../src/sweep/proc.js';
 import { receiverArgs, record, senderArgs, type RunRecord, type RunSettings } from '../../src/sweep/runner.js';
 import { planRuns } from '../../src/sweep/sweep.js';
 import { summarizeSizes, sweepCrossover } from '../../src/sweep/summary.js';

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Child processes of our own executable (sweep runs, pair sender, serve
-// receiver): spawned from an argument array, killed after a deadline, their
-// classic stderr lines and --json report collected.
+// Child processes of the lab's runs (suite cases, sweep runs, pair sender,
+// serve receiver): spawned from an argument array, killed after a deadline
+// (SIGTERM, then SIGKILL after a grace period), their stdout/stderr collected
+// and their --json report picked out; a receiver child watched until its
+// socket is bound (ready.ts) before its sender starts.
 
-import { netnsOf, socketBound } from '../lab/ready.js';
+import { netnsAt, netnsOf, socketBound } from './ready.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** Our executable, <repo>/bin/msg-zerocopy, found from this module (dist/sweep/ or src/sweep/). */
+/** Our executable, <repo>/bin/msg-zerocopy, found from this module (dist/cli/ or src/lab/). */
 export function ownBinPath(): string {
   return fileURLToPath(new URL('../../bin/msg-zerocopy', import.meta.url));
 }
@@ -23,7 +25,7 @@ export interface ChildResult {
   signal: NodeJS.Signals | null;
   /** Killed because it passed its deadline. */
   timedOut: boolean;
-  /** Killed on purpose (interrupt, abort). */
+  /** Killed on purpose (interrupt, abort, its sender failed). */
   killed: boolean;
   stdout: string;
   stderr: string;
@@ -36,9 +38,19 @@ export interface Child {
   readonly proc: ChildProcess;
   readonly pid: number | null;
   readonly done: Promise<ChildResult>;
+  /** True once the process itself has exited (its output may still drain). */
   readonly exited: boolean;
-  /** SIGTERM (SIGINT with `signal`), then SIGKILL after a second. */
+  /** Kill on purpose (killed): SIGTERM (or `signal`), then SIGKILL a second later. */
   kill(signal?: NodeJS.Signals): void;
+}
+
+export interface SpawnOptions {
+  /** Kill (timedOut) after this many ms. */
+  deadlineMs: number;
+  /** Called with every complete stderr line as it arrives. */
+  onStderrLine?: (line: string) => void;
+  /** Own process group, so a terminal's Ctrl-C reaches it only through us (once). */
+  detached?: boolean;
 }
 
 /** The last line of stdout that parses as a JSON object. */
@@ -54,15 +66,23 @@ export function lastJsonObject(stdout: string): Record<string, unknown> | null {
   return null;
 }
 
-export interface SpawnOptions {
-  /** Kill (timedOut) after this many ms. */
-  deadlineMs: number;
-  /** Called with every complete stderr line as it arrives. */
-  onStderrLine?: (line: string) => void;
-  /** Own process group, so a terminal's Ctrl-C reaches it only through us (once). */
-  detached?: boolean;
+const live = new Set<Child>();
+
+/** Every child still running (a second signal kills them all at once). */
+export function liveChildren(): Child[] {
+  return [...live];
 }
 
+/** Time between the first signal (deadline or kill()) and SIGKILL. */
+const GRACE_MS = 1000;
+/** How long a child's output may take to drain once the child has exited. */
+const DRAIN_MS = 500;
+
+/**
+ * Start argv[0] with the rest as arguments (LC_ALL=C, stdin closed). `done`
+ * resolves once it has exited and its output is in; it never rejects (a
+ * spawn failure becomes a line on stderr and a null exit code).
+ */
 export function spawnChild(argv: string[], o: SpawnOptions): Child {
   const [file, ...args] = argv;
   const started = Date.now();
@@ -86,36 +106,57 @@ export function spawnChild(argv: string[], o: SpawnOptions): Child {
   let exited = false;
   let hard: NodeJS.Timeout | null = null;
   const terminate = (signal: NodeJS.Signals): void => {
-    if (exited) return;
     try { proc.kill(signal); } catch { /* gone */ }
     if (!hard) {
       hard = setTimeout(() => {
         if (!exited) try { proc.kill('SIGKILL'); } catch { /* gone */ }
-      }, 1000);
+      }, GRACE_MS);
       hard.unref();
     }
   };
   const timer = setTimeout(() => {
+    if (exited) return;
     timedOut = true;
     terminate('SIGTERM');
   }, o.deadlineMs);
 
   const done = new Promise<ChildResult>((resolve) => {
     let spawnError: Error | null = null;
-    proc.on('error', (e) => { spawnError = e; });
-    proc.on('close', (code, signal) => {
+    let settled = false;
+    let drain: NodeJS.Timeout | null = null;
+    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (settled) return;
+      settled = true;
       exited = true;
       clearTimeout(timer);
       if (hard) clearTimeout(hard);
+      if (drain) clearTimeout(drain);
+      live.delete(child);
       if (partial && o.onStderrLine) o.onStderrLine(partial);
       if (spawnError) stderr += `${file}: ${spawnError.message}\n`;
       resolve({
         argv, exitCode: code, signal, timedOut, killed, stdout, stderr,
         report: lastJsonObject(stdout), wallMs: Date.now() - started,
       });
+    };
+    proc.on('error', (e) => {
+      spawnError = e;
+      if (proc.pid === undefined) finish(null, null); // never started: no exit status to wait for
+    });
+    proc.on('close', (code, signal) => finish(code, signal));
+    // 'close' waits for the output pipes; a grandchild that inherited them
+    // could hold them open forever. Once the child itself has exited, give
+    // its output a moment to drain, then stop waiting.
+    proc.on('exit', (code, signal) => {
+      exited = true;
+      drain = setTimeout(() => {
+        proc.stdout?.destroy();
+        proc.stderr?.destroy();
+        finish(code, signal);
+      }, DRAIN_MS);
     });
   });
-  return {
+  const child: Child = {
     proc,
     pid: proc.pid ?? null,
     done,
@@ -126,6 +167,8 @@ export function spawnChild(argv: string[], o: SpawnOptions): Child {
       terminate(signal);
     },
   };
+  live.add(child);
+  return child;
 }
 
 /** The last line of stderr that is not a classic tx=/rx= line (the error a child printed). */
@@ -135,14 +178,17 @@ export function errorLine(stderr: string): string | null {
   return lines.length ? lines[lines.length - 1] : null;
 }
 
-/** One line saying how a child failed, or null when it exited 0. */
-export function childFailure(who: string, r: ChildResult): string | null {
+/** What a child said went wrong: its report's error, else its error line on stderr. */
+export function childError(r: Pick<ChildResult, 'report' | 'stderr'>): string | null {
+  return (r.report && typeof r.report.error === 'string' ? r.report.error : null) ?? errorLine(r.stderr);
+}
+
+/** One line saying how a child failed (`why`: what it said), or null when it exited 0. */
+export function childFailure(who: string, r: Pick<ChildResult, 'timedOut' | 'signal' | 'exitCode'>,
+  why: string | null): string | null {
   if (r.timedOut) return `${who} passed its deadline and was killed`;
   if (r.signal) return `${who} died of ${r.signal}`;
-  if (r.exitCode !== 0) {
-    const why = (r.report && typeof r.report.error === 'string' ? r.report.error : null) ?? errorLine(r.stderr);
-    return `${who} exited ${r.exitCode}${why ? `: ${why}` : ''}`;
-  }
+  if (r.exitCode !== 0) return `${who} exited ${r.exitCode}${why ? `: ${why}` : ''}`;
   return null;
 }
 
@@ -154,12 +200,16 @@ export interface ReadyOptions {
   /** Receive mode: tcp, udp or raw. */
   test: string;
   port: number;
-  /** Wait at least this long (the kernel driver's 0.2 s). */
+  /** Wait at least this long (the kernel driver's 0.2 s); 0: return as soon as it is bound. */
   minMs: number;
   /** Give up after this long. */
   maxMs: number;
-  /** Namespace link text the receiver must be in (`net:[inode]`); null: any. */
-  netns?: string | null;
+  /**
+   * Path of the namespace the receiver must be in (/run/netns/<name>): until
+   * it runs there, a socket its pid sees is not its own. When the path cannot
+   * be read, the receiver never counts as ready. Absent: any namespace.
+   */
+  nsPath?: string;
   aborted?: () => boolean;
 }
 
@@ -169,15 +219,15 @@ export interface ReadyOptions {
  * 'unknown' (could not see it bound within maxMs: /proc hidden, or slow).
  */
 export async function waitReady(child: Child, o: ReadyOptions): Promise<'ready' | 'exited' | 'aborted' | 'unknown'> {
+  const want = o.nsPath === undefined ? null : await netnsAt(o.nsPath);
   const t0 = Date.now();
   const end = t0 + o.maxMs;
   let ready = false;
   while (Date.now() < end) {
     if (child.exited) return 'exited';
     if (o.aborted?.()) return 'aborted';
-    if (!ready && child.pid) {
-      const inNs = o.netns ? (await netnsOf(child.pid)) === o.netns : true;
-      ready = inNs && await socketBound(child.pid, o.family, o.test, o.port);
+    if (!ready && child.pid && (o.nsPath === undefined || (want !== null && (await netnsOf(child.pid)) === want))) {
+      ready = await socketBound(child.pid, o.family, o.test, o.port);
     }
     if (ready && Date.now() - t0 >= o.minMs) return 'ready';
     await sleep(ready ? Math.max(1, o.minMs - (Date.now() - t0)) : 10);
