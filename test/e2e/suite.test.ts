@@ -165,7 +165,8 @@ test('SIGTERM during a --ktap run: the KTAP document is still complete, exit 143
   const host = await snapshot();
   const prefix = newPrefix();
   const run = suite(['--ktap', '--prefix', prefix, '--tests', 'udp']);
-  await new Promise((r) => setTimeout(r, 3500));
+  // Signal once the first case has reported, however long the lab took to build.
+  await run.waitFor(/^ok 1 /m, 'stdout');
   run.kill('SIGTERM');
   const r = await run.done;
   assert.equal(r.code, 143, r.stderr);
