@@ -103,7 +103,7 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
     if (!s) throw new UsageError(`ipv${family} parse error: ${o.S}`, `-S needs an IPv${family} address with -${family}`);
     src = s;
   }
-  const payloadLen = o.s === undefined ? MAX_PAYLOAD : parseNumber(o.s, 's', 1, MAX_PAYLOAD);
+  const payloadLen = o.s === undefined ? MAX_PAYLOAD : parseNumber(o.s, 's', 0, MAX_PAYLOAD);
   const cork = o.c === undefined ? 0 : parseNumber(o.c, 'c', 0, 65535);
   const cpu = o.C === undefined ? null : parseNumber(o.C, 'C', 0, 1 << 20);
   const notificationLimit = o.l === undefined ? 32 : parseNumber(o.l, 'l', 0, 0xffffffff);

@@ -107,6 +107,31 @@ describe('interop raw and packet senders into a raw receiver (copy mode)', () =>
       }
 });
 
+describe('empty sends (-s 0) are accepted as by the C tool', () => {
+  // The C tool takes -s 0: every sendmsg carries no payload, nothing is
+  // counted as sent, the receiver validates zero-length datagrams, and both
+  // exit 0. With -z, udp still takes a notification id per empty send.
+  for (const d of directions)
+    for (const test of ['tcp', 'udp'] as const) {
+      it(`${d.name}: ipv4 ${test} -z -s 0`, async () => {
+        const r = await withHostLock(() =>
+          runPair(lab!, { family: 4, test, sender: d.sender(), receiver: d.receiver(), flags: ['-z', '-s', '0'], rxSecs: 1, txSecs: 0 }),
+        );
+        const ctx = `\n--- receiver\n${show(r.rx)}\n--- sender\n${show(r.tx)}`;
+        assert.equal(r.tx.code, 0, `sender failed${ctx}`);
+        assert.equal(r.rx.code, 0, `receiver failed${ctx}`);
+        assert.deepEqual([r.txLine?.tx, r.txLine?.mb, r.rxLine?.mb], [0, 0, 0], `empty sends counted as data${ctx}`);
+        if (test === 'udp') {
+          assert.ok(r.txLine!.txc > 0, `udp -z: no notification for empty sends${ctx}`);
+          assert.ok(r.rxLine!.rx > 0, `receiver saw no empty datagram${ctx}`);
+        } else {
+          assert.equal(r.txLine!.txc, 0, `tcp: empty sends completed${ctx}`);
+          assert.equal(r.rxLine!.rx, 0, `tcp: bytes out of nothing${ctx}`);
+        }
+      });
+    }
+});
+
 describe('zerocopy on raw and packet sockets is refused like the C tool', () => {
   for (const test of ['raw', 'raw_hdrincl', 'packet', 'packet_dgram'] as const) {
     it(`ipv4 ${test} -z`, async () => {
