@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import koffi from 'koffi';
+import { koffi } from '../src/libc/koffi.js';
 
 import { AF_INET, MSG_DONTWAIT, POLLOUT, SOCK_DGRAM } from '../src/libc/constants.js';
 import { allocNative, close, errno, poll, privateFdTable, sendmsg, socket } from '../src/libc/libc.js';

@@ -3,7 +3,7 @@
 // ABI offsets; the rest of the code reads and writes native memory at the
 // offsets exported here. test/unit/layout.test.ts compares every size and
 // offset with what gcc reports for the real headers.
-import koffi from 'koffi';
+import { koffi } from './koffi.js';
 
 export const iovec = koffi.struct('mzc_iovec', {
   iov_base: 'uintptr_t',

@@ -6,7 +6,7 @@
 // That memory never moves, so an address stored inside a struct (an iovec in a
 // msghdr, a control buffer pointer) stays valid across garbage collections,
 // and a call marshals nothing but integers.
-import koffi from 'koffi';
+import { koffi } from './koffi.js';
 import { CLONE_FILES } from './constants.js';
 
 const lib = koffi.load('libc.so.6');
