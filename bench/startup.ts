@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { release } from 'node:os';
+import { cpus, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -64,21 +64,28 @@ for (let i = 0; i < runs; i++) {
   help.push(await timeCommand(['--help']));
   bare.push(await timeBareNode());
 }
+// The one hard limit is the kernel driver's: it starts the sender 0.2 s after
+// the receiver. Everything else depends on the host (bare node itself took
+// 55 ms on one 2-vCPU VM and 110 ms on another), so the table also gives
+// what this tool adds on top of bare node, paired run by run.
+const added = (xs: number[]) => stats(xs.map((x, i) => x - bare[i]));
 const rows = [
-  ['tcp receiver listening after spawn', stats(listen), 100],
-  ['`msg-zerocopy --help`', stats(help), 150],
+  ['tcp receiver listening after spawn', stats(listen), 200],
+  ['`msg-zerocopy --help`', stats(help), null],
   ['`node -e ""` (for scale)', stats(bare), null],
+  ['receiver listening, beyond bare node', added(listen), null],
+  ['`--help`, beyond bare node', added(help), null],
 ] as const;
 const fmt = (x: number) => x.toFixed(1);
 const table = [
-  `| what | median ms | min | max | target |`,
+  `| what | median ms | min | max | limit |`,
   `|---|---:|---:|---:|---:|`,
-  ...rows.map(([name, s, target]) => `| ${name} | **${fmt(s.median)}** | ${fmt(s.min)} | ${fmt(s.max)} | ${target === null ? '' : `< ${target}`} |`),
+  ...rows.map(([name, s, limit]) => `| ${name} | **${fmt(s.median)}** | ${fmt(s.min)} | ${fmt(s.max)} | ${limit === null ? '' : `< ${limit}`} |`),
 ].join('\n');
 console.log(table);
 if (!values['no-write']) {
-  writeFileSync(OUT, `# Start-up time\n\nProduced by \`npm run bench:startup\` (${runs} runs each, node ${process.version}, ` +
-    `kernel ${release()}, ${new Date().toISOString()}).\n\n${table}\n`);
+  writeFileSync(OUT, `# Start-up time\n\nProduced by \`npm run bench:startup\` (${runs} runs each, ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, ` +
+    `node ${process.version}, kernel ${release()}, ${new Date().toISOString()}).\n\n${table}\n`);
 }
-const ok = stats(listen).median < 100 && stats(help).median < 150;
+const ok = stats(listen).median < 200;
 process.exitCode = ok ? 0 : 1;
