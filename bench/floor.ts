@@ -24,10 +24,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { koffi } from '../src/libc/koffi.js';
-
 import { AF_INET, MSG_DONTWAIT, POLLOUT, SOCK_DGRAM } from '../src/libc/constants.js';
-import { allocNative, close, errno, poll, privateFdTable, sendmsg, socket } from '../src/libc/libc.js';
+import { allocNative, close, errno, poll, privateFdTable, sendmsg, socket, syscall3 } from '../src/libc/libc.js';
+import { koffi } from '../src/libc/koffi.js';
 import { MSG } from '../src/libc/layout.js';
 import { PollFd } from '../src/net/poll.js';
 
@@ -60,7 +59,7 @@ const C_LOOP = String.raw`
 #include <unistd.h>
 int main(int argc, char **argv) {
   long n = atol(argv[1]);
-  if (argc > 2) { /* "getpid": the cheapest system call, nothing else */
+  if (argc > 2 && strcmp(argv[2], "getpid") == 0) { /* the cheapest system call, nothing else */
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
     for (long i = 0; i < n; i++) syscall(SYS_getpid);
@@ -104,23 +103,19 @@ function oursLoop(fd: number, msgAddr: number, pfd: PollFd, n: number): number {
 
 // One foreign call alone, for the explanation under the table: a trivial
 // libc function in a tight loop (everything stays warm in the CPU), and the
-// cheapest system call (getpid), declared as src/libc declares syscall(2).
-const libc = koffi.load('libc.so.6');
-const abs = libc.func('int abs(int)') as (x: number) => number;
-const syscall0 = libc.func('long syscall(long nr, long a, long b, long c)') as (nr: number, a: number, b: number, c: number) => number;
+// cheapest system call (getpid) through the loop's own syscall(2) binding.
+const abs = koffi.load('libc.so.6').func('int abs(int)') as (x: number) => number;
 const SYS_getpid = 39;
 
 function absLoop(n: number): number {
-  let s = 0;
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) s += abs(-i);
-  const ns = Number(process.hrtime.bigint() - t0) / n;
-  return s === 42 ? -1 : ns;
+  for (let i = 0; i < n; i++) abs(-i);
+  return Number(process.hrtime.bigint() - t0) / n;
 }
 
 function getpidLoop(n: number): number {
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) syscall0(SYS_getpid, 0, 0, 0);
+  for (let i = 0; i < n; i++) syscall3(SYS_getpid, 0, 0, 0);
   return Number(process.hrtime.bigint() - t0) / n;
 }
 
@@ -129,6 +124,12 @@ const median = (xs: number[]): number => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+
+/**
+ * Per-round differences b[i] - a[i] of two series measured back to back: a
+ * slow spell of a shared host moves both sides of a round alike.
+ */
+const pairedDiffs = (a: number[], b: number[]): number[] => a.map((x, i) => b[i] - x);
 
 interface Ceiling { title: string; cNsPerSend: number; measured: number; ceiling: number }
 
@@ -177,14 +178,13 @@ try {
     pidOurs.push(getpidLoop(iterations));
   }
   const warmNs = median(warm);
-  const pidDiff = median(pidC.map((x, i) => pidOurs[i] - x));
+  const pidDiff = median(pairedDiffs(pidC, pidOurs));
 
   const cMed = median(c);
   const oMed = median(ours);
-  // Paired: each round's C and ours ran back to back, so a slow spell of a
-  // shared host moves both; the median of the per-round differences is the
-  // binding cost, and its spread says how far to trust it.
-  const diffs = c.map((x, i) => ours[i] - x);
+  // The median of the per-round differences is the binding cost; their
+  // spread says how far to trust it.
+  const diffs = pairedDiffs(c, ours);
   const binding = median(diffs);
   const rows = ceilings(binding);
 

@@ -5,7 +5,8 @@
 // kernel driver starts the sender 0.2 s after the receiver. Code splitting
 // keeps what main.ts imports dynamically (the classic run, the subcommands)
 // in chunks beside it, loaded only when asked for, together with the Node
-// built-in modules only they use (child_process, net, crypto...). Entry and
+// built-in modules only they use (net, crypto, fs/promises, url; commander
+// itself still loads child_process). Entry and
 // chunks sit two folders below the repository, like the sources, so the
 // modules that find bin/msg-zerocopy from import.meta.url resolve the same path.
 import { build } from 'esbuild';

@@ -32,7 +32,8 @@ const X86_64 = process.arch === 'x64';
 const SYS = { poll: 7, recvfrom: 45, sendmsg: 46, recvmsg: 47 } as const;
 type Fn3 = (a: number, b: number, c: number) => number;
 type Fn4 = (a: number, b: number, c: number, d: number) => number;
-const syscall3 = lib.func('long syscall(long nr, long a, long b, long c)') as Fn4;
+/** syscall(2) with up to three arguments: the binding every loop call goes through (bench/floor.ts times it alone). */
+export const syscall3 = lib.func('long syscall(long nr, long a, long b, long c)') as Fn4;
 const syscall6 = lib.func('long syscall(long nr, long a, long b, long c, long d, long e, long f)') as
   (nr: number, a: number, b: number, c: number, d: number, e: number, f: number) => number;
 
