@@ -5,8 +5,8 @@
 import { basename } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { addClassicOptions, commanderMessage, toConfig, type RawOptions } from './options.js';
-import { ToolError, UsageError } from './errors.js';
-import type { Config } from './config.js';
+import { ToolError, UsageError } from '../core/errors.js';
+import type { Config } from '../core/config.js';
 
 const prog = basename(process.argv[1] ?? 'msg-zerocopy');
 

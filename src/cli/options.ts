@@ -5,8 +5,9 @@
 import { Command, CommanderError } from 'commander';
 import { MAX_PAYLOAD, PAGE_SIZE, SELFTEST_PAYLOAD_OFFSET } from '../libc/layout.js';
 import { parseAddress, unspecified, type Family } from '../net/address.js';
-import { TESTS, type Config, type TestName } from './config.js';
-import { UsageError } from './errors.js';
+import { TESTS, type Config, type TestName } from '../core/config.js';
+import { UsageError } from '../core/errors.js';
+import { parseInteger } from '../core/numbers.js';
 
 export interface RawOptions {
   '4'?: number;
@@ -61,22 +62,6 @@ export function addClassicOptions(cmd: Command): Command {
       'skips a file reference count per system call)');
 }
 
-/** strtol(…, 0) / strtoul(…, 0) habits: decimal, 0x hex, leading-0 octal; whole string must parse. */
-export function parseNumber(text: string, flag: string, min: number, max: number, base10 = false): number {
-  const t = text.trim();
-  let v: number;
-  if (!base10 && /^0[xX][0-9a-fA-F]+$/.test(t)) v = parseInt(t.slice(2), 16);
-  else if (!base10 && /^0[0-7]+$/.test(t)) v = parseInt(t.slice(1), 8);
-  else if (/^[0-9]+$/.test(t)) v = parseInt(t, 10);
-  else if (/^-[0-9]+$/.test(t)) {
-    throw new UsageError(`-${flag}: negative value '${text}'`, `give a number from ${min} to ${max}`);
-  } else {
-    throw new UsageError(`-${flag}: not a number: '${text}'`, `give a number from ${min} to ${max}`);
-  }
-  if (v < min || v > max) throw new UsageError(`-${flag}: ${v} is out of range`, `give a number from ${min} to ${max}`);
-  return v;
-}
-
 export interface Resolvers {
   /** if_nametoindex; 0 when the interface does not exist. */
   ifindex(name: string): number;
@@ -93,7 +78,7 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
   }
   const test = testArg as TestName;
 
-  const port = o.p === undefined ? 8000 : parseNumber(o.p, 'p', 1, 65535);
+  const port = o.p === undefined ? 8000 : parseInteger(o.p, '-p', 1, 65535);
   if (o.D === undefined) throw new UsageError('-D <addr> is required', 'the destination address; the receiver binds to it');
   const dst = parseAddress(family, o.D);
   if (!dst) throw new UsageError(`ipv${family} parse error: ${o.D}`, `-D needs an IPv${family} address with -${family}`);
@@ -103,11 +88,11 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
     if (!s) throw new UsageError(`ipv${family} parse error: ${o.S}`, `-S needs an IPv${family} address with -${family}`);
     src = s;
   }
-  const payloadLen = o.s === undefined ? MAX_PAYLOAD : parseNumber(o.s, 's', 0, MAX_PAYLOAD);
-  const cork = o.c === undefined ? 0 : parseNumber(o.c, 'c', 0, 65535);
-  const cpu = o.C === undefined ? null : parseNumber(o.C, 'C', 0, 1 << 20);
-  const notificationLimit = o.l === undefined ? 32 : parseNumber(o.l, 'l', 0, 0xffffffff);
-  const secs = o.t === undefined ? 4 : parseNumber(o.t, 't', 0, 1e6, true);
+  const payloadLen = o.s === undefined ? MAX_PAYLOAD : parseInteger(o.s, '-s', 0, MAX_PAYLOAD);
+  const cork = o.c === undefined ? 0 : parseInteger(o.c, '-c', 0, 65535);
+  const cpu = o.C === undefined ? null : parseInteger(o.C, '-C', 0, 1 << 20);
+  const notificationLimit = o.l === undefined ? 32 : parseInteger(o.l, '-l', 0, 0xffffffff);
+  const secs = o.t === undefined ? 4 : parseInteger(o.t, '-t', 0, 1e6, true);
   let expectZerocopy: -1 | 0 | 1 = -1;
   if (o.Z !== undefined) {
     if (o.Z !== '0' && o.Z !== '1') throw new UsageError(`-Z: expected 0 or 1, got '${o.Z}'`, '1 = notifications say not copied, 0 = copied');
@@ -119,7 +104,7 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
     if (!ifindex) throw new UsageError(`invalid iface: ${o.i}: No such device`, 'pick an interface from `ip link` in this network namespace');
   }
   const payloadOffset = o.payloadOffset === undefined
-    ? SELFTEST_PAYLOAD_OFFSET : parseNumber(o.payloadOffset, '-payload-offset', 0, PAGE_SIZE - 1);
+    ? SELFTEST_PAYLOAD_OFFSET : parseInteger(o.payloadOffset, '--payload-offset', 0, PAGE_SIZE - 1);
   const zerocopy = !!o.z;
   if (o.m && (!zerocopy || !cork)) throw new UsageError('-m: cork_mixed requires corking and zerocopy', 'add -c <n> and -z');
   if (cork && test !== 'udp') throw new UsageError('can only cork udp sockets', '-c works with the udp test only');

@@ -5,9 +5,9 @@ import { allocNative, errno, privateFdTable, sched_setaffinity, strerror } from 
 import { runReceiver } from '../receiver/receiver.js';
 import { runSender } from '../sender/sender.js';
 import { receiverLine, receiverReport, senderLine, senderReport, type CpuTime, type FdTable } from '../report/report.js';
-import { RunControl } from './control.js';
-import { ToolError } from './errors.js';
-import type { Config } from './config.js';
+import { RunControl } from '../core/control.js';
+import { ToolError } from '../core/errors.js';
+import type { Config } from '../core/config.js';
 
 const CPU_SET_BYTES = 128; // sizeof(cpu_set_t)
 

@@ -4,7 +4,8 @@
 import { AF_INET, AF_INET6, AF_PACKET, ETH_ALEN } from '../libc/constants.js';
 import { SIN, SIN6, SLL } from '../libc/layout.js';
 
-export type Family = 4 | 6;
+import type { Family } from '../core/vocabulary.js';
+export type { Family };
 
 /** Parse dotted-quad IPv4 like inet_pton(AF_INET): exactly four decimal parts 0..255. */
 export function parseIPv4(text: string): Uint8Array | null {

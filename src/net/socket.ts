@@ -5,8 +5,8 @@ import {
   EOPNOTSUPP, EPERM, IPPROTO_EGP, IPPROTO_RAW, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM, SOL_SOCKET, SO_ZEROCOPY,
 } from '../libc/constants.js';
 import { close, errno, nativeInt, setsockopt, socket, strerror, type NativeBlock } from '../libc/libc.js';
-import { KernelError, UsageError } from '../cli/errors.js';
-import type { Config, TestName } from '../cli/config.js';
+import { KernelError, UsageError } from '../core/errors.js';
+import type { Config, TestName } from '../core/config.js';
 import type { Family } from './address.js';
 
 export interface SocketKind {

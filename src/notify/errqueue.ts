@@ -9,7 +9,7 @@ import { CMSG, CMSG_DATA_OFFSET, MSG, SERR } from '../libc/layout.js';
 import { allocNative, errno, recvmsg, strerror } from '../libc/libc.js';
 import type { CompletionTracker } from './tracker.js';
 import { PollFd } from '../net/poll.js';
-import { RunError } from '../cli/errors.js';
+import { RunError } from '../core/errors.js';
 
 /** Raised for a malformed or failed notification: the selftest treats all of these as fatal. */
 export class NotificationError extends RunError {}

@@ -13,7 +13,8 @@
 
 export const COPIED = 1; // SO_EE_CODE_ZEROCOPY_COPIED
 
-export type Expectation = -1 | 0 | 1;
+import type { Expectation } from '../core/vocabulary.js';
+export type { Expectation };
 
 export interface TrackerEvents {
   /** -v: a range that does not follow the previous one. */

@@ -3,8 +3,9 @@
 // per host; pair prints both sides.
 
 import { Command, InvalidArgumentError } from 'commander';
-import { UsageError } from '../cli/errors.js';
-import { addClassicOptions, parseNumber, toConfig, type RawOptions } from '../cli/options.js';
+import { UsageError } from '../core/errors.js';
+import { parseInteger } from '../core/numbers.js';
+import { addClassicOptions, toConfig, type RawOptions } from '../cli/options.js';
 import { MAX_PAYLOAD } from '../libc/layout.js';
 import { parseAddress } from '../net/address.js';
 import { runPair } from './pair.js';
@@ -14,7 +15,7 @@ const count = (_: string, prev: number): number => prev + 1;
 
 const port = (flag: string) => (text: string, _prev?: unknown): number => {
   try {
-    return parseNumber(text, flag, 1, 65535);
+    return parseInteger(text, flag, 1, 65535);
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
@@ -70,17 +71,17 @@ export function registerPairCommands(program: Command, done: (code: number) => v
     .option('-6', 'IPv6', count, 0)
     .option('-D <addr>', 'this host\'s address: the control port and the receiver bind to it')
     .option('-p <port>', 'data port the control port is derived from (pair says which data port to use)')
-    .option('--control-port <port>', 'control port (default: -p + 1 = 8001)', port('-control-port'))
+    .option('--control-port <port>', 'control port (default: -p + 1 = 8001)', port('--control-port'))
     .option('--once', 'stop after one pair')
     .option('--json', 'print one JSON line per pair (the receiver\'s report) on stdout')
-    .option('--slack <ms>', 'time a receiver may overrun before it is killed', (s) => parseNumber(s, '-slack', 0, 600000), 10000)
+    .option('--slack <ms>', 'time a receiver may overrun before it is killed', (s) => parseInteger(s, '--slack', 0, 600000), 10000)
     .allowExcessArguments(false)
     .action(async (o: ServeCli) => {
       if (o['4'] + o['6'] !== 1) throw new UsageError('Pass one of -4 or -6');
       const family = o['4'] ? 4 : 6;
       if (o.D === undefined) throw new UsageError('-D <addr> is required', 'this host\'s address, the one pair -D names');
       if (!parseAddress(family, o.D)) throw new UsageError(`ipv${family} parse error: ${o.D}`, `-D needs an IPv${family} address with -${family}`);
-      const dataPort = o.p === undefined ? 8000 : parseNumber(o.p, 'p', 1, 65535);
+      const dataPort = o.p === undefined ? 8000 : parseInteger(o.p, '-p', 1, 65535);
       const code = await runServe({
         family, addr: o.D, controlPort: o.controlPort ?? defaultControlPort(dataPort), maxPayload: MAX_PAYLOAD,
         once: !!o.once, json: !!o.json, slackMs: o.slack,
@@ -94,9 +95,9 @@ export function registerPairCommands(program: Command, done: (code: number) => v
       'Takes the classic sender flags.')
     .usage('[options] <test>')
     .argument('[test]', 'tcp | udp | raw | raw_hdrincl | packet | packet_dgram')
-    .option('--control-port <port>', 'serve\'s control port (default: -p + 1 = 8001)', port('-control-port'))
+    .option('--control-port <port>', 'serve\'s control port (default: -p + 1 = 8001)', port('--control-port'))
     .option('--connect-timeout <secs>', 'give up connecting to the control port after this long', '5')
-    .option('--slack <ms>', 'time the sender may overrun before it is killed', (s) => parseNumber(s, '-slack', 0, 600000), 10000)
+    .option('--slack <ms>', 'time the sender may overrun before it is killed', (s) => parseInteger(s, '--slack', 0, 600000), 10000)
     .allowExcessArguments(false)
     .action(async (test: string | undefined, o: PairCli) => {
       if (o.r) throw new UsageError('pair runs the sender; -r belongs to the other host', 'run `msg-zerocopy serve` there');

@@ -5,8 +5,8 @@
 // object with both reports.
 
 import { connect, type Socket } from 'node:net';
-import { RunControl, signalExitCode } from '../cli/control.js';
-import { RunError } from '../cli/errors.js';
+import { RunControl, signalExitCode } from '../core/control.js';
+import { RunError } from '../core/errors.js';
 import { megabytes } from '../report/report.js';
 import { ownCommand, spawnChild, type ChildResult } from '../lab/child.js';
 import { LineReader, PROTOCOL_VERSION, receiveMode, send, type Message, type ReportMessage } from './protocol.js';

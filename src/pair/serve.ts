@@ -3,7 +3,7 @@
 // starts our own classic receiver (`-r … --json`, a child of the same
 // executable), says "ready" once it listens, and sends its report back.
 
-import { RunControl, signalExitCode } from '../cli/control.js';
+import { RunControl, signalExitCode } from '../core/control.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ownCommand, spawnChild, waitReady, type Child } from '../lab/child.js';
 import {

@@ -12,9 +12,9 @@ import { writeSockaddr } from '../net/address.js';
 import { matchesPayload } from '../net/headers.js';
 import { PollFd } from '../net/poll.js';
 import { closeSocket, fail, openSocket, setIntOption, socketKind } from '../net/socket.js';
-import { RECEIVER_EXTRA_MS, WAIT_MS, type Config } from '../cli/config.js';
-import { RunError, UsageError } from '../cli/errors.js';
-import type { RunControl } from '../cli/control.js';
+import { RECEIVER_EXTRA_MS, WAIT_MS, type Config } from '../core/config.js';
+import { RunError, UsageError } from '../core/errors.js';
+import type { RunControl } from '../core/control.js';
 
 export interface ReceiverResult {
   packets: number;

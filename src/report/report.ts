@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // What a run prints: the selftest's classic stderr lines, and the --json report.
-import type { Config } from '../cli/config.js';
+import type { Config } from '../core/config.js';
 import type { ReceiverResult } from '../receiver/receiver.js';
 import type { SenderResult } from '../sender/sender.js';
 

@@ -6,7 +6,7 @@ import { EAGAIN, EINTR, ENOBUFS, MSG_DONTWAIT, MSG_ZEROCOPY, POLLOUT } from '../
 import { errno, poll, sendmsg } from '../libc/libc.js';
 import { PollFd } from '../net/poll.js';
 import { fail } from '../net/socket.js';
-import { WAIT_MS, type Config } from '../cli/config.js';
+import { WAIT_MS, type Config } from '../core/config.js';
 import type { ErrorQueue } from '../notify/errqueue.js';
 
 /** Sends between two clock reads in the plain loop. */

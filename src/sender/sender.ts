@@ -12,8 +12,8 @@ import { buildEthHeader, buildIPv4Header, buildIPv6Header, fillPayload, MAC_DST 
 import { closeSocket, fail, openSocket, setIntOption, socketKind } from '../net/socket.js';
 import { ErrorQueue } from '../notify/errqueue.js';
 import { CompletionTracker, type TrackerEvents } from '../notify/tracker.js';
-import { WAIT_MS, type Config } from '../cli/config.js';
-import type { RunControl } from '../cli/control.js';
+import { WAIT_MS, type Config } from '../core/config.js';
+import type { RunControl } from '../core/control.js';
 import { SendLoop } from './loop.js';
 
 export interface SenderResult {

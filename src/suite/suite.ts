@@ -3,7 +3,7 @@
 // table, KTAP or JSON; the lab and every child are gone on every exit path.
 
 import { release } from 'node:os';
-import { RunControl, signalExitCode } from '../cli/control.js';
+import { RunControl, signalExitCode } from '../core/control.js';
 import { liveChildren, type Child } from '../lab/child.js';
 import { createLab, destroyAllLabsSync, type Lab } from '../lab/lab.js';
 import { planCases, type SuiteCase, type SuiteFamily, type SuiteTest } from './cases.js';

@@ -2,7 +2,7 @@
 // `msg-zerocopy sweep` and `msg-zerocopy compare`: command-line options.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { MAX_PAYLOAD } from '../libc/layout.js';
 import { runSweep, type SweepOutput } from './sweep.js';
 import type { SweepPath, SweepTest } from './runner.js';

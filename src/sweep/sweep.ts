@@ -5,7 +5,7 @@
 // and every child are gone on every exit path.
 
 import { release } from 'node:os';
-import { RunControl, signalExitCode } from '../cli/control.js';
+import { RunControl, signalExitCode } from '../core/control.js';
 import type { Child } from '../lab/child.js';
 import { createLab, destroyAllLabsSync, LAB_ADDR, type Lab } from '../lab/lab.js';
 import {

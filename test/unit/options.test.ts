@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseClassicArgs, parseNumber } from '../../src/cli/options.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { parseClassicArgs } from '../../src/cli/options.js';
+import { parseInteger } from '../../src/core/numbers.js';
+import { UsageError } from '../../src/core/errors.js';
 
 const res = { ifindex: (name: string) => (name === 'veth0' ? 7 : 0) };
 const parse = (...argv: string[]) => parseClassicArgs(argv, res);
@@ -83,13 +84,13 @@ test('grouped flags, attached values, any order, 0x numbers', () => {
 });
 
 test('parseNumber follows strtol base 0 and rejects junk', () => {
-  assert.equal(parseNumber('0x1F', 'x', 0, 100), 31);
-  assert.equal(parseNumber('017', 'x', 0, 100), 15);
-  assert.equal(parseNumber('0', 'x', 0, 100), 0);
-  assert.equal(parseNumber('09', 'x', 0, 100, true), 9);
-  assert.throws(() => parseNumber('12abc', 'x', 0, 100), /not a number/);
-  assert.throws(() => parseNumber('-1', 'x', 0, 100), /negative/);
-  assert.throws(() => parseNumber('101', 'x', 0, 100), /out of range/);
+  assert.equal(parseInteger('0x1F', 'x', 0, 100), 31);
+  assert.equal(parseInteger('017', 'x', 0, 100), 15);
+  assert.equal(parseInteger('0', 'x', 0, 100), 0);
+  assert.equal(parseInteger('09', 'x', 0, 100, true), 9);
+  assert.throws(() => parseInteger('12abc', 'x', 0, 100), /not a number/);
+  assert.throws(() => parseInteger('-1', 'x', 0, 100), /negative/);
+  assert.throws(() => parseInteger('101', 'x', 0, 100), /out of range/);
 });
 
 test('usage errors: one line, exit status 1', () => {

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The run configuration: what the C selftest keeps in its cfg_* globals.
-import type { Family } from '../net/address.js';
-import type { Expectation } from '../notify/tracker.js';
+import type { Expectation, Family, TestName } from './vocabulary.js';
 
-export const TESTS = ['tcp', 'udp', 'raw', 'raw_hdrincl', 'packet', 'packet_dgram'] as const;
-export type TestName = (typeof TESTS)[number];
+export { TESTS, type TestName } from './vocabulary.js';
 
 export interface Config {
   family: Family;
