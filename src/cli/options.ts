@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { MAX_PAYLOAD, PAGE_SIZE, SELFTEST_PAYLOAD_OFFSET } from '../libc/layout.js';
 import { parseAddress, unspecified, type Family } from '../net/address.js';
-import { TESTS, type Config, type TestName } from '../core/config.js';
+import { runtimeMs, TESTS, type Config, type TestName } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
 
@@ -111,8 +111,8 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
   if (cork > payloadLen) throw new UsageError(`-c: ${cork} calls cannot split a ${payloadLen}-byte payload`, 'use a smaller -c or a larger -s');
 
   return {
-    family, test, cork, corkMixed: !!o.m, cpu, dst, dstText: o.D, src, ifindex, notificationLimit, port,
-    rx: !!o.r, payloadLen, runtimeMs: 200 + secs * 1000, verbose: o.v ?? 0, zerocopy, expectZerocopy, json: !!o.json,
+    family, test, cork, corkMixed: !!o.m, cpu, dst, dstText: o.D, src, srcText: o.S ?? null, ifindex, ifname: o.i ?? null, notificationLimit, port,
+    rx: !!o.r, payloadLen, runtimeMs: runtimeMs(secs), verbose: o.v ?? 0, zerocopy, expectZerocopy, json: !!o.json,
     payloadOffset, sharedFdTable: !!o.sharedFdTable,
   };
 }

@@ -16,10 +16,13 @@ export interface Config {
   /** -D, parsed to bytes, and as given. */
   dst: Uint8Array;
   dstText: string;
-  /** -S (unspecified address when absent). */
+  /** -S (unspecified address when absent), and as given (null when absent). */
   src: Uint8Array;
+  srcText: string | null;
   /** -i, resolved to an index (1 when absent). */
   ifindex: number;
+  /** -i as given, or null. */
+  ifname: string | null;
   /** -l: drain the error queue after this many sends. */
   notificationLimit: number;
   port: number;
@@ -38,6 +41,9 @@ export interface Config {
   /** --json: print a JSON report on stdout. */
   json: boolean;
 }
+
+/** The selftest's run time for -t secs: 200 ms + secs × 1000 ms. */
+export const runtimeMs = (secs: number): number => 200 + secs * 1000;
 
 /** How long the sender waits in poll and for the last notifications, as the selftest. */
 export const WAIT_MS = 500;

@@ -119,3 +119,22 @@ export function receiverReport(cfg: Config, r: ReceiverResult, cpu: CpuTime, exi
 
 export type SenderReport = ReturnType<typeof senderReport>;
 export type ReceiverReport = ReturnType<typeof receiverReport>;
+
+/** The report of a run that ended in an error before it had counters (bad input, a refused call). */
+export function errorReport(cfg: Pick<Config, 'rx' | 'test' | 'family' | 'zerocopy'>, error: string, hint: string | null,
+  exitStatus: number) {
+  return {
+    role: cfg.rx ? 'receiver' as const : 'sender' as const,
+    tool: 'msg-zerocopy' as const,
+    test: cfg.test,
+    family: cfg.family,
+    zerocopy: cfg.zerocopy,
+    error,
+    hint,
+    exitStatus,
+  };
+}
+
+export type ErrorReport = ReturnType<typeof errorReport>;
+/** Any --json report a classic run prints: the type the readers in src/report/read.ts return. */
+export type ClassicReport = SenderReport | ReceiverReport | ErrorReport;

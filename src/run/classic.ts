@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The classic command line as data: every command that starts a sender or a
+// receiver (suite, sweep, compare, pair, serve) describes it with a typed
+// ClassicSpec and gets the argv and the deadlines from here, so the flags and
+// the time a child may take are written once.
+import { RECEIVER_EXTRA_MS, runtimeMs, WAIT_MS, type Config } from '../core/config.js';
+import type { Family, RxTest, TestName } from '../core/vocabulary.js';
+
+export { runtimeMs };
+
+/** How long a sender with -t `secs` may live: its run, its last wait for notifications, and `slackMs`. */
+export const senderDeadlineMs = (secs: number, slackMs: number): number => runtimeMs(secs) + WAIT_MS + slackMs;
+
+/** How long a receiver with -t `secs` may live: its run (400 ms longer than a sender's) and `slackMs`. */
+export const receiverDeadlineMs = (secs: number, slackMs: number): number =>
+  runtimeMs(secs) + RECEIVER_EXTRA_MS + slackMs;
+
+interface CommonSpec {
+  family: Family;
+  /** -D: the destination; a receiver binds to it. */
+  dst: string;
+  /** -S: source address for hand-built headers. */
+  src?: string;
+  /** -i: interface for packet sockets. */
+  ifname?: string;
+  port: number;
+  /** -s, or the tool's default when absent. */
+  size?: number | null;
+  /** -t in seconds. */
+  secs: number;
+  /** --json (our executable only). */
+  json: boolean;
+  verbose?: number;
+  /** Flags passed through as typed, after ours (so they win) and before the test name. */
+  extra?: readonly string[];
+}
+
+export interface SenderSpec extends CommonSpec {
+  role: 'sender';
+  test: TestName;
+  zerocopy?: boolean;
+  /** -Z, or none. */
+  expect?: 0 | 1 | null;
+  cork?: number;
+  corkMixed?: boolean;
+  cpu?: number | null;
+  notificationLimit?: number;
+  payloadOffset?: number | null;
+  sharedFdTable?: boolean;
+}
+
+export interface ReceiverSpec extends CommonSpec {
+  role: 'receiver';
+  test: RxTest;
+}
+
+export type ClassicSpec = SenderSpec | ReceiverSpec;
+
+/** The classic argv for a spec (without the executable). */
+export function classicArgv(s: ClassicSpec): string[] {
+  const a = [`-${s.family}`];
+  if (s.ifname !== undefined) a.push('-i', s.ifname);
+  a.push('-p', String(s.port));
+  if (s.src !== undefined) a.push('-S', s.src);
+  a.push('-D', s.dst);
+  if (s.size !== undefined && s.size !== null) a.push('-s', String(s.size));
+  a.push('-t', String(s.secs));
+  if (s.role === 'sender') {
+    if (s.zerocopy) a.push('-z');
+    if (s.expect !== undefined && s.expect !== null) a.push('-Z', String(s.expect));
+    if (s.cork) a.push('-c', String(s.cork));
+    if (s.corkMixed) a.push('-m');
+    if (s.cpu !== undefined && s.cpu !== null) a.push('-C', String(s.cpu));
+    if (s.notificationLimit !== undefined) a.push('-l', String(s.notificationLimit));
+    if (s.payloadOffset !== undefined && s.payloadOffset !== null) a.push('--payload-offset', String(s.payloadOffset));
+    if (s.sharedFdTable) a.push('--shared-fd-table');
+  }
+  for (let i = 0; i < (s.verbose ?? 0); i++) a.push('-v');
+  if (s.json) a.push('--json');
+  a.push(...(s.extra ?? []));
+  if (s.role === 'receiver') a.push('-r');
+  a.push(s.test);
+  return a;
+}
+
+/** The deadline of the child a spec describes. */
+export const deadlineFor = (s: ClassicSpec, slackMs: number): number =>
+  (s.role === 'sender' ? senderDeadlineMs : receiverDeadlineMs)(s.secs, slackMs);
+
+/**
+ * The sender spec for a checked classic configuration (pair runs the sender
+ * it was given the flags of): every flag that changes the run is carried.
+ */
+export function senderSpecOf(cfg: Config): SenderSpec {
+  return {
+    role: 'sender', family: cfg.family, test: cfg.test, dst: cfg.dstText, src: cfg.srcText ?? undefined,
+    ifname: cfg.ifname ?? undefined, port: cfg.port, size: cfg.payloadLen, secs: (cfg.runtimeMs - runtimeMs(0)) / 1000,
+    zerocopy: cfg.zerocopy, expect: cfg.expectZerocopy === -1 ? null : cfg.expectZerocopy, cork: cfg.cork,
+    corkMixed: cfg.corkMixed, cpu: cfg.cpu, notificationLimit: cfg.notificationLimit, payloadOffset: cfg.payloadOffset,
+    sharedFdTable: cfg.sharedFdTable, verbose: cfg.verbose, json: true,
+  };
+}
