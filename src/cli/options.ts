@@ -62,6 +62,13 @@ export function addClassicOptions(cmd: Command): Command {
       'skips a file reference count per system call)');
 }
 
+/** The ranges of the classic numeric flags, for every command that passes them on. */
+export const LIMITS = {
+  port: [1, 65535],
+  size: [0, MAX_PAYLOAD],
+  secs: [0, 1e6],
+} as const;
+
 export interface Resolvers {
   /** if_nametoindex; 0 when the interface does not exist. */
   ifindex(name: string): number;
@@ -78,7 +85,7 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
   }
   const test = testArg as TestName;
 
-  const port = o.p === undefined ? 8000 : parseInteger(o.p, '-p', 1, 65535);
+  const port = o.p === undefined ? 8000 : parseInteger(o.p, '-p', ...LIMITS.port);
   if (o.D === undefined) throw new UsageError('-D <addr> is required', 'the destination address; the receiver binds to it');
   const dst = parseAddress(family, o.D);
   if (!dst) throw new UsageError(`ipv${family} parse error: ${o.D}`, `-D needs an IPv${family} address with -${family}`);
@@ -88,11 +95,11 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
     if (!s) throw new UsageError(`ipv${family} parse error: ${o.S}`, `-S needs an IPv${family} address with -${family}`);
     src = s;
   }
-  const payloadLen = o.s === undefined ? MAX_PAYLOAD : parseInteger(o.s, '-s', 0, MAX_PAYLOAD);
+  const payloadLen = o.s === undefined ? MAX_PAYLOAD : parseInteger(o.s, '-s', ...LIMITS.size);
   const cork = o.c === undefined ? 0 : parseInteger(o.c, '-c', 0, 65535);
   const cpu = o.C === undefined ? null : parseInteger(o.C, '-C', 0, 1 << 20);
   const notificationLimit = o.l === undefined ? 32 : parseInteger(o.l, '-l', 0, 0xffffffff);
-  const secs = o.t === undefined ? 4 : parseInteger(o.t, '-t', 0, 1e6, true);
+  const secs = o.t === undefined ? 4 : parseInteger(o.t, '-t', ...LIMITS.secs, true);
   let expectZerocopy: -1 | 0 | 1 = -1;
   if (o.Z !== undefined) {
     if (o.Z !== '0' && o.Z !== '1') throw new UsageError(`-Z: expected 0 or 1, got '${o.Z}'`, '1 = notifications say not copied, 0 = copied');
@@ -139,3 +146,13 @@ export function commanderMessage(text: string): string {
   return text.trim().split('\n')[0].replace(/^error: /, '');
 }
 
+
+/**
+ * Check command lines that a command is about to hand to our executable, the
+ * way that executable will parse them, before anything is created (a lab, a
+ * child): the first problem is a UsageError naming the flag. Interface names
+ * are not resolved here (they exist only inside the lab).
+ */
+export function checkClassicArgs(argvs: Iterable<string[]>): void {
+  for (const argv of argvs) parseClassicArgs(argv, { ifindex: () => 1 });
+}

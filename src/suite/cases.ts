@@ -2,11 +2,13 @@
 // The cases a suite runs: the kernel driver's do_test() for each selected
 // family and test, first in copy mode, then in zerocopy mode.
 
-export const SUITE_TESTS = ['tcp', 'udp', 'raw', 'raw_hdrincl', 'packet', 'packet_dgram'] as const;
-export type SuiteTest = (typeof SUITE_TESTS)[number];
+import { expectationFor, receiveMode, TESTS, type Mode, type Path, type RxTest, type TestName } from '../core/vocabulary.js';
+
+export const SUITE_TESTS = TESTS;
+export type SuiteTest = TestName;
 export type SuiteFamily = 4 | 6;
-export type CaseMode = 'copy' | 'zerocopy';
-export type CasePath = 'tx-rx' | 'tx-only';
+export type CaseMode = Mode;
+export type CasePath = Path;
 
 export interface SuiteCase {
   /** 1-based position in the plan (the KTAP test number). */
@@ -18,17 +20,14 @@ export interface SuiteCase {
   /** -Z given to the sender: 0 = copied (local delivery), 1 = not copied (leaves through a device). */
   expect: 0 | 1;
   /** Receive mode of the receiver (tx-rx only): raw for packet, packet_dgram and raw_hdrincl. */
-  rxMode: SuiteTest | null;
+  rxMode: RxTest | null;
   /** Stable name, e.g. ipv4_udp_zerocopy_tx-only (KTAP test name). */
   name: string;
   /** Readable label, e.g. "ipv4 udp tx-only". */
   label: string;
 }
 
-/** Receive mode for a sender test, as the kernel driver picks it. */
-export function receiveMode(test: SuiteTest): SuiteTest {
-  return test === 'packet' || test === 'packet_dgram' || test === 'raw_hdrincl' ? 'raw' : test;
-}
+export { receiveMode };
 
 /**
  * The plan. Order follows the kernel driver: tests outermost (its no-argument
@@ -48,7 +47,7 @@ export function planCases(families: SuiteFamily[], tests: SuiteTest[]): SuiteCas
             test,
             mode,
             path,
-            expect: path === 'tx-rx' ? 0 : 1,
+            expect: expectationFor(path),
             rxMode: path === 'tx-rx' ? receiveMode(test) : null,
             name: `ipv${family}_${test}_${mode}_${path}`,
             label: `ipv${family} ${test} ${path}`,

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // One child process of a suite case (sender or receiver inside a namespace,
-// run by lab/child.ts), its output parsed into the suite's terms from the
-// --json report or the classic stderr lines.
+// run by the run layer), its output in the suite's terms: from its --json
+// report (read with the writer's types) or, for the C selftest, the classic
+// stderr lines.
 
-import { errorLine, lastJsonObject, type ChildResult } from '../lab/child.js';
-import { parseReceiverLine, parseSenderLine } from '../report/report.js';
+import { errorLine, type ChildResult } from '../lab/child.js';
+import { isErrorReport, isReceiverReport, isSenderReport, readReport } from '../report/read.js';
+import { parseReceiverLine, parseSenderLine, type ClassicReport } from '../report/report.js';
 
 export interface ChildReport {
-  /** Parsed --json object, when the child printed one. */
-  json: Record<string, unknown> | null;
+  /** The --json report, when the child printed one. */
+  json: ClassicReport | null;
   packets: number | null;
   /** Exact bytes from JSON, else the classic line's MB × 2^20. */
   bytes: number | null;
@@ -29,7 +31,6 @@ export interface ChildReport {
 export interface ChildOutcome extends ChildReport {
   role: 'sender' | 'receiver';
   argv: string[];
-  pid: number | null;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   /** Killed because it passed its deadline. */
@@ -41,11 +42,9 @@ export interface ChildOutcome extends ChildReport {
   stderr: string;
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
 /** Parse what a sender or receiver printed. */
 export function parseChildOutput(stdout: string, stderr: string): ChildReport {
-  const json = lastJsonObject(stdout);
+  const json = readReport(stdout);
   const r: ChildReport = {
     json, packets: null, bytes: null, bytesExact: false, completions: null, expectedCompletions: null,
     copiedCompletions: null, zerocopiedCompletions: null, gaps: null, zc: null, durationMs: null,
@@ -62,34 +61,31 @@ export function parseChildOutput(stdout: string, stderr: string): ChildReport {
     r.packets = rx.packets;
     r.bytes = rx.mb * 1048576;
   }
-  if (json) {
-    r.packets = num(json.packets) ?? r.packets;
-    if (num(json.bytes) !== null) {
-      r.bytes = num(json.bytes);
-      r.bytesExact = true;
-    }
-    r.completions = num(json.completions) ?? r.completions;
-    r.expectedCompletions = num(json.expectedCompletions);
-    r.copiedCompletions = num(json.copiedCompletions);
-    r.zerocopiedCompletions = num(json.zerocopiedCompletions);
-    r.gaps = num(json.gaps);
-    if (json.zc === 'y' || json.zc === 'n') r.zc = json.zc;
-    r.durationMs = num(json.durationMs);
-    r.throughputBps = num(json.throughputBps);
-    const cpu = json.cpu as Record<string, unknown> | undefined;
-    if (cpu && num(cpu.userUs) !== null && num(cpu.sysUs) !== null) {
-      r.cpu = { userUs: num(cpu.userUs) as number, sysUs: num(cpu.sysUs) as number };
-    }
-    if (typeof json.error === 'string') r.errorLine = json.error;
+  if (isSenderReport(json) || isReceiverReport(json)) {
+    r.packets = json.packets;
+    r.bytes = json.bytes;
+    r.bytesExact = true;
+    r.durationMs = json.durationMs;
+    r.throughputBps = json.throughputBps;
+    r.cpu = { userUs: json.cpu.userUs, sysUs: json.cpu.sysUs };
   }
+  if (isSenderReport(json)) {
+    r.completions = json.completions;
+    r.expectedCompletions = json.expectedCompletions;
+    r.copiedCompletions = json.copiedCompletions;
+    r.zerocopiedCompletions = json.zerocopiedCompletions;
+    r.gaps = json.gaps;
+    r.zc = json.zc;
+  }
+  if (isErrorReport(json)) r.errorLine = json.error;
   if (!r.errorLine) r.errorLine = errorLine(stderr);
   return r;
 }
 
 /** A finished child of a case, in the suite's terms. */
-export function childOutcome(role: 'sender' | 'receiver', pid: number | null, r: ChildResult): ChildOutcome {
+export function childOutcome(role: 'sender' | 'receiver', r: ChildResult): ChildOutcome {
   return {
-    role, argv: r.argv, pid, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, killed: r.killed,
+    role, argv: r.argv, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, killed: r.killed,
     wallMs: r.wallMs, stdout: r.stdout, stderr: r.stderr, ...parseChildOutput(r.stdout, r.stderr),
   };
 }

@@ -2,9 +2,13 @@
 // `msg-zerocopy suite`: the kernel's msg_zerocopy.sh as a subcommand.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ownBinPath } from '../lab/child.js';
-import { parseFamilies, parseTests, splitArgs, type SuiteFamily, type SuiteTest } from './cases.js';
-import { binSpec } from './runner.js';
+import { checkClassicArgs, LIMITS } from '../cli/options.js';
+import { ToolError } from '../core/errors.js';
+import { parseInteger } from '../core/numbers.js';
+import { LAB_ADDR } from '../lab/lab.js';
+import { ownProgram, programAt } from '../run/run.js';
+import { parseFamilies, parseTests, planCases, splitArgs, type SuiteFamily, type SuiteTest } from './cases.js';
+import { receiverArgs, senderArgs, type RunOptions } from './runner.js';
 import { runSuite, type SuiteOutput } from './suite.js';
 
 interface SuiteCliOptions {
@@ -23,16 +27,8 @@ interface SuiteCliOptions {
   prefix?: string;
 }
 
-function intOption(name: string, min: number, max: number) {
-  return (text: string): number => {
-    const t = text.trim();
-    const v = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
-    if (!Number.isInteger(v) || v < min || v > max) {
-      throw new Error(`${name}: '${text}' is not a whole number from ${min} to ${max}`);
-    }
-    return v;
-  };
-}
+/** A whole number with the C tool's rules, as a commander argument parser. */
+const intOption = (flag: string, min: number, max: number) => wrap((s) => parseInteger(s, flag, min, max));
 
 function wrap<T>(fn: (s: string) => T) {
   return (s: string, _prev?: unknown): T => {
@@ -40,9 +36,19 @@ function wrap<T>(fn: (s: string) => T) {
       return fn(s);
     } catch (e) {
       // commander turns this into a one-line usage error
-      throw new InvalidArgumentError((e as Error).message);
+      throw new InvalidArgumentError(e instanceof ToolError ? e.line : (e as Error).message);
     }
   };
+}
+
+/**
+ * Every case's command lines, parsed as our executable will parse them,
+ * before the lab exists: bad input is refused with nothing created.
+ */
+export function checkSuiteArgs(families: SuiteFamily[], tests: SuiteTest[], o: RunOptions): void {
+  const lab = { addr: LAB_ADDR, dev: 'veth0' as const };
+  checkClassicArgs(planCases(families, tests).flatMap((c) =>
+    c.path === 'tx-rx' ? [senderArgs(c, lab, o), receiverArgs(c, lab, o)] : [senderArgs(c, lab, o)]));
 }
 
 /**
@@ -63,10 +69,10 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
     .addOption(new Option('--tests <list>', 'tests, comma separated: tcp, udp, raw, raw_hdrincl, packet, packet_dgram, or all')
       .argParser(wrap(parseTests)).default(['tcp', 'udp'], 'tcp,udp'))
     .addOption(new Option('-t, --duration <secs>', 'sender -t (the receiver gets one second more)')
-      .argParser(wrap(intOption('--duration', 0, 3600))).default(1))
+      .argParser(intOption('--duration', ...LIMITS.secs)).default(1))
     .addOption(new Option('-s, --size <bytes>', 'payload size, passed as -s to both sides (default: the tool\'s 65435)')
-      .argParser(wrap(intOption('--size', 1, 65535))))
-    .addOption(new Option('-p, --port <port>', 'data port').argParser(wrap(intOption('--port', 1, 65535))).default(8000))
+      .argParser(intOption('--size', ...LIMITS.size)))
+    .addOption(new Option('-p, --port <port>', 'data port').argParser(intOption('--port', ...LIMITS.port)).default(8000))
     .addOption(new Option('--extra <flags>', 'more flags for sender and receiver, after the suite\'s own (so they win), e.g. "-c 4 -m"')
       .argParser(wrap(splitArgs)).default([], 'none'))
     .addOption(new Option('--json', 'print one JSON report with every case').conflicts('ktap'))
@@ -75,12 +81,17 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
     .option('--no-progress', 'no progress line, even on a terminal')
     .addOption(new Option('--no-expect-flag', 'do not pass -Z (for C binaries older than 6.13)').hideHelp())
     .addOption(new Option('--slack <ms>', 'time a child may overrun before it is killed')
-      .argParser(wrap(intOption('--slack', 0, 600000))).default(10000).hideHelp())
+      .argParser(intOption('--slack', 0, 600000)).default(10000).hideHelp())
     .addOption(new Option('--prefix <prefix>', 'namespace name prefix').default('mzc-').hideHelp())
     .allowExcessArguments(false)
     .action(async (opts: SuiteCliOptions) => {
-      const bin = binSpec(opts.bin ?? ownBinPath());
+      const bin = opts.bin === undefined ? ownProgram() : programAt(opts.bin);
       if (!opts.expectFlag) bin.expectFlag = false;
+      const runOpts: RunOptions = {
+        bin, duration: opts.duration, size: opts.size ?? null, port: opts.port, extra: opts.extra, slackMs: opts.slack,
+      };
+      // Another program's flags are its own business; ours are checked now.
+      if (bin.node) checkSuiteArgs(opts.family, opts.tests, runOpts);
       const output: SuiteOutput = opts.json ? 'json' : opts.ktap ? 'ktap' : 'table';
       const outcome = await runSuite({
         families: opts.family,

@@ -1,35 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Run one suite case inside a lab: receiver (tx-rx only) in the receiver
-// namespace, sender in the sender namespace, each with a deadline; then judge.
+// Run one suite case inside a lab through the run layer (receiver for tx-rx,
+// then the sender, each with its deadline), then judge it.
 
-import { readFileSync } from 'node:fs';
-import { childFailure as failure, spawnChild, waitReady, type Child } from '../lab/child.js';
-import { nsExecArgv, type Lab } from '../lab/lab.js';
+import type { ChildResult } from '../lab/child.js';
+import type { Lab } from '../lab/lab.js';
+import { classicArgv, runtimeMs, type ReceiverSpec, type SenderSpec } from '../run/classic.js';
+import { readinessFailure, runClassic, type Program, type RunHooks } from '../run/run.js';
+import { childFailure as failure } from '../lab/child.js';
 import type { SuiteCase } from './cases.js';
 import { childOutcome, type ChildOutcome } from './child.js';
 
-export interface BinSpec {
-  /** Executable (our bin/msg-zerocopy or a C msg_zerocopy). */
-  path: string;
-  /** Run with Node (our CLI) and ask for --json; false for a native binary. */
-  node: boolean;
-  /** Pass -Z (the expectation); false for releases before it existed (6.12). */
-  expectFlag: boolean;
-}
-
-/** Decide how to run a binary: a Node script (shebang node / .js) or native. */
-export function binSpec(path: string): BinSpec {
-  if (/\.(c|m)?js$/.test(path)) return { path, node: true, expectFlag: true };
-  try {
-    const head = readFileSync(path, { encoding: 'latin1', flag: 'r' }).slice(0, 128);
-    return { path, node: head.startsWith('#!') && /\bnode\b/.test(head.split('\n')[0]), expectFlag: true };
-  } catch {
-    return { path, node: false, expectFlag: true };
-  }
-}
-
 export interface RunOptions {
-  bin: BinSpec;
+  /** The msg_zerocopy executable (ours, or the C selftest). */
+  bin: Program;
   /** Sender -t (seconds); the receiver gets one more, as the kernel driver. */
   duration: number;
   /** -s for both sides, or null for the tool's default. */
@@ -61,37 +44,29 @@ export interface CaseResult {
   wallMs: number;
 }
 
-/** Time a run of `secs` takes by the selftest's rules: 200 ms + secs × 1000 ms. */
-export const runtimeMs = (secs: number): number => 200 + secs * 1000;
+type LabAddr = Pick<Lab, 'addr' | 'dev'>;
 
-function baseArgs(c: SuiteCase, lab: Lab, o: RunOptions, dst: string): string[] {
+/** The sender of a case, as the kernel driver starts it. */
+export function senderSpec(c: SuiteCase, lab: LabAddr, o: RunOptions): SenderSpec {
   const a = lab.addr[c.family];
-  const args = [`-${c.family}`, '-i', lab.dev, '-p', String(o.port), '-S', a.src, '-D', dst];
-  if (o.size !== null) args.push('-s', String(o.size));
-  if (o.bin.node) args.push('--json');
-  return args;
+  return {
+    role: 'sender', family: c.family, test: c.test, ifname: lab.dev, port: o.port, src: a.src,
+    dst: c.path === 'tx-rx' ? a.dst : a.txOnly, size: o.size, secs: o.duration, json: o.bin.node,
+    zerocopy: c.mode === 'zerocopy', expect: o.bin.expectFlag ? c.expect : null, extra: o.extra,
+  };
 }
 
-function command(ns: string, o: RunOptions, args: string[]): string[] {
-  const exe = o.bin.node ? [process.execPath, o.bin.path] : [o.bin.path];
-  return nsExecArgv(ns, [...exe, ...args]);
+/** The receiver of a tx-rx case: one second longer than the sender, as the kernel driver. */
+export function receiverSpec(c: SuiteCase, lab: LabAddr, o: RunOptions): ReceiverSpec {
+  const a = lab.addr[c.family];
+  return {
+    role: 'receiver', family: c.family, test: c.rxMode ?? 'raw', ifname: lab.dev, port: o.port, src: a.src,
+    dst: a.dst, size: o.size, secs: o.duration + 1, json: o.bin.node, extra: o.extra,
+  };
 }
 
-export function senderArgs(c: SuiteCase, lab: Lab, o: RunOptions): string[] {
-  const dst = c.path === 'tx-rx' ? lab.addr[c.family].dst : lab.addr[c.family].txOnly;
-  const args = [...baseArgs(c, lab, o, dst), '-t', String(o.duration)];
-  if (c.mode === 'zerocopy') args.push('-z');
-  args.push(c.test);
-  if (o.bin.expectFlag) args.push('-Z', String(c.expect));
-  args.push(...o.extra);
-  return args;
-}
-
-export function receiverArgs(c: SuiteCase, lab: Lab, o: RunOptions): string[] {
-  const args = [...baseArgs(c, lab, o, lab.addr[c.family].dst), '-t', String(o.duration + 1), ...o.extra];
-  args.push('-r', c.rxMode ?? 'raw');
-  return args;
-}
+export const senderArgs = (c: SuiteCase, lab: LabAddr, o: RunOptions): string[] => classicArgv(senderSpec(c, lab, o));
+export const receiverArgs = (c: SuiteCase, lab: LabAddr, o: RunOptions): string[] => classicArgv(receiverSpec(c, lab, o));
 
 const UNSUPPORTED = /Operation not supported|EOPNOTSUPP|not supported/i;
 
@@ -161,53 +136,19 @@ export function judge(c: SuiteCase, sender: ChildOutcome | null, receiver: Child
   return { verdict: reasons.length ? 'fail' : 'pass', reasons };
 }
 
-export interface CaseControl {
-  /** True once the suite is being interrupted. */
-  aborted(): boolean;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Run one case; never throws for child failures (they become the verdict). */
-export async function runCase(c: SuiteCase, lab: Lab, o: RunOptions, ctl: CaseControl,
-  onChild?: (ch: Child) => void): Promise<CaseResult> {
+export async function runCase(c: SuiteCase, lab: Lab, o: RunOptions, hooks: RunHooks): Promise<CaseResult> {
   const started = Date.now();
-  let receiver: Child | null = null;
-  let sender: Child | null = null;
-  const rxDeadline = runtimeMs(o.duration + 1) + 400 + o.slackMs;
-  const txDeadline = runtimeMs(o.duration) + 500 + o.slackMs;
-
-  if (c.path === 'tx-rx') {
-    receiver = spawnChild(command(lab.rxNs, o, receiverArgs(c, lab, o)), { deadlineMs: rxDeadline });
-    onChild?.(receiver);
-    // The kernel driver sleeps 0.2 s; we wait for the socket itself (at
-    // least that long is never needed, at most a few seconds is allowed).
-    const t0 = Date.now();
-    const ready = await waitReady(receiver, {
-      family: c.family, test: c.rxMode ?? 'raw', port: o.port, minMs: 0, maxMs: 3000 + o.slackMs,
-      nsPath: `/run/netns/${lab.rxNs}`, aborted: ctl.aborted,
-    });
-    if (ready !== 'ready' && !receiver.exited && !ctl.aborted()) {
-      // Could not see the socket (e.g. /proc hidden): fall back to the driver's 0.2 s.
-      const left = 200 - (Date.now() - t0);
-      if (left > 0) await sleep(left);
-    }
-  }
-  if (!ctl.aborted() && !(receiver && receiver.exited)) {
-    sender = spawnChild(command(lab.txNs, o, senderArgs(c, lab, o)), { deadlineMs: txDeadline });
-    onChild?.(sender);
-  }
-  const senderOut = sender ? childOutcome('sender', sender.pid, await sender.done) : null;
-  if (receiver && !receiver.exited) {
-    // A sender that failed outright leaves the receiver waiting for nothing.
-    const senderFailed = !senderOut || senderOut.exitCode !== 0 || senderOut.signal !== null;
-    if (senderFailed || ctl.aborted()) receiver.kill();
-  }
-  const receiverOut = receiver ? childOutcome('receiver', receiver.pid, await receiver.done) : null;
-
-  const interrupted = ctl.aborted() && (
-    !senderOut || senderOut.killed || senderOut.signal !== null || (receiverOut?.killed ?? false));
-  const { verdict, reasons } = judge(c, senderOut, receiverOut, o, interrupted);
+  const run = await runClassic({
+    program: o.bin, sender: senderSpec(c, lab, o), receiver: c.path === 'tx-rx' ? receiverSpec(c, lab, o) : null,
+    senderNs: lab.txNs, receiverNs: lab.rxNs, slackMs: o.slackMs,
+  }, hooks);
+  const out = (role: 'sender' | 'receiver', r: ChildResult | null): ChildOutcome | null => (r ? childOutcome(role, r) : null);
+  const senderOut = out('sender', run.sender);
+  const receiverOut = out('receiver', run.receiver);
+  const { verdict, reasons } = judge(c, senderOut, receiverOut, o, run.cutShort);
+  const notReady = readinessFailure(run.readiness, run.receiver);
+  if (notReady && !reasons.includes(notReady)) reasons.push(notReady);
   const tx = { packets: senderOut?.packets ?? null, bytes: senderOut?.bytes ?? null };
   const rx = receiverOut ? { packets: receiverOut.packets, bytes: receiverOut.bytes } : null;
   let throughputBps = senderOut?.throughputBps ?? null;

@@ -3,15 +3,15 @@
 // table, KTAP or JSON; the lab and every child are gone on every exit path.
 
 import { release } from 'node:os';
-import { RunControl, signalExitCode } from '../core/control.js';
-import { liveChildren, type Child } from '../lab/child.js';
-import { createLab, destroyAllLabsSync, type Lab } from '../lab/lab.js';
+import { signalExitCode } from '../core/control.js';
+import type { Program } from '../run/run.js';
+import { withLabSession, type LabInfo } from '../run/session.js';
 import { planCases, type SuiteCase, type SuiteFamily, type SuiteTest } from './cases.js';
 import {
   caseJson, formatKtap, formatKtapHeader, formatKtapNotRun, formatKtapResult, formatKtapTotals,
   formatTable, suiteOk, summarize,
 } from './format.js';
-import { runCase, type BinSpec, type CaseResult, type RunOptions } from './runner.js';
+import { runCase, type CaseResult, type RunOptions } from './runner.js';
 
 export type SuiteOutput = 'table' | 'json' | 'ktap';
 
@@ -23,7 +23,7 @@ export interface SuiteOptions {
   size: number | null;
   port: number;
   extra: string[];
-  bin: BinSpec;
+  bin: Program;
   output: SuiteOutput;
   /** Show a progress line on stderr (only when it is a terminal). */
   progress: boolean;
@@ -44,7 +44,7 @@ export interface SuiteOutcome {
   plan: SuiteCase[];
   results: CaseResult[];
   interrupted: string | null;
-  lab: Pick<Lab, 'id' | 'txNs' | 'rxNs' | 'egressKind' | 'egressDev'> | null;
+  lab: LabInfo | null;
   error: string | null;
 }
 
@@ -57,84 +57,35 @@ export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promis
   const plan = planCases(o.families, o.tests);
   const results: CaseResult[] = [];
   const started = Date.now();
-  let interrupted: string | null = null;
-  let lab: Lab | null = null;
-  let error: string | null = null;
-  const running = new Set<Child>();
-
-  // The first signal stops the suite (children are killed, partial results
-  // printed, the lab removed); a second one exits at once, namespaces removed.
-  const ctl = new RunControl().install({
-    stop: (sig) => {
-      interrupted = sig;
-      for (const ch of running) ch.kill();
-    },
-    force: () => {
-      for (const ch of liveChildren()) ch.kill();
-      destroyAllLabsSync();
-    },
-  });
-
   const tty = o.progress && o.output === 'table' && Boolean(process.stderr.isTTY) && Boolean(process.stdout.isTTY);
-  const progress = (s: string | null): void => {
-    if (!tty) return;
-    io.err(s === null ? '\r\x1b[K' : `\r\x1b[K${s}`);
-  };
-
   const runOpts: RunOptions = {
     bin: o.bin, duration: o.duration, size: o.size, port: o.port, extra: o.extra, slackMs: o.slackMs,
   };
 
   if (o.output === 'ktap') io.out(formatKtapHeader(plan.length));
-  try {
-    progress('setting up namespaces…');
-    try {
-      lab = await createLab({ prefix: o.prefix });
-    } catch (e) {
-      if (!interrupted) throw e;
-    }
-    if (lab && !interrupted) {
-      for (const c of plan) {
-        if (interrupted) break;
-        const t0 = Date.now();
-        const fails = results.filter((x) => x.verdict === 'fail').length;
-        const line = (): string => `[${c.index}/${plan.length}${fails ? `, ${fails} failed` : ''}] ${c.label} ${c.mode} … ` +
-          `${((Date.now() - t0) / 1000).toFixed(1)} s`;
-        const tick = setInterval(() => progress(line()), 200);
-        progress(line());
-        let r: CaseResult;
-        try {
-          r = await runCase(c, lab, runOpts, { aborted: () => interrupted !== null }, (ch) => {
-            running.add(ch);
-            void ch.done.then(() => running.delete(ch));
-          });
-        } finally {
-          clearInterval(tick);
-        }
-        // A case cut short by the interrupt is not a result.
-        if (interrupted && r.verdict === 'fail' && r.reasons.includes('interrupted')) break;
-        results.push(r);
-        if (o.output === 'ktap') io.out(formatKtapResult(r));
-      }
-    }
-  } catch (e) {
-    error = e instanceof Error ? e.message : String(e);
-  } finally {
-    progress(null);
-    for (const ch of running) ch.kill();
-    await Promise.all([...running].map((ch) => ch.done));
-    if (lab) {
+  const end = await withLabSession({ prefix: o.prefix, progress: tty, err: io.err }, async (s) => {
+    for (const c of plan) {
+      if (s.interrupted()) break;
+      const t0 = Date.now();
+      const fails = results.filter((x) => x.verdict === 'fail').length;
+      const line = (): string => `[${c.index}/${plan.length}${fails ? `, ${fails} failed` : ''}] ${c.label} ${c.mode} … ` +
+        `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+      const tick = setInterval(() => s.progress(line()), 200);
+      s.progress(line());
+      let r: CaseResult;
       try {
-        await lab.destroy();
-      } catch (e) {
-        const msg = `cleanup: ${e instanceof Error ? e.message : String(e)}`;
-        error = error ? `${error}; ${msg}` : msg;
+        r = await runCase(c, s.lab, runOpts, s.hooks);
+      } finally {
+        clearInterval(tick);
       }
+      // A case cut short by the interrupt is not a result.
+      if (s.interrupted() && r.verdict === 'fail' && r.reasons.includes('interrupted')) break;
+      results.push(r);
+      if (o.output === 'ktap') io.out(formatKtapResult(r));
     }
-    ctl.uninstall();
-  }
+  });
+  const { interrupted, error, lab: labInfo } = end;
 
-  const labInfo = lab ? { id: lab.id, txNs: lab.txNs, rxNs: lab.rxNs, egressKind: lab.egressKind, egressDev: lab.egressDev } : null;
   const ok = !error && !interrupted && suiteOk(plan, results);
   const exitCode = interrupted ? signalExitCode(interrupted) : ok ? 0 : 1;
   const why = interrupted ? `interrupted by ${interrupted}` : error ? `suite error: ${error}` : 'aborted';

@@ -2,22 +2,15 @@
 // `msg-zerocopy sweep` and `msg-zerocopy compare`: command-line options.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { UsageError } from '../core/errors.js';
+import { checkClassicArgs, LIMITS } from '../cli/options.js';
+import { ToolError, UsageError } from '../core/errors.js';
+import { parseInteger } from '../core/numbers.js';
+import { LAB_ADDR } from '../lab/lab.js';
 import { MAX_PAYLOAD } from '../libc/layout.js';
-import { runSweep, type SweepOutput } from './sweep.js';
-import type { SweepPath, SweepTest } from './runner.js';
+import { runSweep, type SweepOptions, type SweepOutput } from './sweep.js';
+import { MODES, receiverArgs, senderArgs, type RunSettings, type SweepPath, type SweepTest } from './runner.js';
 
 export const DEFAULT_SIZES = [1000, 2000, 4000, 8000, 16000, 32000, 65435];
-
-/** A whole number from min to max (decimal or 0x hex). */
-export function parseInteger(name: string, text: string, min: number, max: number): number {
-  const t = text.trim();
-  const v = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
-  if (!Number.isInteger(v) || v < min || v > max) {
-    throw new Error(`${name}: '${text}' is not a whole number from ${min} to ${max}`);
-  }
-  return v;
-}
 
 /** "1000,2000, 4k" → [1000, 2000, 4000]; k = ×1000. */
 export function parseSizes(text: string): number[] {
@@ -25,7 +18,7 @@ export function parseSizes(text: string): number[] {
   if (!parts.length) throw new Error('--sizes: give a comma-separated list of payload sizes');
   return [...new Set(parts.map((p) => {
     const m = /^(\d+(?:\.\d+)?)k$/i.exec(p);
-    const v = m ? Math.round(Number(m[1]) * 1000) : parseInteger('--sizes', p, 1, MAX_PAYLOAD);
+    const v = m ? Math.round(Number(m[1]) * 1000) : parseInteger(p, '--sizes', 0, Number.MAX_SAFE_INTEGER);
     if (v < 1 || v > MAX_PAYLOAD) throw new Error(`--sizes: ${p} is out of range 1..${MAX_PAYLOAD}`);
     return v;
   }))].sort((a, b) => a - b);
@@ -41,7 +34,7 @@ const arg = <T>(fn: (s: string) => T) => (s: string, _prev?: unknown): T => {
   try {
     return fn(s);
   } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
+    throw new InvalidArgumentError(e instanceof ToolError ? e.line : (e as Error).message);
   }
 };
 
@@ -73,19 +66,19 @@ export function resolvePath(test: SweepTest, path: SweepPath | undefined): Sweep
 
 function common(cmd: Command, reps: number): Command {
   return cmd
-    .option('--reps <n>', 'runs of each mode per size', arg((s) => parseInteger('--reps', s, 1, 1000)), reps)
-    .option('-t, --duration <secs>', 'sender -t of each run (200 ms + secs s)', arg((s) => parseInteger('--duration', s, 0, 3600)), 1)
+    .option('--reps <n>', 'runs of each mode per size', arg((s) => parseInteger(s, '--reps', 1, 1000)), reps)
+    .option('-t, --duration <secs>', 'sender -t of each run (200 ms + secs s)', arg((s) => parseInteger(s, '--duration', ...LIMITS.secs)), 1)
     .addOption(new Option('--test <test>', 'udp or tcp').choices(['udp', 'tcp']).default('udp'))
     .option('--family <4|6>', 'address family', arg(parseFamily), 4)
     .addOption(new Option('--path <path>', 'tx-only: udp out of the egress device, zerocopy expected not copied (-Z 1); ' +
       'tx-rx: to our receiver over the veth pair, always copied (-Z 0). Default: tx-only for udp, tx-rx for tcp')
       .choices(['tx-only', 'tx-rx']))
-    .option('-p, --port <port>', 'data port', arg((s) => parseInteger('--port', s, 1, 65535)), 8000)
+    .option('-p, --port <port>', 'data port', arg((s) => parseInteger(s, '--port', ...LIMITS.port)), 8000)
     .option('--json', 'print one JSON object with every run and the summaries')
     .option('--markdown', 'print a Markdown table')
     .option('--no-progress', 'no progress line, even on a terminal')
     .addOption(new Option('--slack <ms>', 'time a child may overrun before it is killed')
-      .argParser(arg((s) => parseInteger('--slack', s, 0, 600000))).default(10000).hideHelp())
+      .argParser(arg((s) => parseInteger(s, '--slack', 0, 600000))).default(10000).hideHelp())
     .addOption(new Option('--prefix <prefix>', 'namespace name prefix').default('mzc-').hideHelp())
     .allowExcessArguments(false);
 }
@@ -93,6 +86,27 @@ function common(cmd: Command, reps: number): Command {
 function output(o: CliOptions): SweepOutput {
   if (o.json && o.markdown) throw new UsageError('--json and --markdown: choose one');
   return o.json ? 'json' : o.markdown ? 'markdown' : 'table';
+}
+
+/**
+ * Every run's command lines, parsed as our executable will parse them,
+ * before the lab exists: bad input is refused with nothing created.
+ */
+export function checkSweepArgs(o: SweepOptions): void {
+  const lab = { addr: LAB_ADDR };
+  const settings: RunSettings = {
+    test: o.test, family: o.family, path: o.path, duration: o.duration, port: o.port, slackMs: o.slackMs,
+  };
+  checkClassicArgs(o.sizes.flatMap((size) => MODES.flatMap((mode) => {
+    const argv = [senderArgs(lab, settings, { size, mode })];
+    if (o.path === 'tx-rx') argv.push(receiverArgs(lab, settings, { size }));
+    return argv;
+  })));
+}
+
+async function start(o: SweepOptions): Promise<number> {
+  checkSweepArgs(o);
+  return (await runSweep(o)).exitCode;
 }
 
 export function registerSweepCommands(program: Command, done: (code: number) => void): void {
@@ -104,23 +118,21 @@ export function registerSweepCommands(program: Command, done: (code: number) => 
       .argParser(arg(parseSizes)).default(DEFAULT_SIZES, DEFAULT_SIZES.join(',')))
     .option('--no-chart', 'no charts after the table')
     .action(async (o: CliOptions) => {
-      const test = o.test;
-      done((await runSweep({
-        command: 'sweep', test, family: o.family, path: resolvePath(test, o.path), sizes: o.sizes ?? DEFAULT_SIZES,
+      done(await start({
+        command: 'sweep', test: o.test, family: o.family, path: resolvePath(o.test, o.path), sizes: o.sizes ?? DEFAULT_SIZES,
         reps: o.reps, duration: o.duration, port: o.port, output: output(o), progress: o.progress, chart: o.chart,
         slackMs: o.slack, prefix: o.prefix,
-      })).exitCode);
+      }));
     });
   const compare = common(new Command('compare')
     .description('copy versus zerocopy side by side at one payload size in fresh network namespaces (needs root)'), 5)
-    .option('-s, --size <bytes>', 'payload size', arg((s) => parseInteger('--size', s, 1, MAX_PAYLOAD)), MAX_PAYLOAD)
+    .option('-s, --size <bytes>', 'payload size', arg((s) => parseInteger(s, '--size', 1, MAX_PAYLOAD)), MAX_PAYLOAD)
     .action(async (o: CliOptions) => {
-      const test = o.test;
-      done((await runSweep({
-        command: 'compare', test, family: o.family, path: resolvePath(test, o.path), sizes: [o.size ?? MAX_PAYLOAD],
+      done(await start({
+        command: 'compare', test: o.test, family: o.family, path: resolvePath(o.test, o.path), sizes: [o.size ?? MAX_PAYLOAD],
         reps: o.reps, duration: o.duration, port: o.port, output: output(o), progress: o.progress, chart: false,
         slackMs: o.slack, prefix: o.prefix,
-      })).exitCode);
+      }));
     });
   program.addCommand(sweep);
   program.addCommand(compare);

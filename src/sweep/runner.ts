@@ -3,15 +3,17 @@
 // started first) inside a lab's namespaces, each with --json; the sender's
 // report becomes a run record.
 
-import {
-  childError, childFailure, ownCommand, spawnChild, waitReady, type Child, type ChildResult,
-} from '../lab/child.js';
-import { nsExecArgv, type Lab } from '../lab/lab.js';
+import { childError, childFailure, type ChildResult } from '../lab/child.js';
+import type { Lab } from '../lab/lab.js';
+import { isReceiverReport, isSenderReport, readReport } from '../report/read.js';
+import { classicArgv, type ReceiverSpec, type SenderSpec } from '../run/classic.js';
+import { ownProgram, readinessFailure, runClassic, type RunHooks } from '../run/run.js';
+import { expectationFor, MODES, type Mode, type Path } from '../core/vocabulary.js';
 
-export type Mode = 'copy' | 'zerocopy';
+export type { Mode };
+export { MODES };
 export type SweepTest = 'udp' | 'tcp';
-export type SweepPath = 'tx-only' | 'tx-rx';
-export const MODES: readonly Mode[] = ['copy', 'zerocopy'];
+export type SweepPath = Path;
 
 export interface RunSettings {
   test: SweepTest;
@@ -66,29 +68,34 @@ export interface RunRecord extends RunSpec {
   wallMs: number;
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const runtimeMs = (secs: number): number => 200 + secs * 1000;
-
 export function destination(lab: Pick<Lab, 'addr'>, s: Pick<RunSettings, 'family' | 'path'>): string {
   const a = lab.addr[s.family];
   return s.path === 'tx-rx' ? a.dst : a.txOnly;
 }
 
 /** Expected notification outcome of a zerocopy sender on this path. */
-export const expectation = (path: SweepPath): 0 | 1 => (path === 'tx-only' ? 1 : 0);
+export const expectation = expectationFor;
 
-export function senderArgs(lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSpec, 'size' | 'mode'>): string[] {
-  const args = [`-${s.family}`, '-p', String(s.port), '-D', destination(lab, s), '-s', String(r.size),
-    '-t', String(s.duration)];
-  if (r.mode === 'zerocopy') args.push('-z', '-Z', String(expectation(s.path)));
-  args.push('--json', s.test);
-  return args;
+export function senderSpec(lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSpec, 'size' | 'mode'>): SenderSpec {
+  return {
+    role: 'sender', family: s.family, test: s.test, port: s.port, dst: destination(lab, s), size: r.size,
+    secs: s.duration, zerocopy: r.mode === 'zerocopy', expect: r.mode === 'zerocopy' ? expectation(s.path) : null,
+    json: true,
+  };
 }
 
-export function receiverArgs(lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSpec, 'size'>): string[] {
-  return [`-${s.family}`, '-p', String(s.port), '-D', lab.addr[s.family].dst, '-s', String(r.size),
-    '-t', String(s.duration + 1), '--json', '-r', s.test];
+/** The receiver of a tx-rx run: one second longer than the sender, as the kernel driver. */
+export function receiverSpec(lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSpec, 'size'>): ReceiverSpec {
+  return {
+    role: 'receiver', family: s.family, test: s.test, port: s.port, dst: lab.addr[s.family].dst, size: r.size,
+    secs: s.duration + 1, json: true,
+  };
 }
+
+export const senderArgs = (lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSpec, 'size' | 'mode'>): string[] =>
+  classicArgv(senderSpec(lab, s, r));
+export const receiverArgs = (lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSpec, 'size'>): string[] =>
+  classicArgv(receiverSpec(lab, s, r));
 
 /** How a child failed, with what it said (its report's error, else its stderr), or null. */
 const failure = (who: string, r: ChildResult): string | null => childFailure(who, r, childError(r));
@@ -96,14 +103,15 @@ const failure = (who: string, r: ChildResult): string | null => childFailure(who
 /** Turn the children's results into a run record. Pure; exported for tests. */
 export function record(spec: RunSpec, s: RunSettings, sender: ChildResult | null, receiver: ChildResult | null,
   interrupted: boolean, wallMs: number, senderArgv: string[], receiverArgv: string[] | null): RunRecord {
-  const rep = sender?.report ?? null;
-  const cpu = (rep?.cpu ?? null) as Record<string, unknown> | null;
-  const rrep = receiver?.report ?? null;
-  const bytes = num(rep?.bytes);
-  const throughputBps = num(rep?.throughputBps);
+  const parsed = sender ? readReport(sender.stdout) : null;
+  const rep = isSenderReport(parsed) ? parsed : null;
+  const rparsed = receiver ? readReport(receiver.stdout) : null;
+  const rrep = isReceiverReport(rparsed) ? rparsed : null;
+  const bytes = rep?.bytes ?? null;
+  const throughputBps = rep?.throughputBps ?? null;
   const reasons: string[] = [];
   const expect = spec.mode === 'zerocopy' ? expectation(s.path) : null;
-  const expectationMet = spec.mode === 'zerocopy' && typeof rep?.expectationMet === 'boolean' ? rep.expectationMet : null;
+  const expectationMet = spec.mode === 'zerocopy' ? (rep?.expectationMet ?? null) : null;
 
   if (interrupted) reasons.push('interrupted');
   if (!sender) {
@@ -112,10 +120,10 @@ export function record(spec: RunSpec, s: RunSettings, sender: ChildResult | null
     const sf = failure('sender', sender);
     if (sf) reasons.push(sf);
     if (!rep) reasons.push('sender printed no JSON report');
-    else if (!num(rep.packets)) reasons.push('sender sent nothing');
+    else if (!rep.packets) reasons.push('sender sent nothing');
     if (expectationMet === false) {
-      const copied = num(rep?.copiedCompletions);
-      const zc = num(rep?.zerocopiedCompletions);
+      const copied = rep?.copiedCompletions;
+      const zc = rep?.zerocopiedCompletions;
       reasons.push(expect === 1
         ? `expected not copied, ${copied ?? '?'} completions copied`
         : `expected copied, ${zc ?? '?'} completions not copied`);
@@ -123,13 +131,13 @@ export function record(spec: RunSpec, s: RunSettings, sender: ChildResult | null
     if (receiver && !receiver.killed) {
       const rf = failure('receiver', receiver);
       if (rf) reasons.push(rf);
-      else if (s.test === 'tcp' && num(rrep?.bytes) !== null && bytes !== null && num(rrep?.bytes) !== bytes) {
-        reasons.push(`tcp byte count differs: sent ${bytes}, received ${num(rrep?.bytes)}`);
+      else if (s.test === 'tcp' && rrep && bytes !== null && rrep.bytes !== bytes) {
+        reasons.push(`tcp byte count differs: sent ${bytes}, received ${rrep.bytes}`);
       }
     }
   }
   const measured = !interrupted && !!sender && !sender.timedOut && sender.signal === null && rep !== null &&
-    (bytes ?? 0) > 0 && rep.interrupted == null;
+    (bytes ?? 0) > 0 && rep.interrupted === null;
   return {
     ...spec,
     ok: reasons.length === 0,
@@ -137,62 +145,38 @@ export function record(spec: RunSpec, s: RunSettings, sender: ChildResult | null
     measured,
     expect,
     expectationMet,
-    packets: num(rep?.packets),
+    packets: rep?.packets ?? null,
     bytes,
-    durationMs: num(rep?.durationMs),
+    durationMs: rep?.durationMs ?? null,
     throughputBps,
     throughputGBps: throughputBps === null ? null : throughputBps / 1e9,
-    secPerGB: num(cpu?.secPerGB),
-    cpuUserUs: num(cpu?.userUs),
-    cpuSysUs: num(cpu?.sysUs),
-    completions: num(rep?.completions),
-    copiedCompletions: num(rep?.copiedCompletions),
-    zerocopiedCompletions: num(rep?.zerocopiedCompletions),
+    secPerGB: rep?.cpu.secPerGB ?? null,
+    cpuUserUs: rep?.cpu.userUs ?? null,
+    cpuSysUs: rep?.cpu.sysUs ?? null,
+    completions: rep?.completions ?? null,
+    copiedCompletions: rep?.copiedCompletions ?? null,
+    zerocopiedCompletions: rep?.zerocopiedCompletions ?? null,
     senderExit: sender?.exitCode ?? null,
     receiverExit: receiver?.exitCode ?? null,
-    rxPackets: num(rrep?.packets),
-    rxBytes: num(rrep?.bytes),
+    rxPackets: rrep?.packets ?? null,
+    rxBytes: rrep?.bytes ?? null,
     senderArgv,
     receiverArgv,
     wallMs,
   };
 }
 
-export interface RunControl {
-  aborted(): boolean;
-  /** Called with each child as it starts (so an interrupt can kill it). */
-  track(child: Child): void;
-}
-
 /** Run one sender (and receiver, tx-rx) in the lab. Never throws for child failures. */
-export async function runOne(lab: Lab, s: RunSettings, spec: RunSpec, ctl: RunControl): Promise<RunRecord> {
-  const started = Date.now();
-  const sArgs = senderArgs(lab, s, spec);
-  const rArgs = s.path === 'tx-rx' ? receiverArgs(lab, s, spec) : null;
-  let receiver: Child | null = null;
-  if (rArgs) {
-    receiver = spawnChild(nsExecArgv(lab.rxNs, ownCommand(rArgs)),
-      { deadlineMs: runtimeMs(s.duration + 1) + 400 + s.slackMs });
-    ctl.track(receiver);
-    // The kernel driver starts the receiver 0.2 s before the sender; wait at
-    // least that long, and until its socket is bound when that can be seen.
-    await waitReady(receiver, {
-      family: s.family, test: s.test, port: s.port, minMs: 200, maxMs: 3000 + s.slackMs,
-      nsPath: `/run/netns/${lab.rxNs}`, aborted: ctl.aborted,
-    });
+export async function runOne(lab: Lab, s: RunSettings, spec: RunSpec, hooks: RunHooks): Promise<RunRecord> {
+  const run = await runClassic({
+    program: ownProgram(), sender: senderSpec(lab, s, spec), receiver: s.path === 'tx-rx' ? receiverSpec(lab, s, spec) : null,
+    senderNs: lab.txNs, receiverNs: lab.rxNs, slackMs: s.slackMs,
+  }, hooks);
+  const r = record(spec, s, run.sender, run.receiver, run.cutShort, run.wallMs, run.senderArgv, run.receiverArgv);
+  const notReady = readinessFailure(run.readiness, run.receiver);
+  if (notReady && !r.reasons.includes(notReady)) {
+    r.reasons.push(notReady);
+    r.ok = false;
   }
-  let sender: Child | null = null;
-  if (!ctl.aborted() && !(receiver?.exited ?? false)) {
-    sender = spawnChild(nsExecArgv(lab.txNs, ownCommand(sArgs)), { deadlineMs: runtimeMs(s.duration) + 500 + s.slackMs });
-    ctl.track(sender);
-  }
-  const sOut = sender ? await sender.done : null;
-  if (receiver && !receiver.exited) {
-    const failed = !sOut || (sOut.exitCode !== 0 && sOut.report === null) || sOut.signal !== null;
-    if (failed || ctl.aborted()) receiver.kill();
-  }
-  const rOut = receiver ? await receiver.done : null;
-  const interrupted = ctl.aborted() && (!sOut || sOut.killed || sOut.signal !== null || sOut.exitCode === 130 ||
-    sOut.exitCode === 143 || (rOut?.killed ?? false));
-  return record(spec, s, sOut, rOut, interrupted, Date.now() - started, sArgs, rArgs);
+  return r;
 }

@@ -5,9 +5,9 @@
 // and every child are gone on every exit path.
 
 import { release } from 'node:os';
-import { RunControl, signalExitCode } from '../core/control.js';
-import type { Child } from '../lab/child.js';
-import { createLab, destroyAllLabsSync, LAB_ADDR, type Lab } from '../lab/lab.js';
+import { signalExitCode } from '../core/control.js';
+import { LAB_ADDR } from '../lab/lab.js';
+import { withLabSession } from '../run/session.js';
 import {
   compareMarkdown, compareTable, compareVerdict, crossoverLine, expectationLine, failureLines, sweepCharts,
   sweepMarkdown, sweepTable,
@@ -79,65 +79,23 @@ export async function runSweep(o: SweepOptions, io: SweepIO = defaultIO): Promis
   };
   const runs: RunRecord[] = [];
   const started = Date.now();
-  let interrupted: string | null = null;
-  let error: string | null = null;
-  let lab: Lab | null = null;
-  const running = new Set<Child>();
-
-  const ctl = new RunControl().install({
-    stop: (sig) => {
-      interrupted = sig;
-      for (const ch of running) ch.kill();
-    },
-    force: () => {
-      for (const ch of running) ch.kill('SIGKILL');
-      destroyAllLabsSync();
-    },
-  });
   const showProgress = o.progress && io.tty && o.output !== 'json';
-  const progress = (s: string | null): void => {
-    if (showProgress) io.err(s === null ? '\r\x1b[K' : `\r\x1b[K${s}`);
-  };
-
-  try {
-    progress('setting up namespaces…');
-    lab = await createLab({ prefix: o.prefix });
+  const end = await withLabSession({ prefix: o.prefix, progress: showProgress, err: io.err }, async (s) => {
     for (const spec of plan) {
-      if (interrupted) break;
-      progress(`[${spec.index}/${plan.length}] ${spec.size} B ${spec.mode} rep ${spec.rep}/${o.reps} …`);
-      const r = await runOne(lab, settings, spec, {
-        aborted: () => interrupted !== null,
-        track: (ch) => {
-          running.add(ch);
-          void ch.done.then(() => running.delete(ch));
-        },
-      });
-      if (interrupted && r.reasons.includes('interrupted')) break; // cut short: not a result
+      if (s.interrupted()) break;
+      s.progress(`[${spec.index}/${plan.length}] ${spec.size} B ${spec.mode} rep ${spec.rep}/${o.reps} …`);
+      const r = await runOne(s.lab, settings, spec, s.hooks);
+      if (s.interrupted() && r.reasons.includes('interrupted')) break; // cut short: not a result
       runs.push(r);
     }
-  } catch (e) {
-    error = e instanceof Error ? e.message : String(e);
-  } finally {
-    progress(null);
-    for (const ch of running) ch.kill();
-    await Promise.all([...running].map((ch) => ch.done));
-    if (lab) {
-      try {
-        await lab.destroy();
-      } catch (e) {
-        const msg = `cleanup: ${e instanceof Error ? e.message : String(e)}`;
-        error = error ? `${error}; ${msg}` : msg;
-      }
-    }
-    ctl.uninstall();
-  }
+  });
+  const { interrupted, error, lab: labInfo } = end;
 
   const summaries = summarizeSizes(sizes, runs);
   const cross = sweepCrossover(summaries);
   const allOk = runs.length === plan.length && runs.every((r) => r.ok);
   const exitCode = interrupted ? signalExitCode(interrupted) : error ? (runs.length ? 1 : 2) : allOk ? 0 : 1;
   const expect = expectation(o.path);
-  const labInfo = lab ? { id: lab.id, txNs: lab.txNs, rxNs: lab.rxNs, egressKind: lab.egressKind, egressDev: lab.egressDev } : null;
   const dst = destination({ addr: LAB_ADDR }, o);
 
   if (o.output === 'json') {

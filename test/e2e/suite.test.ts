@@ -260,6 +260,16 @@ test('bad options fail fast with one line and create nothing', async (t: TestCon
     assert.equal(r.stdout, '');
     assert.ok(r.stderr.trim().length > 0);
   }
+  // The classic command's ranges and rules, checked before any namespace exists.
+  const big = await suite(['-s', '65500']).done;
+  assert.equal(big.code, 1);
+  assert.equal(big.stdout, '');
+  assert.match(big.stderr, /^msg-zerocopy: .*--size: 65500 is out of range \(give a number from 0 to 65435\).*\n$/);
+  const cork = await suite(['--extra', '-c 4']).done;
+  assert.equal(cork.code, 1);
+  assert.equal(cork.stderr, 'msg-zerocopy: can only cork udp sockets (-c works with the udp test only)\n');
+  const zero = await suite(['-t', 'x', '-s', '0']).done;
+  assert.doesNotMatch(zero.stderr, /--size/, '-s 0 is accepted, as by the classic command');
   await assertHostUnchanged(host, () => false, (s) => t.diagnostic(s));
 });
 

@@ -50,18 +50,18 @@ test('option parsing: families, tests, passthrough words', () => {
   assert.throws(() => splitArgs('"open'), /unterminated/);
 });
 
-test('argv: sender and receiver flags as the kernel driver, extra flags last', () => {
+test('argv: sender and receiver flags as the kernel driver, extra flags after the suite\'s own', () => {
   const [c1, , , , u1, u2, u3] = planCases([4, 6], ['tcp', 'udp']);
   assert.deepEqual(receiverArgs(c1, lab, opts),
-    ['-4', '-i', 'veth0', '-p', '8000', '-S', '192.168.1.1', '-D', '192.168.1.2', '--json', '-t', '2', '-r', 'tcp']);
+    ['-4', '-i', 'veth0', '-p', '8000', '-S', '192.168.1.1', '-D', '192.168.1.2', '-t', '2', '--json', '-r', 'tcp']);
   assert.deepEqual(senderArgs(c1, lab, opts),
-    ['-4', '-i', 'veth0', '-p', '8000', '-S', '192.168.1.1', '-D', '192.168.1.2', '--json', '-t', '1', 'tcp', '-Z', '0']);
+    ['-4', '-i', 'veth0', '-p', '8000', '-S', '192.168.1.1', '-D', '192.168.1.2', '-t', '1', '-Z', '0', '--json', 'tcp']);
   assert.equal(u1.name, 'ipv4_udp_copy_tx-rx');
-  assert.deepEqual(senderArgs(u2, lab, opts).slice(-4), ['-t', '1', 'udp', '-Z', '1'].slice(-4));
+  assert.deepEqual(senderArgs(u2, lab, opts).slice(-4), ['-Z', '1', '--json', 'udp']);
   assert.ok(senderArgs(u2, lab, opts).includes('192.168.2.2'));
   const withExtra = { ...opts, size: 1000, extra: ['-Z', '1'], bin: { path: '/ref/msg_zerocopy', node: false, expectFlag: false } };
   assert.deepEqual(senderArgs(u3, lab, withExtra),
-    ['-4', '-i', 'veth0', '-p', '8000', '-S', '192.168.1.1', '-D', '192.168.1.2', '-s', '1000', '-t', '1', '-z', 'udp', '-Z', '1']);
+    ['-4', '-i', 'veth0', '-p', '8000', '-S', '192.168.1.1', '-D', '192.168.1.2', '-s', '1000', '-t', '1', '-z', '-Z', '1', 'udp']);
   const v6 = planCases([6], ['udp'])[3];
   assert.ok(senderArgs(v6, lab, opts).includes('fc::2'));
   assert.ok(senderArgs(v6, lab, opts).includes('-6'));
@@ -75,13 +75,21 @@ test('child output: JSON report wins, classic lines as fallback, error line kept
   assert.equal(classic.completions, 1000);
   assert.equal(classic.zc, 'y');
   assert.equal(classic.errorLine, null);
-  const json = parseChildOutput(JSON.stringify({ role: 'sender', packets: 5, bytes: 327175, completions: 5, expectedCompletions: 5,
-    copiedCompletions: 5, zerocopiedCompletions: 0, gaps: 0, zc: 'n', durationMs: 1200, throughputBps: 272645.8,
-    cpu: { userUs: 10, sysUs: 20 } }) + '\n', 'tx=5 (0 MB) txc=5 zc=n\n');
+  const report = { tool: 'msg-zerocopy', role: 'sender', packets: 5, bytes: 327175, sendCalls: 5, completions: 5,
+    expectedCompletions: 5, copiedCompletions: 5, zerocopiedCompletions: 0, gaps: 0, zc: 'n', durationMs: 1200,
+    throughputBps: 272645.8, packetsPerSec: 4.2, exitStatus: 0, cpu: { userUs: 10, sysUs: 20 } };
+  const json = parseChildOutput(JSON.stringify(report) + '\n', 'tx=5 (0 MB) txc=5 zc=n\n');
   assert.equal(json.bytes, 327175);
   assert.equal(json.bytesExact, true);
   assert.equal(json.copiedCompletions, 5);
   assert.deepEqual(json.cpu, { userUs: 10, sysUs: 20 });
+  // a report with a field missing is not taken for one: the classic line is used
+  const partial: Record<string, unknown> = { ...report };
+  delete partial.bytes;
+  const torn = parseChildOutput(JSON.stringify(partial) + '\n', 'tx=5 (0 MB) txc=5 zc=n\n');
+  assert.equal(torn.json, null);
+  assert.equal(torn.bytes, 0);
+  assert.equal(torn.bytesExact, false);
   const rx = parseChildOutput('', 'rx=77 (4 MB)\n');
   assert.equal(rx.packets, 77);
   const err = parseChildOutput('', 'msg-zerocopy: setsockopt 1.60: 1: Operation not supported\n');
@@ -91,8 +99,8 @@ test('child output: JSON report wins, classic lines as fallback, error line kept
 
 function outcome(role: 'sender' | 'receiver', over: Partial<ChildOutcome>): ChildOutcome {
   return {
-    role, argv: [], pid: 1, exitCode: 0, signal: null, timedOut: false, killed: false, wallMs: 1000,
-    stdout: '', stderr: '', json: {}, packets: 100, bytes: 6543500, bytesExact: true, completions: null,
+    role, argv: [], exitCode: 0, signal: null, timedOut: false, killed: false, wallMs: 1000,
+    stdout: '', stderr: '', json: null, packets: 100, bytes: 6543500, bytesExact: true, completions: null,
     expectedCompletions: null, copiedCompletions: null, zerocopiedCompletions: null, gaps: 0, zc: 'n',
     durationMs: 1200, throughputBps: 1, cpu: null, errorLine: null, ...over,
   };

@@ -38,7 +38,7 @@ test('options: sizes, family, path defaults', () => {
   assert.deepEqual(parseSizes('0x10'), [16]);
   assert.throws(() => parseSizes('0'), /out of range|not a whole number/);
   assert.throws(() => parseSizes('70000'), /65435/);
-  assert.throws(() => parseSizes('abc'), /not a whole number/);
+  assert.throws(() => parseSizes('abc'), /not a number/);
   assert.equal(parseFamily('6'), 6);
   assert.throws(() => parseFamily('5'), /not 4 or 6/);
   assert.equal(resolvePath('udp', undefined), 'tx-only');
@@ -55,8 +55,9 @@ function child(report: Record<string, unknown> | null, exitCode = 0, over: Parti
 }
 
 const senderReport = (o: Record<string, unknown> = {}) => ({
-  role: 'sender', packets: 1000, bytes: 65435000, durationMs: 200, throughputBps: 327175000,
-  completions: 1000, copiedCompletions: 0, zerocopiedCompletions: 1000, expectationMet: true, interrupted: null,
+  tool: 'msg-zerocopy', role: 'sender', packets: 1000, bytes: 65435000, durationMs: 200, throughputBps: 327175000,
+  packetsPerSec: 5000, sendCalls: 1000, expectedCompletions: 1000, gaps: 0, completions: 1000, copiedCompletions: 0,
+  zerocopiedCompletions: 1000, expectationMet: true, interrupted: null,
   cpu: { userUs: 10000, sysUs: 40000, secPerGB: 0.76, utilization: 0.25 }, exitStatus: 0, ...o,
 });
 
@@ -82,7 +83,8 @@ test('run record: a failed -Z expectation is not ok but still measured', () => {
 });
 
 test('run record: tcp byte counts must match; a crashed sender is not measured', () => {
-  const rx = child({ role: 'receiver', packets: 10, bytes: 65434000 });
+  const rx = child({ tool: 'msg-zerocopy', role: 'receiver', packets: 10, bytes: 65434000, durationMs: 1600,
+    throughputBps: 1, packetsPerSec: 1, exitStatus: 0, cpu: { userUs: 1, sysUs: 1 } });
   const r = record({ index: 1, size: 65435, mode: 'copy', rep: 1 }, tcp, child(senderReport()), rx, false, 400, [], []);
   assert.equal(r.ok, false);
   assert.match(r.reasons[0], /tcp byte count differs: sent 65435000, received 65434000/);
@@ -95,7 +97,8 @@ test('run record: tcp byte counts must match; a crashed sender is not measured',
   assert.match(dead.reasons.join('; '), /died of SIGKILL/);
 
   const refused = record({ index: 2, size: 1000, mode: 'zerocopy', rep: 1 }, udp,
-    child({ role: 'sender', error: 'setsockopt: Operation not supported', exitStatus: 2 }, 2), null, false, 100, [], null);
+    child({ tool: 'msg-zerocopy', role: 'sender', error: 'setsockopt: Operation not supported', exitStatus: 2 }, 2),
+    null, false, 100, [], null);
   assert.match(refused.reasons[0], /sender exited 2: setsockopt: Operation not supported/);
   assert.equal(refused.measured, false);
 });
