@@ -6,6 +6,9 @@ import { basename } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { addClassicOptions, commanderMessage, toConfig, type RawOptions } from './options.js';
 import { ToolError, UsageError } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
+import { TOOL_VERSION } from '../core/version.js';
+import { isTestName, TESTS } from '../core/vocabulary.js';
 import type { Config } from '../core/config.js';
 
 const prog = basename(process.argv[1] ?? 'msg-zerocopy');
@@ -38,7 +41,8 @@ export async function main(argv: string[]): Promise<number> {
       '<test> is one of tcp, udp, raw, raw_hdrincl, packet, packet_dgram.')
     .argument('[test]', 'tcp | udp | raw | raw_hdrincl | packet | packet_dgram')
     .allowExcessArguments(false)
-    .showSuggestionAfterError(false);
+    .version(TOOL_VERSION, '--version', 'print the version and exit')
+    .showSuggestionAfterError(true);
 
   let status = 0;
   program.action(async (test: string | undefined, opts: RawOptions) => {
@@ -47,9 +51,18 @@ export async function main(argv: string[]): Promise<number> {
   // Subcommands are loaded only when one may be asked for, so that a classic
   // run (the receiver the kernel driver starts 0.2 s before its sender)
   // starts as fast as it can.
-  if (argv.length === 0 || argv.some((a) => SUBCOMMANDS.includes(a) || a === '-h' || a === '--help')) {
+  // A classic run starts with an option or its test name; any other first
+  // word names a command (or is a typo of one).
+  const first = argv[0];
+  const command = first !== undefined && !first.startsWith('-') && !isTestName(first) ? first : null;
+  if (command !== null && command !== 'help' && !SUBCOMMANDS.includes(command)) {
+    const guess = didYouMean(command, [...SUBCOMMANDS, ...TESTS]);
+    return printError(new UsageError(`unknown command or test '${command}'`, guess || `see ${prog} --help`));
+  }
+  if (argv.length === 0 || command !== null || argv.some((a) => a === '-h' || a === '--help')) {
     const { registerSubcommands } = await import('./subcommands.js');
     registerSubcommands(program, (code) => { status = code; });
+    program.helpCommand('help [command]', 'show the help of a command');
   }
 
   let errText = '';
@@ -63,7 +76,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return 0; // --help, --version
-      return printError(new UsageError(commanderMessage(errText || e.message), `see ${prog} --help`));
+      const [what, guess] = commanderMessage(errText || e.message);
+      return printError(new UsageError(what, guess ?? `see ${prog} --help`));
     }
     return printError(e);
   }

@@ -8,6 +8,7 @@ import { parseAddress, unspecified, type Family } from '../net/address.js';
 import { runtimeMs, TESTS, type Config, type TestName } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
+import { didYouMean } from '../core/suggest.js';
 
 export interface RawOptions {
   '4'?: number;
@@ -81,7 +82,7 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
   const family: Family = o['4'] ? 4 : 6;
   if (testArg === undefined) throw new UsageError('Usage: msg-zerocopy [options] <test>', `<test> is one of ${TESTS.join(', ')}`);
   if (!(TESTS as readonly string[]).includes(testArg)) {
-    throw new UsageError(`unknown cfg_test ${testArg}`, `<test> is one of ${TESTS.join(', ')}`);
+    throw new UsageError(`unknown cfg_test ${testArg}`, didYouMean(testArg, TESTS) || `<test> is one of ${TESTS.join(', ')}`);
   }
   const test = testArg as TestName;
 
@@ -135,17 +136,24 @@ export function parseClassicArgs(argv: string[], res: Resolvers): Config {
   try {
     cmd.parse(argv, { from: 'user' });
   } catch (e) {
-    if (e instanceof CommanderError) throw new UsageError(commanderMessage(message || e.message));
+    if (e instanceof CommanderError) {
+      const [what, guess] = commanderMessage(message || e.message);
+      throw new UsageError(what, guess ?? undefined);
+    }
     throw e;
   }
   return toConfig(cmd.args[0], cmd.opts<RawOptions>(), res);
 }
 
-/** commander's "error: x" text as one line. */
-export function commanderMessage(text: string): string {
-  return text.trim().split('\n')[0].replace(/^error: /, '');
+/**
+ * commander's "error: x" text as one line, and its "(Did you mean --y?)"
+ * as a hint (null when it has none).
+ */
+export function commanderMessage(text: string): [string, string | null] {
+  const lines = text.trim().split('\n');
+  const guess = /^\(Did you mean (.+)\?\)$/.exec(lines.find((l) => l.startsWith('(Did you mean')) ?? '');
+  return [lines[0].replace(/^error: /, ''), guess ? `did you mean ${guess[1]}?` : null];
 }
-
 
 /**
  * Check command lines that a command is about to hand to our executable, the
