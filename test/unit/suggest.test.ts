@@ -11,7 +11,7 @@ test('edit distance counts insertions, deletions, substitutions and swaps', () =
   assert.equal(editDistance('sweep', 'swepe'), 1);
   assert.equal(editDistance('sweep', 'swept'), 2);
   assert.equal(editDistance('', 'pair'), 4);
-  assert.equal(editDistance('compare', 'serve'), 5);
+  assert.equal(editDistance('compare', 'serve'), 6);
 });
 
 test('suggestions: the closest candidates within a typo\'s reach, else nothing', () => {
