@@ -4,6 +4,7 @@
 
 import { release } from 'node:os';
 import { signalExitCode } from '../core/control.js';
+import { TOOL_VERSION } from '../core/version.js';
 import type { Program } from '../run/run.js';
 import { withLabSession, type LabInfo } from '../run/session.js';
 import { planCases, type SuiteCase, type SuiteFamily, type SuiteTest } from './cases.js';
@@ -97,6 +98,7 @@ export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promis
   } else if (o.output === 'json') {
     io.out(`${JSON.stringify({
       tool: 'msg-zerocopy',
+      toolVersion: TOOL_VERSION,
       command: 'suite',
       kernel: release(),
       startedAt: new Date(started).toISOString(),

@@ -6,6 +6,7 @@
 
 import { release } from 'node:os';
 import { signalExitCode } from '../core/control.js';
+import { TOOL_VERSION } from '../core/version.js';
 import { LAB_ADDR } from '../lab/lab.js';
 import { withLabSession } from '../run/session.js';
 import {
@@ -101,6 +102,7 @@ export async function runSweep(o: SweepOptions, io: SweepIO = defaultIO): Promis
   if (o.output === 'json') {
     io.out(`${JSON.stringify({
       tool: 'msg-zerocopy',
+      toolVersion: TOOL_VERSION,
       command: o.command,
       kernel: release(),
       startedAt: new Date(started).toISOString(),
