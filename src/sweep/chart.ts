@@ -1,138 +1,213 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Terminal line charts (asciichart) of a few series over payload sizes. Each
-// series is drawn in its own line style so the chart reads without colour
-// (copy ─╭╯, zerocopy ═╔╝); on a terminal each also gets its own colour.
+// Terminal charts of a few series over payload sizes. The size axis is
+// logarithmic (1000, 8000 and 65435 sit where they belong) with SI ticks
+// (1 kB, 2 kB, 5 kB, …); the value axis has round ticks (1-2-5 on a log
+// scale, 1, 2, 2.5 or 5 steps on a linear one). Each series has its own mark
+// and line character, so the chart reads without colour; a cell both series
+// pass through shows ◆, so neither hides the other. Colour only when asked
+// (the caller asks only on a terminal without NO_COLOR).
 
-import * as asciichart from 'asciichart';
+import { formatSize, sig } from '../report/units.js';
+
+export { sig };
 
 export interface ChartSeries {
   name: string;
-  /** One value per x label; null where there is no data. */
+  /** One value per x; null where there is no data. */
   values: Array<number | null>;
 }
 
 export interface ChartOptions {
   title: string;
-  /** Labels under the x axis, one per value. */
-  xLabels: string[];
-  /** Rows of the plot area. */
+  /** The x values (payload sizes, > 0), one per value. */
+  x: number[];
+  /** Rows of the plot area (default 12). */
   height?: number;
-  /** Log scale on y (only used when every value is > 0). */
+  /** Whole width of the chart in columns, labels included (default 72). */
+  width?: number;
+  /** Log scale on y when every value is > 0 and they span at least 3×. */
   log?: boolean;
   /** ANSI colours. */
   color?: boolean;
-  /** Columns between two x points (default: fit about 64 columns). */
-  step?: number;
+  /** x tick labels (default: SI sizes). */
+  xFormat?: (v: number) => string;
 }
 
-type Symbols = [string, string, string, string, string, string, string, string, string, string];
-// The first symbol marks asciichart's zero row and first value on the axis;
-// with a log scale "zero" means nothing, so the axis is plain everywhere.
-const STYLES: Symbols[] = [
-  ['┤', '┤', '╶', '╴', '─', '╰', '╭', '╮', '╯', '│'],
-  ['┤', '┤', '╶', '╴', '═', '╚', '╔', '╗', '╝', '║'],
-  ['┤', '┤', '╶', '╴', '┄', '└', '┌', '┐', '┘', '┆'],
+export interface SeriesStyle { line: string; mark: string; color: string }
+export const STYLES: SeriesStyle[] = [
+  { line: '·', mark: '●', color: '\x1b[36m' },
+  { line: '+', mark: '■', color: '\x1b[35m' },
+  { line: '-', mark: '▲', color: '\x1b[32m' },
 ];
-const MARKS = ['─', '═', '┄'];
-const COLORS = [asciichart.cyan, asciichart.magenta, asciichart.yellow];
-const RESET = asciichart.reset;
+export const BOTH = { mark: '◆', color: '\x1b[33m' };
+const RESET = '\x1b[0m';
 
-/** Three significant digits, without exponent for ordinary values. */
-export function sig(v: number): string {
-  const a = Math.abs(v);
-  if (a === 0) return '0';
-  if (a >= 1000) return v.toFixed(0);
-  if (a >= 0.001) return String(Number(v.toPrecision(3)));
-  return v.toExponential(1);
-}
-
-/** Fill gaps by linear interpolation (edges take the nearest value); null when all are missing. */
-export function fillGaps(values: Array<number | null>): number[] | null {
-  const known = values.map((v, i) => [i, v] as const).filter((p): p is readonly [number, number] => p[1] !== null);
-  if (!known.length) return null;
-  return values.map((v, i) => {
-    if (v !== null) return v;
-    const before = [...known].reverse().find(([j]) => j < i);
-    const after = known.find(([j]) => j > i);
-    if (!before) return after![1];
-    if (!after) return before[1];
-    const t = (i - before[0]) / (after[0] - before[0]);
-    return before[1] + t * (after[1] - before[1]);
-  });
-}
-
-/** Stretch points `step` columns apart, linear in between. */
-export function stretch(values: number[], step: number): number[] {
-  if (values.length < 2 || step <= 1) return values.slice();
+/** Round ticks of a log axis within [lo, hi]: mantissas 1-2-5 (or finer/coarser) times powers of 10. */
+export function logTicks(lo: number, hi: number, mantissas: readonly number[] = [1, 2, 5]): number[] {
   const out: number[] = [];
-  for (let i = 0; i < values.length - 1; i++) {
-    for (let k = 0; k < step; k++) out.push(values[i] + ((values[i + 1] - values[i]) * k) / step);
+  for (let e = Math.floor(Math.log10(lo)) - 1; e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of mantissas) {
+      const v = Number((m * 10 ** e).toPrecision(12));
+      if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+    }
   }
-  out.push(values[values.length - 1]);
   return out;
 }
 
-/** A chart with title, legend, plot and x labels; '' when no series has data. */
-export function lineChart(series: ChartSeries[], o: ChartOptions): string {
-  const filled = series.map((s) => ({ name: s.name, values: fillGaps(s.values), gaps: s.values.some((v) => v === null) }))
-    .filter((s): s is { name: string; values: number[]; gaps: boolean } => s.values !== null);
-  if (!filled.length) return '';
-  const n = o.xLabels.length;
-  const widest = Math.max(...o.xLabels.map((l) => l.length));
-  const step = o.step ?? (n > 1 ? Math.max(widest + 1, Math.min(12, Math.floor(64 / (n - 1)))) : 1);
-  const all = filled.flatMap((s) => s.values);
-  const log = !!o.log && all.every((v) => v > 0);
-  const tf = (v: number): number => (log ? Math.log10(v) : v);
-  const plotted = filled.map((s) => stretch(s.values.map(tf), step));
-  let lo = Math.min(...plotted.flat());
-  let hi = Math.max(...plotted.flat());
+export interface Axis {
+  lo: number;
+  hi: number;
+  log: boolean;
+  ticks: number[];
+}
+
+const MANTISSAS: ReadonlyArray<readonly number[]> = [[1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 5], [1, 2, 5], [1, 3], [1]];
+
+/**
+ * A value axis covering [lo, hi], widened to round ticks at both ends, with at
+ * most maxTicks ticks: log (1-2-5 style) when asked and the values span at
+ * least 3×, linear otherwise.
+ */
+export function valueAxis(lo: number, hi: number, log: boolean, maxTicks: number): Axis {
+  if (log && lo > 0 && hi / lo >= 3) {
+    for (const m of MANTISSAS) {
+      const below = logTicks(lo / 10, lo, m).pop() ?? lo;
+      const above = logTicks(hi, hi * 10, m)[0] ?? hi;
+      const ticks = logTicks(below, above, m);
+      if (ticks.length <= maxTicks) return { lo: below, hi: above, log: true, ticks };
+    }
+  }
   if (hi === lo) {
-    const pad = log ? 0.05 : Math.abs(hi) * 0.05 || 1;
+    const pad = Math.abs(hi) * 0.1 || 1;
     lo -= pad;
     hi += pad;
   }
-  const labelWidth = 9;
-  const format = (y: number): string => sig(log ? 10 ** y : y).padStart(labelWidth);
-  const renders = plotted.map((values, k) => Array.from(asciichart.plot(values, {
-    min: lo, max: hi, height: o.height ?? 10, offset: 3, format, symbols: STYLES[k % STYLES.length],
-  }).split('\n'), (line) => Array.from(line)));
-  const axisPos = labelWidth + 1;
-
-  const rows: string[] = [];
-  for (let r = 0; r < renders[0].length; r++) {
-    let line = '';
-    const width = Math.max(...renders.map((g) => g[r].length));
-    for (let c = 0; c < width; c++) {
-      if (c <= axisPos) {
-        line += renders[0][r][c] ?? ' ';
-        continue;
+  for (let e = Math.floor(Math.log10(hi - lo)) - 2; ; e++) {
+    for (const m of [1, 2, 2.5, 5]) {
+      const step = m * 10 ** e;
+      const a = Math.floor(lo / step + 1e-9) * step;
+      const b = Math.ceil(hi / step - 1e-9) * step;
+      const n = Math.round((b - a) / step) + 1;
+      if (n <= maxTicks) {
+        const ticks = Array.from({ length: n }, (_, i) => Number((a + i * step).toPrecision(12)));
+        return { lo: ticks[0], hi: ticks[n - 1], log: false, ticks };
       }
-      // later series are drawn over earlier ones
-      let ch = ' ';
-      let who = -1;
-      for (let k = 0; k < renders.length; k++) {
-        const x = renders[k][r][c] ?? ' ';
-        if (x !== ' ') { ch = x; who = k; }
-      }
-      line += o.color && who >= 0 ? `${COLORS[who % COLORS.length]}${ch}${RESET}` : ch;
     }
-    rows.push(line.replace(/\s+$/, ''));
+  }
+}
+
+/** Ticks of the size axis within [lo, hi]: 1-2-5 SI sizes, thinned to what fits. */
+export function sizeTicks(lo: number, hi: number, fits: (ticks: number[]) => boolean): number[] {
+  for (const m of [[1, 2, 5], [1, 3], [1]]) {
+    const t = logTicks(lo, hi, m);
+    if (t.length >= 2 && fits(t)) return t;
+  }
+  return [lo, hi].filter((v, i, a) => a.indexOf(v) === i);
+}
+
+/** A chart: title, legend, plot with value ticks, size axis with its ticks; '' when no series has data. */
+export function lineChart(series: ChartSeries[], o: ChartOptions): string {
+  const drawn = series.map((s, k) => ({ ...s, k, style: STYLES[k % STYLES.length] }))
+    .filter((s) => s.values.some((v) => v !== null && Number.isFinite(v)));
+  if (!drawn.length || !o.x.length) return '';
+  const height = Math.max(3, o.height ?? 12);
+  const width = Math.max(30, o.width ?? 72);
+  const xFormat = o.xFormat ?? formatSize;
+  const values = drawn.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
+  const axis = valueAxis(Math.min(...values), Math.max(...values), !!o.log && values.every((v) => v > 0),
+    Math.max(2, Math.floor(height / 2) + 1));
+  const ty = (v: number): number => (axis.log ? Math.log10(v) : v);
+  const labels = axis.ticks.map((t) => sig(t));
+  const labelWidth = Math.max(...labels.map((l) => l.length));
+  const plotW = width - labelWidth - 2;
+
+  // x: log of the size; a single size sits in the middle
+  let xlo = Math.min(...o.x);
+  let xhi = Math.max(...o.x);
+  if (xhi === xlo) { xlo /= 2; xhi *= 2; }
+  const col = (x: number): number => ((Math.log10(x) - Math.log10(xlo)) / (Math.log10(xhi) - Math.log10(xlo))) * (plotW - 1);
+  const row = (v: number): number => ((ty(axis.hi) - ty(v)) / (ty(axis.hi) - ty(axis.lo))) * (height - 1);
+
+  // each cell: which series pass through it, which have a mark there
+  const lines: number[][] = Array.from({ length: height }, () => new Array<number>(plotW).fill(0));
+  const marks: number[][] = Array.from({ length: height }, () => new Array<number>(plotW).fill(0));
+  const put = (grid: number[][], r: number, c: number, bit: number): void => {
+    const rr = Math.round(r);
+    const cc = Math.round(c);
+    if (rr >= 0 && rr < height && cc >= 0 && cc < plotW) grid[rr][cc] |= bit;
+  };
+  let gaps = false;
+  for (const s of drawn) {
+    const bit = 1 << s.k;
+    const pts = s.values.map((v, i) => (v === null || !Number.isFinite(v) ? null : { c: col(o.x[i]), r: row(v) }));
+    if (pts.some((p) => p === null)) gaps = true;
+    const known = pts.filter((p): p is { c: number; r: number } => p !== null);
+    for (let i = 0; i + 1 < known.length; i++) {
+      const a = known[i];
+      const b = known[i + 1];
+      // one cell per column; a steep step is joined halfway in each of its two columns
+      let prev = Math.round(a.r);
+      for (let c = Math.round(a.c); c <= Math.round(b.c); c++) {
+        const t = b.c === a.c ? 1 : Math.min(1, Math.max(0, (c - a.c) / (b.c - a.c)));
+        const r = Math.round(a.r + t * (b.r - a.r));
+        put(lines, r, c, bit);
+        if (Math.abs(r - prev) > 1) {
+          const mid = (prev + r) / 2;
+          for (let y = Math.min(prev, r) + 1; y < Math.max(prev, r); y++) put(lines, y, (y - mid) * (r - prev) > 0 ? c : c - 1, bit);
+        }
+        prev = r;
+      }
+    }
+    for (const p of known) put(marks, p.r, p.c, bit);
   }
 
-  // x labels, centred under their points, never overlapping
-  let xl = ' '.repeat(axisPos);
-  for (let i = 0; i < n; i++) {
-    const at = axisPos + i * step;
-    const label = o.xLabels[i];
-    let start = Math.max(at - Math.floor(label.length / 2), 0);
-    if (i === n - 1 && n > 1) start = Math.max(at - label.length + 1, xl.length + 1);
-    start = Math.max(start, xl.length + (i ? 1 : 0));
-    xl = xl.padEnd(start) + label;
+  const paint = (s: string, color: string): string => (o.color ? `${color}${s}${RESET}` : s);
+  const cell = (r: number, c: number): string => {
+    // a measured point shows over a line; two series in one cell show as ◆
+    const m = marks[r][c];
+    const all = m || lines[r][c];
+    if (!all) return ' ';
+    if (all & (all - 1)) return paint(BOTH.mark, BOTH.color);
+    const s = drawn.find((d) => all === 1 << d.k)!;
+    return paint(m ? s.style.mark : s.style.line, s.style.color);
+  };
+  const tickRow = new Map<number, string>();
+  axis.ticks.forEach((t, i) => {
+    const r = Math.round(row(t));
+    if (!tickRow.has(r)) tickRow.set(r, labels[i]);
+  });
+  const out: string[] = [];
+  out.push(`${o.title}${axis.log ? ' (log scale)' : ''}`);
+  const legend = drawn.map((s) => `${paint(s.style.mark + s.style.line.repeat(2), s.style.color)} ${s.name}`);
+  legend.push(`${paint(BOTH.mark, BOTH.color)} ${drawn.length > 1 ? 'both' : ''}`.trimEnd());
+  out.push(`${' '.repeat(labelWidth + 2)}${(drawn.length > 1 ? legend : legend.slice(0, -1)).join('   ')}` +
+    `${gaps ? '   (gaps joined)' : ''}`);
+  for (let r = 0; r < height; r++) {
+    const label = tickRow.get(r);
+    let line = `${(label ?? '').padStart(labelWidth)} ${label !== undefined ? '┤' : '│'}`;
+    for (let c = 0; c < plotW; c++) line += cell(r, c);
+    out.push(line.trimEnd());
   }
-  const legend = filled.map((s, k) => {
-    const mark = MARKS[k % MARKS.length].repeat(3);
-    return `${o.color ? `${COLORS[k % COLORS.length]}${mark}${RESET}` : mark} ${s.name}${s.gaps ? ' (gaps interpolated)' : ''}`;
-  }).join('   ');
-  const title = `${o.title}${log ? ' (log scale)' : ''}`;
-  return [title, `${' '.repeat(axisPos)}${legend}`, ...rows, xl].join('\n');
+  // size axis: ticks where they fall on the log scale, labels centred under them, never overlapping
+  const placed = (ticks: number[]): { axisLine: string; labelLine: string } | null => {
+    const axisLine = [...'─'.repeat(plotW)];
+    let labelLine = '';
+    for (const t of ticks) {
+      const c = Math.round(col(t));
+      if (c < 0 || c >= plotW) continue;
+      axisLine[c] = '┬';
+      const text = xFormat(t);
+      const start = Math.min(Math.max(0, c - Math.floor(text.length / 2)), plotW - text.length);
+      if (labelLine.length && start < labelLine.length + 1) return null;
+      labelLine = labelLine.padEnd(start) + text;
+    }
+    return { axisLine: axisLine.join(''), labelLine };
+  };
+  const ticks = sizeTicks(xlo, xhi, (t) => placed(t) !== null);
+  const axisText = placed(ticks) ?? placed(ticks.slice(0, 1))!;
+  const indent = ' '.repeat(labelWidth + 1);
+  out.push(`${indent}└${axisText.axisLine}`);
+  out.push(`${indent} ${axisText.labelLine}`);
+  out.push(`${indent} payload size (log scale)`);
+  return out.join('\n');
 }

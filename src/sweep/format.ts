@@ -1,20 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// What sweep and compare print: a table people read, a Markdown table, the
-// charts, and the compare view (copy and zerocopy side by side).
+// What sweep and compare print: a table people read (fitted to the
+// terminal's width), a Markdown table, the charts, the compare view (copy and
+// zerocopy side by side) and the verdicts with the confidence interval they
+// stand on. Units: GB = 1e9 bytes, GB/s = 1e9 bytes/s, Gbit/s = 1e9 bits/s.
 
-import { lineChart, sig } from './chart.js';
+import { droppedNote, fitTable, outputWidth, type Column } from '../report/table.js';
+import { formatSize, sig } from '../report/units.js';
+import { lineChart } from './chart.js';
 import type { RunRecord } from './runner.js';
 import type { ModeSummary, SizeSummary } from './summary.js';
-import type { Summary } from './stats.js';
+import { conclusive, type RatioInterval, type Summary } from './stats.js';
 
 export const num = (v: number | null): string => (v === null ? '-' : sig(v));
 export const times = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)}×`);
-const range = (s: Summary): string => (s.min === null || s.max === null ? '-' : `${sig(s.min)}–${sig(s.max)}`);
+const gb = (bytesPerSecond: number | null): number | null => (bytesPerSecond === null ? null : bytesPerSecond / 1e9);
+const range = (s: Summary, scale = 1): string =>
+  (s.min === null || s.max === null ? '-' : `${sig(s.min * scale)}–${sig(s.max * scale)}`);
 /** Spread relative to the median: (max − min) / median, in percent. */
 const pct = (v: number | null): string => (v === null ? '-' : `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`);
-const yesNo = (v: boolean | null): string => (v === null ? '?' : v ? 'yes' : 'no');
+const percent = (level: number): string => `${Number((level * 100).toFixed(1))}%`;
 
-/** Right-align numbers, left-align text; columns separated by two spaces. */
+/** Right-align numbers, left-align text; columns separated by two spaces (no width limit). */
 export function align(rows: string[][], left: ReadonlySet<number>): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => { widths[i] = Math.max(widths[i] ?? 0, [...c].length); });
@@ -24,56 +30,102 @@ export function align(rows: string[][], left: ReadonlySet<number>): string {
   }).join('  ').replace(/\s+$/, '')).join('\n');
 }
 
-function modeRow(size: string, mode: string, m: ModeSummary): string[] {
-  return [size, mode, `${m.ok}/${m.runs}`,
-    num(m.throughputGBps.median), range(m.throughputGBps), pct(m.throughputGBps.relSpread),
+/** "0.87× (0.86–0.88)": the paired estimate and its interval; the level is named when it is not the nominal one. */
+export function ratioCell(i: RatioInterval): string {
+  if (i.estimate === null || i.low === null || i.high === null) return '-';
+  const lv = conclusive(i) ? '' : `, ${percent(i.level)}`;
+  // a narrow interval gets a third decimal, so its bounds do not print as one number
+  const d = i.high - i.low < 0.02 ? 3 : 2;
+  return `${i.estimate.toFixed(d)}× (${i.low.toFixed(d)}–${i.high.toFixed(d)}${lv})`;
+}
+
+/** How the interval was made, for a footnote or a verdict. */
+export function intervalMethod(i: RatioInterval): string {
+  const over = `over ${i.n} pair${i.n === 1 ? '' : 's'} of back-to-back copy/zerocopy runs`;
+  return conclusive(i) ? `${percent(i.nominal)} CI: Wilcoxon signed-rank ${over}` : `Wilcoxon signed-rank interval ${over}`;
+}
+
+/** Why an interval gives no verdict although its bounds exclude 1 (too few pairs). */
+function tooFew(i: RatioInterval): string | null {
+  if (conclusive(i) || i.low === null) return null;
+  const has = i.n === 1 ? '1 pair gives no interval' : `${i.n} pairs give only a ${percent(i.level)} interval`;
+  return `${has}; ${percent(i.nominal)} needs at least 6 pairs`;
+}
+
+const TABLE_NOTE = 'medians of the runs; min–max their range; spread = (max − min) / median; GB = 1e9 bytes; ' +
+  'CPU = sender user + system time per GB sent; zc/copy = zerocopy/copy, paired estimate (95% CI)';
+
+function modeCells(m: ModeSummary): string[] {
+  return [`${m.ok}/${m.runs}`,
+    num(gb(m.bytesPerSecond.median)), range(m.bytesPerSecond, 1e-9), pct(m.bytesPerSecond.relSpread),
     num(m.secPerGB.median), range(m.secPerGB), pct(m.secPerGB.relSpread)];
 }
 
-/** The sweep table: two rows per size (copy, zerocopy), ratios on the zerocopy row. */
-export function sweepTable(summaries: SizeSummary[]): string {
-  const rows: string[][] = [[
-    'size B', 'mode', 'ok', 'GB/s', 'min–max', 'spread', 'CPU s/GB', 'min–max', 'spread',
-    'zc/copy GB/s', 'zc/copy CPU', 'pays off',
-  ]];
+const SWEEP_COLUMNS: Column[] = [
+  { title: 'size B', align: 'right' },
+  { title: 'mode' },
+  { title: 'ok', align: 'right', drop: 5 },
+  { title: 'GB/s', align: 'right', drop: 7 },
+  { title: 'min–max', align: 'right', drop: 1 },
+  { title: 'spread', align: 'right', drop: 3 },
+  { title: 'CPU s/GB', align: 'right', drop: 8 },
+  { title: 'min–max', align: 'right', drop: 2 },
+  { title: 'spread', align: 'right', drop: 4 },
+  { title: 'zc/copy GB/s', align: 'right', drop: 6 },
+  { title: 'zc/copy CPU s/GB', align: 'right' },
+  { title: 'verdict' },
+];
+
+/** The sweep table: two rows per size (copy, zerocopy), ratios and verdict on the zerocopy row. */
+export function sweepTable(summaries: SizeSummary[], width = outputWidth()): string {
+  const rows: string[][] = [];
   for (const s of summaries) {
-    rows.push([...modeRow(String(s.size), 'copy', s.copy), '', '', '']);
-    rows.push([...modeRow('', 'zerocopy', s.zerocopy), times(s.ratio.throughput), times(s.ratio.secPerGB), yesNo(s.paysOff)]);
+    rows.push([String(s.size), 'copy', ...modeCells(s.copy), '', '', '']);
+    rows.push(['', 'zerocopy', ...modeCells(s.zerocopy), ratioCell(s.ratio.throughputInterval), ratioCell(s.ratio.secPerGBInterval),
+      s.verdict]);
   }
-  return align(rows, new Set([1, 11]));
+  const t = fitTable(SWEEP_COLUMNS, rows, { width });
+  const note = droppedNote(t.dropped, width);
+  return [...t.lines, ...(note ? [note] : [])].join('\n');
+}
+
+/** The footnote under the sweep and compare tables. */
+export function tableNote(): string {
+  return TABLE_NOTE;
 }
 
 export function sweepMarkdown(summaries: SizeSummary[]): string {
   const head = ['size (B)', 'mode', 'runs ok', 'GB/s median', 'GB/s min–max', 'CPU s/GB median', 'CPU s/GB min–max',
-    'zerocopy/copy GB/s', 'zerocopy/copy CPU s/GB', 'pays off'];
+    'zerocopy/copy GB/s (95% CI)', 'zerocopy/copy CPU s/GB (95% CI)', 'verdict'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 1 || i === 9 ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const s of summaries) {
     for (const mode of ['copy', 'zerocopy'] as const) {
       const m = s[mode];
       const zc = mode === 'zerocopy';
-      lines.push(`| ${[zc ? '' : String(s.size), mode, `${m.ok}/${m.runs}`, num(m.throughputGBps.median), range(m.throughputGBps),
-        num(m.secPerGB.median), range(m.secPerGB), zc ? times(s.ratio.throughput) : '', zc ? times(s.ratio.secPerGB) : '',
-        zc ? yesNo(s.paysOff) : ''].join(' | ')} |`);
+      lines.push(`| ${[zc ? '' : String(s.size), mode, `${m.ok}/${m.runs}`, num(gb(m.bytesPerSecond.median)), range(m.bytesPerSecond, 1e-9),
+        num(m.secPerGB.median), range(m.secPerGB), zc ? ratioCell(s.ratio.throughputInterval) : '',
+        zc ? ratioCell(s.ratio.secPerGBInterval) : '', zc ? s.verdict : ''].join(' | ')} |`);
     }
   }
   return lines.join('\n');
 }
 
-/** One sentence on where zerocopy pays off. */
+/** One sentence on where zerocopy saves CPU per GB, by the intervals. */
 export function crossoverLine(summaries: SizeSummary[], cross: number | null): string {
   if (!summaries.length) return 'no sizes measured';
   const largest = summaries[summaries.length - 1];
+  const at = (s: SizeSummary): string => `${ratioCell(s.ratio.secPerGBInterval)} at ${s.size} B`;
   if (cross !== null) {
-    const r = summaries.find((s) => s.size === cross)?.ratio.secPerGB ?? null;
-    const lr = largest.ratio.secPerGB;
+    const first = summaries.find((s) => s.size === cross)!;
     const from = cross === summaries[0].size ? `at every size measured (${cross} B and up)` : `from ${cross} B up`;
-    return `zerocopy pays off ${from}: less CPU per GB than copy` +
-      `${r !== null ? ` (${times(r)} of copy's at ${cross} B` : ''}${lr !== null && largest.size !== cross ? `, ${times(lr)} at ${largest.size} B` : ''}${r !== null ? ')' : ''}`;
+    return `zerocopy saves CPU per GB ${from}: the 95% interval of zerocopy/copy is below 1 at each of them ` +
+      `(${at(first)}${largest.size !== cross ? `, ${at(largest)}` : ''})`;
   }
-  if (largest.paysOff === null) return `crossover unknown: no CPU figures for both modes at ${largest.size} B`;
-  const some = summaries.filter((s) => s.paysOff).map((s) => s.size);
-  return `zerocopy does not pay off up to ${largest.size} B: its CPU per GB is not below copy's at the largest size` +
-    (some.length ? ` (below only at ${some.join(', ')} B)` : '');
+  if (largest.ratio.secPerGBInterval.n === 0) return `crossover unknown: no CPU figures for both modes at ${largest.size} B`;
+  const some = summaries.filter((s) => s.verdict === 'saves').map((s) => s.size);
+  const few = tooFew(largest.ratio.secPerGBInterval);
+  return `zerocopy does not save CPU per GB up to ${largest.size} B: ${largest.verdict} at the largest size ` +
+    `(${at(largest)}${few ? `; ${few}` : ''})` + (some.length ? `; saves only at ${some.join(', ')} B` : '');
 }
 
 /** Lines about zerocopy completions versus the -Z expectation. */
@@ -98,17 +150,19 @@ export function failureLines(records: RunRecord[], limit = 12): string[] {
   return out;
 }
 
-export function sweepCharts(summaries: SizeSummary[], color: boolean): string {
-  const xLabels = summaries.map((s) => String(s.size));
+/** Both sweep charts, each as wide as the terminal allows (at most 100 columns). */
+export function sweepCharts(summaries: SizeSummary[], color: boolean, width = outputWidth()): string {
+  const x = summaries.map((s) => s.size);
+  const w = Math.max(40, Math.min(100, Number.isFinite(width) ? width : 80));
   const series = (pick: (m: ModeSummary) => number | null) => [
     { name: 'copy', values: summaries.map((s) => pick(s.copy)) },
     { name: 'zerocopy', values: summaries.map((s) => pick(s.zerocopy)) },
   ];
   const cpu = lineChart(series((m) => m.secPerGB.median), {
-    title: 'sender CPU seconds per GB (median) by payload size, B', xLabels, log: true, color, height: 12,
+    title: 'sender CPU seconds per GB (median; GB = 1e9 bytes) by payload size', x, log: true, color, height: 12, width: w,
   });
-  const tput = lineChart(series((m) => m.throughputGBps.median), {
-    title: 'throughput GB/s (median) by payload size, B', xLabels, color, height: 10,
+  const tput = lineChart(series((m) => gb(m.bytesPerSecond.median)), {
+    title: 'throughput GB/s (median; 1e9 bytes/s) by payload size', x, color, height: 10, width: w,
   });
   return [cpu, tput].filter(Boolean).join('\n\n');
 }
@@ -120,8 +174,8 @@ function perRun(records: RunRecord[], pick: (r: RunRecord) => number | null): st
   return records.map((r) => (r.measured ? num(pick(r)) : 'x')).join(' ');
 }
 
-function cell(s: Summary): string {
-  return s.median === null ? '-' : `${sig(s.median)}  (${range(s)}, ${pct(s.relSpread)})`;
+function cell(s: Summary, scale = 1): string {
+  return s.median === null ? '-' : `${sig(s.median * scale)} (${range(s, scale)}, ${pct(s.relSpread)})`;
 }
 
 /** A bar of `v` against `max`, `width` characters at most. */
@@ -130,56 +184,70 @@ function bar(v: number | null, maxV: number, width = 30): string {
   return '█'.repeat(Math.max(1, Math.round((v / maxV) * width)));
 }
 
-export function compareTable(s: SizeSummary, records: RunRecord[], expect: 0 | 1): string {
+const COMPARE_COLUMNS: Column[] = [
+  { title: '' }, { title: 'copy' }, { title: 'zerocopy' }, { title: 'zerocopy/copy (95% CI)' },
+];
+
+export function compareTable(s: SizeSummary, records: RunRecord[], expect: 0 | 1, width = outputWidth()): string {
   const copyRuns = records.filter((r) => r.mode === 'copy');
   const zcRuns = records.filter((r) => r.mode === 'zerocopy');
   const exp = expect === 1 ? 'not copied' : 'copied';
   const share = s.zerocopy.copiedShare;
+  const gbit = (m: ModeSummary): string => num(m.bitsPerSecond.median === null ? null : m.bitsPerSecond.median / 1e9);
   const rows: string[][] = [
-    ['', 'copy', 'zerocopy', 'zerocopy/copy'],
     ['runs ok', `${s.copy.ok}/${s.copy.runs}`, `${s.zerocopy.ok}/${s.zerocopy.runs}`, ''],
-    ['throughput GB/s', cell(s.copy.throughputGBps), cell(s.zerocopy.throughputGBps), times(s.ratio.throughput)],
-    ['CPU s/GB', cell(s.copy.secPerGB), cell(s.zerocopy.secPerGB), times(s.ratio.secPerGB)],
+    ['throughput GB/s', cell(s.copy.bytesPerSecond, 1e-9), cell(s.zerocopy.bytesPerSecond, 1e-9), ratioCell(s.ratio.throughputInterval)],
+    ['throughput Gbit/s', gbit(s.copy), gbit(s.zerocopy), ''],
+    ['CPU s/GB', cell(s.copy.secPerGB), cell(s.zerocopy.secPerGB), ratioCell(s.ratio.secPerGBInterval)],
     ['sends/s', num(s.copy.packetsPerSec.median), num(s.zerocopy.packetsPerSec.median),
       times(s.copy.packetsPerSec.median && s.zerocopy.packetsPerSec.median !== null
         ? s.zerocopy.packetsPerSec.median / s.copy.packetsPerSec.median : null)],
     ['completions copied', '-', share === null ? '-' : `${(share * 100).toFixed(share === 0 || share === 1 ? 0 : 1)}%`, ''],
     [`expected ${exp} (-Z ${expect})`, '-', `held ${s.zerocopy.expectationMet}/${s.zerocopy.expectationKnown}`, ''],
-    ['GB/s per run', perRun(copyRuns, (r) => r.throughputGBps), perRun(zcRuns, (r) => r.throughputGBps), ''],
+    ['GB/s per run', perRun(copyRuns, (r) => gb(r.throughputBps)), perRun(zcRuns, (r) => gb(r.throughputBps)), ''],
     ['CPU s/GB per run', perRun(copyRuns, (r) => r.secPerGB), perRun(zcRuns, (r) => r.secPerGB), ''],
   ];
-  const table = align(rows, new Set([0, 1, 2]));
-  const maxT = Math.max(s.copy.throughputGBps.median ?? 0, s.zerocopy.throughputGBps.median ?? 0);
+  const table = fitTable(COMPARE_COLUMNS, rows, { width }).lines.join('\n');
+  const maxT = Math.max(s.copy.bytesPerSecond.median ?? 0, s.zerocopy.bytesPerSecond.median ?? 0);
   const maxC = Math.max(s.copy.secPerGB.median ?? 0, s.zerocopy.secPerGB.median ?? 0);
+  const barWidth = Math.max(8, Math.min(30, (Number.isFinite(width) ? width : 80) - 20));
   const bars = [
     'throughput GB/s (median)',
-    `  copy      ${bar(s.copy.throughputGBps.median, maxT)} ${num(s.copy.throughputGBps.median)}`,
-    `  zerocopy  ${bar(s.zerocopy.throughputGBps.median, maxT)} ${num(s.zerocopy.throughputGBps.median)}`,
+    `  copy      ${bar(s.copy.bytesPerSecond.median, maxT, barWidth)} ${num(gb(s.copy.bytesPerSecond.median))}`,
+    `  zerocopy  ${bar(s.zerocopy.bytesPerSecond.median, maxT, barWidth)} ${num(gb(s.zerocopy.bytesPerSecond.median))}`,
     'CPU s/GB (median, lower is better)',
-    `  copy      ${bar(s.copy.secPerGB.median, maxC)} ${num(s.copy.secPerGB.median)}`,
-    `  zerocopy  ${bar(s.zerocopy.secPerGB.median, maxC)} ${num(s.zerocopy.secPerGB.median)}`,
+    `  copy      ${bar(s.copy.secPerGB.median, maxC, barWidth)} ${num(s.copy.secPerGB.median)}`,
+    `  zerocopy  ${bar(s.zerocopy.secPerGB.median, maxC, barWidth)} ${num(s.zerocopy.secPerGB.median)}`,
   ];
   return `${table}\n\n${bars.join('\n')}`;
 }
 
+/** The verdict at one size, with the interval it stands on and how that was made. */
 export function compareVerdict(s: SizeSummary): string {
-  const r = s.ratio.secPerGB;
-  if (r === null || s.paysOff === null) return `verdict: not enough data at ${s.size} B to compare CPU per GB`;
-  const diff = Math.abs(1 - r) * 100;
-  return s.paysOff
-    ? `verdict: zerocopy pays off at ${s.size} B: ${diff.toFixed(0)}% less CPU per GB than copy`
-    : `verdict: zerocopy does not pay off at ${s.size} B: ${diff.toFixed(0)}% more CPU per GB than copy`;
+  const cpu = s.ratio.secPerGBInterval;
+  if (cpu.n === 0) return `verdict: not enough data at ${s.size} B to compare CPU per GB`;
+  const tput = s.ratio.throughputInterval;
+  const head = s.verdict === 'saves' ? `zerocopy saves CPU at ${s.size} B`
+    : s.verdict === 'costs' ? `zerocopy costs CPU at ${s.size} B`
+      : `no significant difference in CPU per GB at ${s.size} B`;
+  const few = tooFew(cpu);
+  return `verdict: ${head}: zerocopy/copy CPU per GB ${ratioCell(cpu)}, throughput ${ratioCell(tput)}` +
+    ` (${intervalMethod(cpu)}${few ? `; ${few}` : ''})`;
 }
 
 export function compareMarkdown(s: SizeSummary): string {
   const row = (name: string, a: string, b: string, c: string) => `| ${name} | ${a} | ${b} | ${c} |`;
   return [
-    `| ${s.size} B | copy | zerocopy | zerocopy/copy |`,
+    `| ${s.size} B | copy | zerocopy | zerocopy/copy (95% CI) |`,
     '| --- | ---: | ---: | ---: |',
     row('runs ok', `${s.copy.ok}/${s.copy.runs}`, `${s.zerocopy.ok}/${s.zerocopy.runs}`, ''),
-    row('GB/s median', num(s.copy.throughputGBps.median), num(s.zerocopy.throughputGBps.median), times(s.ratio.throughput)),
-    row('GB/s min–max', range(s.copy.throughputGBps), range(s.zerocopy.throughputGBps), ''),
-    row('CPU s/GB median', num(s.copy.secPerGB.median), num(s.zerocopy.secPerGB.median), times(s.ratio.secPerGB)),
+    row('GB/s median', num(gb(s.copy.bytesPerSecond.median)), num(gb(s.zerocopy.bytesPerSecond.median)), ratioCell(s.ratio.throughputInterval)),
+    row('GB/s min–max', range(s.copy.bytesPerSecond, 1e-9), range(s.zerocopy.bytesPerSecond, 1e-9), ''),
+    row('CPU s/GB median', num(s.copy.secPerGB.median), num(s.zerocopy.secPerGB.median), ratioCell(s.ratio.secPerGBInterval)),
     row('CPU s/GB min–max', range(s.copy.secPerGB), range(s.zerocopy.secPerGB), ''),
+    row('verdict', '', '', s.verdict),
   ].join('\n');
 }
+
+/** The payload size as the tables say it (bytes) and as a person reads it (SI). */
+export const sizeText = (bytes: number): string => `${bytes} B (${formatSize(bytes)})`;

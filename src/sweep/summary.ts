@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // From run records to per-size, per-mode summaries (median and spread of
-// throughput and CPU per GB), the zerocopy/copy ratios and the crossover.
+// throughput and CPU per GB, a confidence interval of each median), the
+// zerocopy/copy ratios with their confidence intervals over runs paired by
+// repetition, the verdict those intervals give, and the crossover.
 
 import type { Mode, RunRecord } from './runner.js';
-import { crossover, paysOff, ratio, summarize, type Summary } from './stats.js';
+import {
+  medianInterval, pairedRatioInterval, ratio, summarize, verdict, verdictCrossover,
+  type Interval, type Pair, type RatioInterval, type Summary, type Verdict,
+} from './stats.js';
 
 export interface ModeSummary {
   /** Runs planned and done for this size and mode. */
@@ -12,9 +17,17 @@ export interface ModeSummary {
   ok: number;
   /** Runs whose numbers are in the statistics. */
   measured: number;
+  /** Sender throughput in bytes per second. */
+  bytesPerSecond: Summary;
+  /** Sender throughput in bits per second. */
+  bitsPerSecond: Summary;
+  /** Alias of bytesPerSecond in GB/s (1e9 bytes per second), kept for one release. */
   throughputGBps: Summary;
+  /** Sender CPU (user + system) seconds per GB (1e9 bytes) sent. */
   secPerGB: Summary;
   packetsPerSec: Summary;
+  /** Confidence intervals of the medians (order statistics, distribution-free). */
+  medianInterval: { bytesPerSecond: Interval; secPerGB: Interval };
   /** Zerocopy runs: how many met their -Z expectation, of those that reported it. */
   expectationMet: number;
   expectationKnown: number;
@@ -22,13 +35,25 @@ export interface ModeSummary {
   copiedShare: number | null;
 }
 
+export interface SizeRatio {
+  /** zerocopy / copy of the throughput medians. */
+  throughput: number | null;
+  /** zerocopy / copy of the CPU-per-GB medians. */
+  secPerGB: number | null;
+  /** Confidence interval of zerocopy/copy throughput over runs paired by repetition. */
+  throughputInterval: RatioInterval;
+  /** Confidence interval of zerocopy/copy CPU per GB over runs paired by repetition: the verdict's evidence. */
+  secPerGBInterval: RatioInterval;
+}
+
 export interface SizeSummary {
   size: number;
   copy: ModeSummary;
   zerocopy: ModeSummary;
-  /** zerocopy / copy, of the medians. */
-  ratio: { throughput: number | null; secPerGB: number | null };
-  /** Zerocopy's median CPU per GB is below copy's (null: not enough data). */
+  ratio: SizeRatio;
+  /** From ratio.secPerGBInterval: saves (all below 1), costs (all above 1) or no significant difference. */
+  verdict: Verdict;
+  /** verdict === 'saves'; null when no pair of runs has CPU figures. */
   paysOff: boolean | null;
 }
 
@@ -44,39 +69,66 @@ export function modeSummary(records: RunRecord[]): ModeSummary {
       copied += r.copiedCompletions;
     }
   }
+  const bps = m.map((r) => r.throughputBps);
   return {
     runs: records.length,
     ok: records.filter((r) => r.ok).length,
     measured: m.length,
+    bytesPerSecond: summarize(bps),
+    bitsPerSecond: summarize(bps.map((v) => (v === null ? null : v * 8))),
     throughputGBps: summarize(m.map((r) => r.throughputGBps)),
     secPerGB: summarize(m.map((r) => r.secPerGB)),
     packetsPerSec: summarize(pps),
+    medianInterval: { bytesPerSecond: medianInterval(bps), secPerGB: medianInterval(m.map((r) => r.secPerGB)) },
     expectationMet: withExp.filter((r) => r.expectationMet).length,
     expectationKnown: withExp.length,
     copiedShare: comp > 0 ? copied / comp : null,
   };
 }
 
-/** One summary per size, in ascending size order. */
-export function summarizeSizes(sizes: number[], records: RunRecord[]): SizeSummary[] {
-  return [...new Set(sizes)].sort((a, b) => a - b).map((size) => {
-    const of = (mode: Mode) => modeSummary(records.filter((r) => r.size === size && r.mode === mode));
-    const copy = of('copy');
-    const zerocopy = of('zerocopy');
-    return {
-      size,
-      copy,
-      zerocopy,
-      ratio: {
-        throughput: ratio(zerocopy.throughputGBps.median, copy.throughputGBps.median),
-        secPerGB: ratio(zerocopy.secPerGB.median, copy.secPerGB.median),
-      },
-      paysOff: paysOff({ copy: copy.secPerGB.median, zerocopy: zerocopy.secPerGB.median }),
-    };
+/** Copy run k with zerocopy run k (they ran back to back), measured runs only. */
+export function pairRuns(records: RunRecord[], pick: (r: RunRecord) => number | null): Pair[] {
+  const byRep = new Map<number, Partial<Record<Mode, RunRecord>>>();
+  for (const r of records) {
+    if (!r.measured) continue;
+    const slot = byRep.get(r.rep) ?? {};
+    slot[r.mode] = r;
+    byRep.set(r.rep, slot);
+  }
+  return [...byRep.keys()].sort((a, b) => a - b).map((rep) => {
+    const s = byRep.get(rep)!;
+    return { copy: s.copy ? pick(s.copy) : null, zerocopy: s.zerocopy ? pick(s.zerocopy) : null };
   });
 }
 
-/** Smallest size from which zerocopy stays cheaper per GB, or null. */
+/** Summary of one size from its records (both modes). */
+export function sizeSummary(size: number, records: RunRecord[]): SizeSummary {
+  const of = (mode: Mode) => modeSummary(records.filter((r) => r.mode === mode));
+  const copy = of('copy');
+  const zerocopy = of('zerocopy');
+  const secPerGBInterval = pairedRatioInterval(pairRuns(records, (r) => r.secPerGB));
+  const v = verdict(secPerGBInterval);
+  return {
+    size,
+    copy,
+    zerocopy,
+    ratio: {
+      throughput: ratio(zerocopy.bytesPerSecond.median, copy.bytesPerSecond.median),
+      secPerGB: ratio(zerocopy.secPerGB.median, copy.secPerGB.median),
+      throughputInterval: pairedRatioInterval(pairRuns(records, (r) => r.throughputBps)),
+      secPerGBInterval,
+    },
+    verdict: v,
+    paysOff: secPerGBInterval.n === 0 ? null : v === 'saves',
+  };
+}
+
+/** One summary per size, in ascending size order. */
+export function summarizeSizes(sizes: number[], records: RunRecord[]): SizeSummary[] {
+  return [...new Set(sizes)].sort((a, b) => a - b).map((size) => sizeSummary(size, records.filter((r) => r.size === size)));
+}
+
+/** Smallest size from which zerocopy saves CPU per GB (by the interval) at every larger size, or null. */
 export function sweepCrossover(summaries: SizeSummary[]): number | null {
-  return crossover(summaries.map((s) => ({ size: s.size, copy: s.copy.secPerGB.median, zerocopy: s.zerocopy.secPerGB.median })));
+  return verdictCrossover(summaries);
 }

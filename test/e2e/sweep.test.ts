@@ -33,7 +33,12 @@ interface SizeSummary {
   size: number;
   copy: { runs: number; ok: number; throughputGBps: Stats; secPerGB: Stats };
   zerocopy: { runs: number; ok: number; throughputGBps: Stats; secPerGB: Stats; expectationMet: number };
-  ratio: { throughput: number; secPerGB: number };
+  ratio: {
+    throughput: number; secPerGB: number;
+    secPerGBInterval: { low: number; high: number; level: number; method: string; n: number };
+    throughputInterval: { low: number; high: number; level: number; method: string; n: number };
+  };
+  verdict: string;
   paysOff: boolean;
 }
 interface SweepJson {
@@ -83,7 +88,15 @@ test('udp tx-only sweep (--json): every run, medians and ratios, crossover, name
     assert.equal(s.copy.throughputGBps.min, s.copy.throughputGBps.max);
     assert.ok(Math.abs(s.ratio.secPerGB - zc.secPerGB / copy.secPerGB) < 1e-12);
     assert.ok(Math.abs(s.ratio.throughput - zc.throughputGBps / copy.throughputGBps) < 1e-12);
-    assert.equal(s.paysOff, zc.secPerGB < copy.secPerGB);
+    // one pair of runs: its ratio is the interval, at no confidence, so no verdict either way
+    // (before the interval verdicts: paysOff was zc.secPerGB < copy.secPerGB, from one run each)
+    const ci = s.ratio.secPerGBInterval;
+    assert.equal(ci.method, 'wilcoxon-signed-rank');
+    assert.equal(ci.n, 1);
+    assert.ok(Math.abs(ci.low - zc.secPerGB / copy.secPerGB) < 1e-9 && Math.abs(ci.high - ci.low) < 1e-12);
+    assert.ok(Math.abs(s.ratio.throughputInterval.low - zc.throughputGBps / copy.throughputGBps) < 1e-9);
+    assert.equal(s.verdict, 'no significant difference');
+    assert.equal(s.paysOff, false);
     assert.equal(s.zerocopy.expectationMet, 1);
   }
   const [small, large] = j.summaries;
@@ -115,16 +128,17 @@ test('sweep table: header, two rows a size, crossover line, both charts; no prog
   assert.equal(o.code, 0, o.stderr);
   const lines = o.stdout.split('\n');
   assert.match(lines[0], /^msg-zerocopy sweep: ipv4 udp tx-only to 192\.168\.2\.2, 1 rep × -t 0 per size and mode, kernel /);
-  assert.match(lines[1], /^size B\s+mode\s+ok\s+GB\/s\s+min–max\s+spread\s+CPU s\/GB\s+min–max\s+spread\s+zc\/copy GB\/s\s+zc\/copy CPU\s+pays off$/);
+  assert.match(lines[1], /^size B\s+mode\s+ok\s+GB\/s\s+min–max\s+spread\s+CPU s\/GB\s+min–max\s+spread\s+zc\/copy GB\/s\s+zc\/copy CPU s\/GB\s+verdict$/);
   assert.match(lines[2], /^\s*1000\s+copy\s+1\/1\s+[\d.]+\s/);
-  assert.match(lines[3], /^\s+zerocopy\s+1\/1\s+[\d.]+\s.*[\d.]+×\s+[\d.]+×\s+(yes|no)$/);
+  assert.match(lines[3], /^\s+zerocopy\s+1\/1\s+[\d.]+\s.*[\d.]+× \([\d.]+–[\d.]+, 0%\)\s+[\d.]+× \([\d.]+–[\d.]+, 0%\)\s+no significant difference$/);
   assert.match(lines[4], /^\s*4000\s+copy\s+1\/1/);
-  assert.match(o.stdout, /^zerocopy (pays off|does not pay off)/m);
+  assert.match(o.stdout, /^zerocopy does not save CPU per GB up to 4000 B: no significant difference at the largest size \(.*1 pair gives no interval/m);
   assert.match(o.stdout, /^zerocopy completions expected not copied .*-Z 1: held in 2 of 2 runs$/m);
-  assert.match(o.stdout, /^sender CPU seconds per GB \(median\) by payload size, B/m);
-  assert.match(o.stdout, /^throughput GB\/s \(median\) by payload size, B$/m);
-  assert.match(o.stdout, /─── copy {3}═══ zerocopy/);
-  assert.match(o.stdout, /^ +1000 +4000$/m, 'x labels');
+  assert.match(o.stdout, /^sender CPU seconds per GB \(median; GB = 1e9 bytes\) by payload size/m);
+  assert.match(o.stdout, /^throughput GB\/s \(median; 1e9 bytes\/s\) by payload size/m);
+  assert.match(o.stdout, /●·· copy {3}■\+\+ zerocopy {3}◆ both/);
+  assert.match(o.stdout, /^ +1 kB +2 kB$/m, 'size ticks in SI on the log axis');
+  assert.match(o.stdout, /^ +payload size \(log scale\)$/m);
   assert.ok(!(o.stdout + o.stderr).includes('\x1b['), 'no escape codes off a terminal');
   assert.equal(o.stderr, '');
 });
@@ -133,10 +147,11 @@ test('compare --markdown: one size, copy and zerocopy side by side', async () =>
   const o = await run(['compare', '--reps', '2', '-t', '0', '-s', '16000', '--markdown']);
   assert.equal(o.code, 0, o.stderr);
   assert.match(o.stdout, /^\*\*msg-zerocopy compare: ipv4 udp tx-only to 192\.168\.2\.2, 2 reps × -t 0 per mode/);
-  assert.match(o.stdout, /^\| 16000 B \| copy \| zerocopy \| zerocopy\/copy \|$/m);
+  assert.match(o.stdout, /^\| 16000 B \| copy \| zerocopy \| zerocopy\/copy \(95% CI\) \|$/m);
   assert.match(o.stdout, /^\| runs ok \| 2\/2 \| 2\/2 \| {2}\|$/m);
-  assert.match(o.stdout, /^\| CPU s\/GB median \| [\d.]+ \| [\d.]+ \| [\d.]+× \|$/m);
-  assert.match(o.stdout, /^verdict: zerocopy (pays off|does not pay off) at 16000 B: \d+% (less|more) CPU per GB than copy$/m);
+  assert.match(o.stdout, /^\| CPU s\/GB median \| [\d.]+ \| [\d.]+ \| [\d.]+× \([\d.]+–[\d.]+, 50%\) \|$/m);
+  assert.match(o.stdout, /^\| verdict \| {2}\| {2}\| no significant difference \|$/m);
+  assert.match(o.stdout, /^verdict: no significant difference in CPU per GB at 16000 B: zerocopy\/copy CPU per GB [\d.]+× \([\d.]+–[\d.]+, 50%\), throughput .*2 pairs give only a 50% interval; 95% needs at least 6 pairs\)$/m);
 });
 
 test('compare --json: medians of the repetitions', async () => {
@@ -154,7 +169,11 @@ test('compare --json: medians of the repetitions', async () => {
     assert.equal(s[mode].secPerGB.max, v[2]);
     assert.equal(s[mode].ok, 3);
   }
-  assert.equal(j.paysOff, s.zerocopy.secPerGB.median < s.copy.secPerGB.median);
+  // three pairs give a 75 % interval: below the 95 % a verdict needs (before: paysOff from the two medians)
+  assert.equal(s.ratio.secPerGBInterval.n, 3);
+  assert.equal(s.ratio.secPerGBInterval.level, 0.75);
+  assert.equal(s.verdict, 'no significant difference');
+  assert.equal(j.paysOff, false);
 });
 
 test('SIGINT mid-sweep: partial table, exit 130, namespaces removed', async () => {

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { errorLine, lastJsonObject, type ChildResult } from '../../src/lab/child.js';
 import { LAB_ADDR } from '../../src/lab/lab.js';
-import { fillGaps, lineChart, sig, stretch } from '../../src/sweep/chart.js';
+import { lineChart, logTicks, sig, valueAxis } from '../../src/sweep/chart.js';
 import { parseFamily, parseSizes, resolvePath } from '../../src/sweep/command.js';
-import { crossoverLine, sweepMarkdown, sweepTable } from '../../src/sweep/format.js';
+import { compareMarkdown, compareTable, compareVerdict, crossoverLine, sweepMarkdown, sweepTable } from '../../src/sweep/format.js';
 import { receiverArgs, record, senderArgs, type RunRecord, type RunSettings } from '../../src/sweep/runner.js';
 import { planRuns } from '../../src/sweep/sweep.js';
 import { summarizeSizes, sweepCrossover } from '../../src/sweep/summary.js';
@@ -113,7 +113,7 @@ function rec(size: number, mode: 'copy' | 'zerocopy', rep: number, gbps: number,
   };
 }
 
-test('summaries: medians, ranges, ratios, crossover', () => {
+test('summaries: medians, ranges, ratios of medians; too few pairs for a verdict', () => {
   const runs = [
     rec(1000, 'copy', 1, 1.0, 2.0), rec(1000, 'copy', 2, 1.2, 2.2), rec(1000, 'copy', 3, 0.8, 1.8),
     rec(1000, 'zerocopy', 1, 0.9, 2.5), rec(1000, 'zerocopy', 2, 0.9, 2.4), rec(1000, 'zerocopy', 3, 0.9, 2.6),
@@ -122,76 +122,173 @@ test('summaries: medians, ranges, ratios, crossover', () => {
   const s = summarizeSizes([65435, 1000], runs);
   assert.deepEqual(s.map((x) => x.size), [1000, 65435]);
   assert.equal(s[0].copy.throughputGBps.median, 1.0);
+  assert.equal(s[0].copy.bytesPerSecond.median, 1e9);
+  assert.equal(s[0].copy.bitsPerSecond.median, 8e9);
   assert.equal(s[0].copy.secPerGB.min, 1.8);
   assert.equal(s[0].copy.secPerGB.max, 2.2);
   assert.equal(s[0].zerocopy.secPerGB.median, 2.5);
   assert.equal(s[0].ratio.secPerGB, 1.25);
+  // changed with the interval verdicts: 3 pairs give only a 75 % interval, 1 pair none, so no verdict either way
+  // (before: paysOff false at 1000 B and true at 65435 B, from the medians alone, and a crossover at 65435)
+  assert.equal(s[0].verdict, 'no significant difference');
   assert.equal(s[0].paysOff, false);
-  assert.equal(s[1].paysOff, true);
+  assert.equal(s[0].ratio.secPerGBInterval.n, 3);
+  assert.equal(s[0].ratio.secPerGBInterval.level, 0.75);
+  assert.ok(Math.abs(s[0].ratio.secPerGBInterval.low! - 2.4 / 2.2) < 1e-12, 'lowest paired ratio');
+  assert.ok(Math.abs(s[0].ratio.secPerGBInterval.high! - 2.6 / 1.8) < 1e-12, 'highest paired ratio');
+  assert.equal(s[1].verdict, 'no significant difference');
+  assert.equal(s[1].paysOff, false);
   assert.equal(s[1].zerocopy.ok, 0);
   assert.equal(s[1].zerocopy.runs, 1);
   assert.equal(s[1].zerocopy.expectationKnown, 1);
   assert.equal(s[1].zerocopy.expectationMet, 0);
   assert.equal(s[0].zerocopy.copiedShare, 0);
-  assert.equal(sweepCrossover(s), 65435);
-  assert.match(crossoverLine(s, 65435), /^zerocopy pays off from 65435 B up: less CPU per GB than copy \(0\.60× of copy's at 65435 B\)$/);
+  assert.equal(sweepCrossover(s), null);
+  assert.equal(crossoverLine(s, null), 'zerocopy does not save CPU per GB up to 65435 B: no significant difference at the largest size ' +
+    '(0.600× (0.600–0.600, 0%) at 65435 B; 1 pair gives no interval; 95% needs at least 6 pairs)');
 
-  const table = sweepTable(s).split('\n');
+  const table = sweepTable(s, Infinity).split('\n');
   assert.equal(table.length, 5);
-  assert.match(table[0], /^size B\s+mode\s+ok\s+GB\/s/);
+  assert.match(table[0], /^size B\s+mode\s+ok\s+GB\/s\s+min–max\s+spread\s+CPU s\/GB\s+min–max\s+spread\s+zc\/copy GB\/s\s+zc\/copy CPU s\/GB\s+verdict$/);
   assert.match(table[1], /^\s*1000\s+copy\s+3\/3\s+1\s+0\.8–1\.2\s+40%\s+2\s+1\.8–2\.2\s+20%$/);
-  assert.match(table[2], /zerocopy\s+3\/3\s+0\.9\s+0\.9–0\.9\s+0\.0%\s+2\.5\s+2\.4–2\.6\s+8\.0%\s+0\.90×\s+1\.25×\s+no$/);
-  assert.match(table[4], /zerocopy\s+0\/1\s+30\s.*1\.50×\s+0\.60×\s+yes$/);
+  assert.match(table[2], /zerocopy\s+3\/3\s+0\.9\s+0\.9–0\.9\s+0\.0%\s+2\.5\s+2\.4–2\.6\s+8\.0%\s+0\.91× \(0\.75–1\.13, 75%\)\s+1\.25× \(1\.09–1\.44, 75%\)\s+no significant difference$/);
+  assert.match(table[4], /zerocopy\s+0\/1\s+30\s.*1\.500× \(1\.500–1\.500, 0%\)\s+0\.600× \(0\.600–0\.600, 0%\)\s+no significant difference$/);
 
   const md = sweepMarkdown(s).split('\n');
   assert.equal(md.length, 6);
   assert.match(md[1], /^\|( -+:? \|)+$/);
-  assert.match(md[3], /^\| {2}\| zerocopy \| 3\/3 \| 0\.9 \| 0\.9–0\.9 \| 2\.5 \| 2\.4–2\.6 \| 0\.90× \| 1\.25× \| no \|$/);
+  assert.match(md[3], /^\| {2}\| zerocopy \| 3\/3 \| 0\.9 \| 0\.9–0\.9 \| 2\.5 \| 2\.4–2\.6 \| 0\.91× \(0\.75–1\.13, 75%\) \| 1\.25× \(1\.09–1\.44, 75%\) \| no significant difference \|$/);
 });
 
-test('crossover lines for every case', () => {
-  const s = summarizeSizes([1000, 2000], [rec(1000, 'copy', 1, 1, 1), rec(1000, 'zerocopy', 1, 1, 0.5),
-    rec(2000, 'copy', 1, 1, 1), rec(2000, 'zerocopy', 1, 1, 1.5)]);
-  assert.equal(sweepCrossover(s), null);
-  assert.equal(crossoverLine(s, null),
-    'zerocopy does not pay off up to 2000 B: its CPU per GB is not below copy\'s at the largest size (below only at 1000 B)');
-  const all = summarizeSizes([1000], [rec(1000, 'copy', 1, 1, 1), rec(1000, 'zerocopy', 1, 1, 0.5)]);
-  assert.match(crossoverLine(all, 1000), /pays off at every size measured \(1000 B and up\)/);
+/** `reps` back-to-back pairs at one size: zerocopy's CPU per GB is copy's × ratio, with a little alternating noise. */
+function pairs(size: number, reps: number, ratio: number): RunRecord[] {
+  const out: RunRecord[] = [];
+  for (let k = 1; k <= reps; k++) {
+    const copy = 1 + 0.01 * ((k * 7) % 5);
+    out.push(rec(size, 'copy', k, 10, copy), rec(size, 'zerocopy', k, 10, copy * ratio * (1 + 0.005 * ((k % 3) - 1))));
+  }
+  return out;
+}
+
+test('verdicts from the intervals: saves, costs, no significant difference; crossover and its line', () => {
+  const s = summarizeSizes([1000, 8000, 65435], [...pairs(1000, 8, 1.2), ...pairs(8000, 8, 0.8), ...pairs(65435, 8, 0.7)]);
+  assert.deepEqual(s.map((x) => x.verdict), ['costs', 'saves', 'saves']);
+  assert.deepEqual(s.map((x) => x.paysOff), [false, true, true]);
+  for (const x of s) {
+    const i = x.ratio.secPerGBInterval;
+    assert.equal(i.n, 8);
+    assert.equal(i.method, 'wilcoxon-signed-rank');
+    assert.ok(i.level >= 0.95);
+    assert.ok(i.low! <= i.estimate! && i.estimate! <= i.high!);
+  }
+  assert.ok(s[0].ratio.secPerGBInterval.low! > 1 && s[2].ratio.secPerGBInterval.high! < 1);
+  assert.equal(s[0].ratio.throughputInterval.estimate, 1, 'same throughput in every pair');
+  assert.equal(sweepCrossover(s), 8000);
+  assert.match(crossoverLine(s, 8000), /^zerocopy saves CPU per GB from 8000 B up: the 95% interval of zerocopy\/copy is below 1 at each of them \(0\.800× \(0\.798–0\.804\) at 8000 B, 0\.700× \(0\.698–0\.703\) at 65435 B\)$/);
+  const mixed = summarizeSizes([1000, 2000], [...pairs(1000, 8, 0.8), ...pairs(2000, 8, 1)]);
+  assert.deepEqual(mixed.map((x) => x.verdict), ['saves', 'no significant difference']);
+  assert.equal(sweepCrossover(mixed), null);
+  assert.match(crossoverLine(mixed, null), /^zerocopy does not save CPU per GB up to 2000 B: no significant difference at the largest size \(1\.000× \(0\.997–1\.005\) at 2000 B\); saves only at 1000 B$/);
+  const all = summarizeSizes([1000], pairs(1000, 6, 0.5));
+  assert.match(crossoverLine(all, sweepCrossover(all)), /saves CPU per GB at every size measured \(1000 B and up\)/);
   const none = summarizeSizes([1000], [rec(1000, 'copy', 1, 1, 1)]);
+  assert.equal(none[0].paysOff, null);
   assert.match(crossoverLine(none, null), /crossover unknown/);
 });
 
-test('chart helpers', () => {
-  assert.equal(sig(0.045234), '0.0452');
-  assert.equal(sig(23.456), '23.5');
-  assert.equal(sig(1234.5), '1235');
-  assert.deepEqual(fillGaps([null, 2, null, 4, null]), [2, 2, 3, 4, 4]);
-  assert.equal(fillGaps([null, null]), null);
-  assert.deepEqual(stretch([0, 4], 4), [0, 1, 2, 3, 4]);
-  assert.deepEqual(stretch([5], 4), [5]);
+test('pairs: copy run k with zerocopy run k; a run that was not measured takes its pair out', () => {
+  const runs = pairs(1000, 7, 0.8);
+  runs[3] = { ...runs[3], measured: false }; // zerocopy of rep 2
+  const s = summarizeSizes([1000], runs)[0];
+  assert.equal(s.ratio.secPerGBInterval.n, 6);
+  assert.equal(s.zerocopy.measured, 6);
+  assert.equal(s.verdict, 'saves');
 });
 
-test('chart: two line styles, legend, x labels under their points, log scale', () => {
+test('sweep table fits 80 and 60 columns: no line longer, every size still there', () => {
+  const s = summarizeSizes([1000, 8000, 65435], [...pairs(1000, 8, 1.2), ...pairs(8000, 8, 1.0), ...pairs(65435, 8, 0.7)]);
+  const wide = sweepTable(s, Infinity).split('\n');
+  assert.ok(Math.max(...wide.map((l) => [...l].length)) > 80, 'the full table is wider than 80');
+  for (const width of [80, 60]) {
+    const t = sweepTable(s, width).split('\n');
+    assert.ok(t.every((l) => [...l].length <= width), `${width}:\n${t.join('\n')}`);
+    for (const size of ['1000', '8000', '65435']) assert.ok(t.some((l) => l.trimStart().startsWith(size)), `${size} at ${width}`);
+    assert.ok(t.some((l) => /costs/.test(l)) && t.some((l) => /saves/.test(l)), 'verdicts kept');
+    assert.ok(t.some((l) => l.startsWith(`(left out to fit ${width} columns: min–max`)), t.join('\n'));
+  }
+});
+
+test('compare table and verdict fit 80 and 60 columns and state the interval', () => {
+  const runs = pairs(65435, 10, 0.87);
+  const s = summarizeSizes([65435], runs)[0];
+  for (const width of [80, 60]) {
+    const t = compareTable(s, runs, 1, width).split('\n');
+    assert.ok(t.every((l) => [...l].length <= width), `${width}:\n${t.join('\n')}`);
+    assert.ok(t.some((l) => /^CPU s\/GB\s/.test(l)));
+  }
+  assert.equal(compareVerdict(s), 'verdict: zerocopy saves CPU at 65435 B: zerocopy/copy CPU per GB 0.870× (0.868–0.872), ' +
+    'throughput 1.000× (1.000–1.000) (95% CI: Wilcoxon signed-rank over 10 pairs of back-to-back copy/zerocopy runs)');
+  const few = summarizeSizes([16000], pairs(16000, 2, 0.87))[0];
+  assert.match(compareVerdict(few), /^verdict: no significant difference in CPU per GB at 16000 B: zerocopy\/copy CPU per GB 0\.872× \(0\.870–0\.874, 50%\), throughput 1\.000× \(1\.000–1\.000, 50%\) \(Wilcoxon signed-rank interval over 2 pairs of back-to-back copy\/zerocopy runs; 2 pairs give only a 50% interval; 95% needs at least 6 pairs\)$/);
+  const dear = summarizeSizes([1000], pairs(1000, 6, 1.3))[0];
+  assert.match(compareVerdict(dear), /^verdict: zerocopy costs CPU at 1000 B: zerocopy\/copy CPU per GB 1\.300× \(1\.294–1\.306\), /);
+  assert.match(compareMarkdown(dear), /^\| verdict \| {2}\| {2}\| costs \|$/m);
+});
+
+test('chart: size axis on a log scale with SI ticks, round value ticks, both series distinct, legend', () => {
   const out = lineChart([
     { name: 'copy', values: [2, 1, 0.1] },
     { name: 'zerocopy', values: [3, 1, 0.05] },
-  ], { title: 'CPU', xLabels: ['1000', '8000', '65435'], log: true, height: 8, step: 10 });
+  ], { title: 'CPU', x: [1000, 8000, 65435], log: true, height: 9, width: 70 });
   const lines = out.split('\n');
   assert.equal(lines[0], 'CPU (log scale)');
-  assert.match(lines[1], /─── copy {3}═══ zerocopy/);
-  const plot = lines.slice(2, -1);
-  assert.equal(plot.length, 9, 'height + 1 rows');
-  assert.ok(plot.some((l) => /[─╭╮╰╯│]/.test(l.slice(11))), 'copy drawn with single lines');
-  assert.ok(plot.some((l) => /[═╔╗╚╝║]/.test(l.slice(11))), 'zerocopy drawn with double lines');
-  assert.match(plot[0], /^\s+3 [┤┼]/, 'top label is the largest value');
-  assert.match(plot[plot.length - 1], /^\s+0\.05 [┤┼]/, 'bottom label is the smallest value');
-  const axis = plot[1].search(/[┤┼]/);
-  const xl = lines[lines.length - 1];
-  assert.equal(xl.indexOf('8000') + 2, axis + 10, 'centred under the second point');
-  assert.equal(xl.indexOf('65435') + 4, axis + 20, 'last label ends under the last point');
+  assert.match(lines[1], /^\s+●·· copy {3}■\+\+ zerocopy {3}◆ both$/);
+  const plot = lines.slice(2, 11);
+  const labels = plot.map((l) => /^\s*(\S*) [┤│]/.exec(l)![1]).filter(Boolean);
+  // round ticks (1-3 per decade: at most height/2 + 1 of them) covering 0.05..3, never values like 0.0777
+  assert.deepEqual(labels, ['3', '1', '0.3', '0.1', '0.03']);
+  // at 8000 both are 1: that point is shared (◆); the others show each series' own mark
+  assert.equal(out.split('●').length - 1, 2 + 1, 'two copy points of their own (and the legend)');
+  assert.equal(out.split('■').length - 1, 2 + 1, 'two zerocopy points of their own (and the legend)');
+  assert.ok(out.includes('◆'), 'the shared point shows as ◆');
+  const axis = lines[11];
+  const ticks = lines[12];
+  assert.match(axis, /^\s+└[─┬]+$/);
+  assert.match(ticks, /^\s+1 kB\s+2 kB\s+5 kB\s+10 kB\s+20 kB\s+50 kB$/);
+  assert.equal(lines[13].trim(), 'payload size (log scale)');
+  // log spacing: 1 kB → 10 kB spans as many columns as 10 kB → 65435 would at log10(6.5435)/1 of that
+  const at = (label: string) => axis.indexOf('┬', ticks.indexOf(label) - 2);
+  const c1 = axis.indexOf('└') + 1;
+  const c10 = at('10 kB');
+  const cEnd = axis.length - 1;
+  assert.ok(Math.abs((cEnd - c10) / (c10 - c1) - Math.log10(6.5435)) < 0.05, `${c1} ${c10} ${cEnd}`);
   assert.ok(!out.includes('\x1b['), 'no colour unless asked');
-  assert.ok(lineChart([{ name: 'a', values: [1, 2] }], { title: 't', xLabels: ['1', '2'], color: true }).includes('\x1b[36m'));
-  assert.equal(lineChart([{ name: 'a', values: [null] }], { title: 't', xLabels: ['1'] }), '');
+  const colored = lineChart([{ name: 'a', values: [1, 2] }, { name: 'b', values: [2, 1] }], { title: 't', x: [1, 2], color: true });
+  assert.ok(colored.includes('\x1b[36m') && colored.includes('\x1b[35m'), 'each series its own colour');
+  assert.equal(lineChart([{ name: 'a', values: [null] }], { title: 't', x: [1] }), '');
+});
+
+test('chart: narrow values give a linear axis with round steps; ticks thin out on a narrow chart', () => {
+  const out = lineChart([{ name: 'copy', values: [0.101, 0.097] }, { name: 'zerocopy', values: [0.088, 0.086] }],
+    { title: 'CPU', x: [16000, 65435], log: true, height: 6, width: 40 });
+  const labels = out.split('\n').slice(2, 8).map((l) => /^\s*(\S*) [┤│]/.exec(l)![1]).filter(Boolean);
+  assert.deepEqual(labels, ['0.11', '0.1', '0.09', '0.08']);
+  assert.ok(!out.startsWith('CPU (log scale)'), 'values within 3× of each other: linear');
+  assert.deepEqual(logTicks(1000, 65435), [1000, 2000, 5000, 10000, 20000, 50000]);
+  assert.deepEqual(logTicks(1000, 65435, [1]), [1000, 10000]);
+  assert.deepEqual(valueAxis(0.05, 3, true, 8), { lo: 0.05, hi: 3, log: true, ticks: [0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 3] });
+  assert.deepEqual(valueAxis(0.05, 3, true, 7), { lo: 0.05, hi: 5, log: true, ticks: [0.05, 0.1, 0.2, 0.5, 1, 2, 5] });
+  assert.deepEqual(valueAxis(0.8, 11.8, false, 6).ticks, [0, 2.5, 5, 7.5, 10, 12.5]);
+  const narrow = lineChart([{ name: 'copy', values: [1, 2, 3] }], { title: 't', x: [1000, 8000, 65435], width: 30 });
+  const tickLine = narrow.split('\n').slice(-2)[0];
+  assert.ok(tickLine.length <= 30, tickLine);
+  assert.match(tickLine, /1 kB.*10 kB/);
+});
+
+test('three significant digits', () => {
+  assert.equal(sig(0.045234), '0.0452');
+  assert.equal(sig(23.456), '23.5');
+  assert.equal(sig(1234.5), '1235');
 });
 
 test('child output helpers', () => {
