@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Fetch Debian's linux-source-6.12, extract the kernel's msg_zerocopy selftest
-# (msg_zerocopy.c, msg_zerocopy.sh), build it with gcc -O2 and cache it in
-# ${XDG_CACHE_HOME:-~/.cache}/msg-zerocopy/reference/<version>/. Prints where.
+# (msg_zerocopy.c, msg_zerocopy.sh) and io_uring_zerocopy_tx (.c, .sh, with
+# the tree's io_uring.h and mini_liburing.h), build both with gcc -O2 and
+# cache them in ${XDG_CACHE_HOME:-~/.cache}/msg-zerocopy/reference/<version>/.
+# Prints where.
 #   scripts/fetch-reference.sh [--json | --reason]
 set -euo pipefail
 cd "$(dirname "$0")/.."

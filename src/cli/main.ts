@@ -14,7 +14,7 @@ import type { Config } from '../core/config.js';
 const prog = basename(process.argv[1] ?? 'msg-zerocopy');
 
 /** Names of the subcommands (see subcommands.ts). */
-const SUBCOMMANDS = ['suite', 'sweep', 'compare', 'serve', 'pair'];
+const SUBCOMMANDS = ['suite', 'sweep', 'compare', 'serve', 'pair', 'uring'];
 
 function printError(e: unknown): number {
   if (e instanceof ToolError) {
@@ -60,8 +60,12 @@ export async function main(argv: string[]): Promise<number> {
     return printError(new UsageError(`unknown command or test '${command}'`, guess || `see ${prog} --help`));
   }
   if (argv.length === 0 || command !== null || argv.some((a) => a === '-h' || a === '--help')) {
-    const { registerSubcommands } = await import('./subcommands.js');
-    registerSubcommands(program, (code) => { status = code; });
+    if (command !== 'uring') { // a sender (the io_uring driver's): it loads only its own command
+      const { registerSubcommands } = await import('./subcommands.js');
+      registerSubcommands(program, (code) => { status = code; });
+    }
+    const { registerUringCommand } = await import('../uring/command.js');
+    registerUringCommand(program, (code) => { status = code; });
     program.helpCommand('help [command]', 'show the help of a command');
   }
 

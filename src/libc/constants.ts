@@ -63,3 +63,62 @@ export const EADDRNOTAVAIL = 99;
 export const ENETUNREACH = 101;
 export const ENOBUFS = 105;
 export const ECONNREFUSED = 111;
+
+// io_uring (include/uapi/linux/io_uring.h). Syscall numbers are the same on
+// every 64-bit Linux architecture (they were added after the tables were
+// unified).
+export const SYS_io_uring_setup = 425;
+export const SYS_io_uring_enter = 426;
+export const SYS_io_uring_register = 427;
+
+export const IORING_OP_NOP = 0;
+export const IORING_OP_SEND = 26;
+export const IORING_OP_SEND_ZC = 47;
+export const IORING_OP_SENDMSG_ZC = 48;
+
+export const IOSQE_FIXED_FILE = 1 << 0;
+
+export const IORING_SETUP_SINGLE_ISSUER = 1 << 12;
+export const IORING_SETUP_DEFER_TASKRUN = 1 << 13;
+
+export const IORING_FEAT_SINGLE_MMAP = 1 << 0;
+export const IORING_FEAT_NODROP = 1 << 1;
+export const IORING_FEAT_EXT_ARG = 1 << 8;
+export const IORING_FEAT_REG_REG_RING = 1 << 13;
+
+export const IORING_OFF_SQ_RING = 0;
+export const IORING_OFF_CQ_RING = 0x8000000;
+export const IORING_OFF_SQES = 0x10000000;
+
+export const IORING_ENTER_GETEVENTS = 1 << 0;
+export const IORING_ENTER_EXT_ARG = 1 << 3;
+export const IORING_ENTER_REGISTERED_RING = 1 << 4;
+
+export const IORING_REGISTER_BUFFERS = 0;
+export const IORING_REGISTER_FILES = 2;
+export const IORING_REGISTER_PROBE = 8;
+export const IORING_REGISTER_RING_FDS = 20;
+export const IO_URING_OP_SUPPORTED = 1 << 0;
+
+/** SEND_ZC / SENDMSG_ZC flags, in sqe->ioprio. */
+export const IORING_RECVSEND_FIXED_BUF = 1 << 2;
+export const IORING_SEND_ZC_REPORT_USAGE = 1 << 3;
+/** In a notification's res when IORING_SEND_ZC_REPORT_USAGE was asked for: the kernel copied. */
+export const IORING_NOTIF_USAGE_ZC_COPIED = 0x80000000;
+
+export const IORING_CQE_F_MORE = 1 << 1;
+export const IORING_CQE_F_NOTIF = 1 << 3;
+
+export const MSG_WAITALL = 0x100;
+
+/** mmap(2). */
+export const PROT_READ = 0x1;
+export const PROT_WRITE = 0x2;
+export const MAP_SHARED = 0x01;
+export const MAP_POPULATE = 0x8000;
+
+/** More errno values the io_uring sender names. */
+export const ENOMEM = 12;
+export const EFAULT = 14;
+export const ENOSYS = 38;
+export const ETIME = 62;

@@ -109,3 +109,42 @@ export function nativeInt(value: number): NativeBlock {
   b.dv.setInt32(0, value, true);
   return b;
 }
+
+// io_uring: the three system calls through syscall(2) (glibc has no
+// wrappers; the numbers are the same on x86-64 and arm64), and mmap/munmap
+// for the rings. Addresses are numbers, as everywhere in this binding.
+type Fn6 = (a: number, b: number, c: number, d: number, e: number, f: number) => number;
+/** io_uring_setup(entries, params): the ring's fd, or -1 with errno. */
+export const ioUringSetup = (entries: number, params: number): number => syscall3(425, entries, params, 0);
+/** io_uring_enter(fd, to_submit, min_complete, flags, arg, argsz): one foreign call, integers only. */
+export const ioUringEnter: Fn6 = (fd, toSubmit, minComplete, flags, arg, argsz) =>
+  syscall6(426, fd, toSubmit, minComplete, flags, arg, argsz);
+/** io_uring_register(fd, opcode, arg, nr_args). */
+export const ioUringRegister: Fn4 = (fd, opcode, arg, nr) => syscall6(427, fd, opcode, arg, nr, 0, 0);
+/** mmap(2); returns the address, or -1 (MAP_FAILED) with errno. */
+export const mmap = lib.func('intptr_t mmap(intptr_t addr, size_t len, int prot, int flags, int fd, int64_t off)') as Fn6;
+export const munmap = lib.func('int munmap(intptr_t addr, size_t len)') as (addr: number, len: number) => number;
+
+/**
+ * arm64 only: a load-acquire and a store-release of a 32-bit word, which a
+ * JavaScript view cannot do (Atomics needs a SharedArrayBuffer; koffi views
+ * are plain ArrayBuffers). They come from libgcc's outline atomics
+ * (__aarch64_ldadd4_acq adds 0 with acquire semantics and returns the word;
+ * __aarch64_swp4_rel swaps with release semantics), loaded on first use, so
+ * x86-64, whose plain loads and stores already have these orderings (TSO),
+ * never loads them. One call per batch, not per request.
+ */
+export interface Ordered32 {
+  loadAcquire(addr: number): number;
+  storeRelease(addr: number, value: number): void;
+}
+let ordered32: Ordered32 | null = null;
+export function arm64Ordered32(): Ordered32 {
+  if (!ordered32) {
+    const gcc = koffi.load('libgcc_s.so.1');
+    const ldadd = gcc.func('uint32_t __aarch64_ldadd4_acq(uint32_t v, intptr_t p)') as (v: number, p: number) => number;
+    const swp = gcc.func('uint32_t __aarch64_swp4_rel(uint32_t v, intptr_t p)') as (v: number, p: number) => number;
+    ordered32 = { loadAcquire: (p) => ldadd(0, p), storeRelease: (p, v) => { swp(v, p); } };
+  }
+  return ordered32;
+}

@@ -1,13 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The reference: the kernel's own MSG_ZEROCOPY selftest (msg_zerocopy.c and
-// its namespace driver msg_zerocopy.sh), taken from Debian's linux-source-6.12
+// its namespace driver msg_zerocopy.sh) and its io_uring sibling
+// (io_uring_zerocopy_tx.c and .sh), taken from Debian's linux-source-6.12
 // package and built with gcc. Nothing of the kernel's is kept in this
 // repository: the helper downloads the package with apt, extracts only those
-// two files, builds the C program and caches the result in a folder keyed by
-// the package version, outside the work tree:
+// files and the two headers the io_uring program needs, builds both C
+// programs and caches the result in a folder keyed by the package version,
+// outside the work tree:
 //
 //   ${XDG_CACHE_HOME:-~/.cache}/msg-zerocopy/reference/<version>/
 //     msg_zerocopy  msg_zerocopy.c  msg_zerocopy.sh
+//     io_uring_zerocopy_tx  io_uring_zerocopy_tx.c  io_uring_zerocopy_tx.sh
+//     include/linux/io_uring.h  include/io_uring/mini_liburing.h
+//
+// io_uring_zerocopy_tx does not build against Debian 12's linux-libc-dev
+// (linux 6.1: its io_uring.h has no sqe->optlen, which mini_liburing.h
+// uses), so it is built with the tarball's own include/uapi/linux/io_uring.h
+// first on the include path; the layout test also checks our io_uring
+// structs against that header.
 //
 // Used by the compatibility tests (test/compat) and the benchmark (bench/).
 // Run it directly to fetch and build:  node --import tsx src/reference/reference.ts
@@ -20,7 +30,7 @@ import { execFile, spawn } from 'node:child_process';
 import { constants as fsc } from 'node:fs';
 import { access, chmod, copyFile, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -32,7 +42,12 @@ export const REFERENCE_PACKAGE = 'linux-source-6.12';
 const TARBALL = `./usr/src/${REFERENCE_PACKAGE}.tar.xz`;
 /** Where the two files sit inside the kernel tree. */
 const SELFTEST_DIR = 'tools/testing/selftests/net';
-const FILES = ['msg_zerocopy.c', 'msg_zerocopy.sh'] as const;
+const FILES = ['msg_zerocopy.c', 'msg_zerocopy.sh', 'io_uring_zerocopy_tx.c', 'io_uring_zerocopy_tx.sh'] as const;
+/** Headers io_uring_zerocopy_tx.c needs from the tree, and where they go under include/. */
+const HEADERS: ReadonlyArray<[tree: string, include: string]> = [
+  ['include/uapi/linux/io_uring.h', 'linux/io_uring.h'],
+  ['tools/include/io_uring/mini_liburing.h', 'io_uring/mini_liburing.h'],
+];
 /** Tools the fetch-and-build path needs, and the Debian package of each. */
 const TOOLS: ReadonlyArray<[cmd: string, pkg: string]> = [
   ['apt-get', 'apt'],
@@ -54,6 +69,12 @@ export interface Reference {
   source: string;
   /** Debian package version (the cache key), or 'override'. */
   version: string;
+  /** The built io_uring_zerocopy_tx, its driver (unmodified) and its source. */
+  uringBin: string;
+  uringScript: string;
+  uringSource: string;
+  /** Folder with the tree's linux/io_uring.h and io_uring/mini_liburing.h (put it first with -I). */
+  include: string;
 }
 
 export interface EnsureOptions {
@@ -75,6 +96,10 @@ function layout(dir: string, version: string): Reference {
     script: join(dir, 'msg_zerocopy.sh'),
     source: join(dir, 'msg_zerocopy.c'),
     version,
+    uringBin: join(dir, 'io_uring_zerocopy_tx'),
+    uringScript: join(dir, 'io_uring_zerocopy_tx.sh'),
+    uringSource: join(dir, 'io_uring_zerocopy_tx.c'),
+    include: join(dir, 'include'),
   };
 }
 
@@ -90,7 +115,12 @@ async function isFile(path: string, mode = fsc.R_OK): Promise<boolean> {
 }
 
 async function complete(ref: Reference): Promise<boolean> {
-  return (await isFile(ref.bin, fsc.X_OK)) && (await isFile(ref.script));
+  return (await isFile(ref.bin, fsc.X_OK)) && (await isFile(ref.script)) && (await uringComplete(ref));
+}
+
+async function uringComplete(ref: Reference): Promise<boolean> {
+  return (await isFile(ref.uringBin, fsc.X_OK)) && (await isFile(ref.uringScript)) &&
+    (await isFile(join(ref.include, HEADERS[0][1])));
 }
 
 /** Path of an executable found in PATH, or null. */
@@ -139,7 +169,7 @@ async function overridden(): Promise<Reference | null> {
   const dir = process.env.MSG_ZEROCOPY_REFERENCE_DIR;
   if (!dir) return null;
   const ref = layout(resolve(dir), 'override');
-  if (!(await complete(ref))) {
+  if (!(await isFile(ref.bin, fsc.X_OK)) || !(await isFile(ref.script))) {
     throw new Error(`MSG_ZEROCOPY_REFERENCE_DIR=${dir} must hold an executable msg_zerocopy and msg_zerocopy.sh`);
   }
   return ref;
@@ -263,8 +293,8 @@ async function fetchAndBuild(version: string, log: (l: string) => void): Promise
     const debVersion = (await run('dpkg-deb', ['-f', deb, 'Version'])).trim();
     if (debVersion !== version) throw new Error(`downloaded ${debVersion}, expected ${version}`);
 
-    log(`reference: extracting ${FILES.join(', ')} from ${TARBALL}`);
-    const members = FILES.map((f) => `'*/${SELFTEST_DIR}/${f}'`).join(' ');
+    log(`reference: extracting ${FILES.join(', ')} and ${HEADERS.map(([t]) => t).join(', ')} from ${TARBALL}`);
+    const members = [...FILES.map((f) => `'*/${SELFTEST_DIR}/${f}'`), ...HEADERS.map(([t]) => `'*/${t}'`)].join(' ');
     await pipeline(
       `dpkg-deb --fsys-tarfile '${deb}' | tar -xOf - '${TARBALL}' | tar -xJf - --wildcards ${members}`,
       work,
@@ -281,10 +311,19 @@ async function fetchAndBuild(version: string, log: (l: string) => void): Promise
       if (!(await isFile(from))) throw new Error(`${f} not found in ${REFERENCE_PACKAGE} ${version}`);
       await copyFile(from, join(staging, f));
     }
+    for (const [tree, inc] of HEADERS) {
+      const from = join(work, REFERENCE_PACKAGE, tree);
+      if (!(await isFile(from))) throw new Error(`${tree} not found in ${REFERENCE_PACKAGE} ${version}`);
+      await mkdir(join(stagedRef.include, dirname(inc)), { recursive: true });
+      await copyFile(from, join(stagedRef.include, inc));
+    }
     await chmod(stagedRef.script, 0o755);
+    await chmod(stagedRef.uringScript, 0o755);
 
     log('reference: gcc -O2 msg_zerocopy.c');
     await run('gcc', ['-O2', '-Wall', '-o', stagedRef.bin, stagedRef.source]);
+    log('reference: gcc -O2 -I include io_uring_zerocopy_tx.c');
+    await run('gcc', ['-O2', '-Wall', '-I', stagedRef.include, '-o', stagedRef.uringBin, stagedRef.uringSource]);
 
     await rm(finalRef.dir, { recursive: true, force: true });
     await rename(staging, finalRef.dir);
@@ -347,6 +386,20 @@ async function ensure(log: (l: string) => void): Promise<Reference> {
   });
 }
 
+/**
+ * The reference with its io_uring half: ensureReference(), then a clear
+ * error when a MSG_ZEROCOPY_REFERENCE_DIR override lacks
+ * io_uring_zerocopy_tx, its driver or the include folder.
+ */
+export async function ensureUringReference(opts: EnsureOptions = {}): Promise<Reference> {
+  const ref = await ensureReference(opts);
+  if (!(await uringComplete(ref))) {
+    throw new Error(`${ref.dir} has no io_uring_zerocopy_tx, io_uring_zerocopy_tx.sh and include/linux/io_uring.h ` +
+      '(build them from linux-source-6.12, or unset MSG_ZEROCOPY_REFERENCE_DIR to let the helper do it)');
+  }
+  return ref;
+}
+
 // CLI: print where the reference is (fetching and building it if needed).
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
@@ -358,7 +411,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   try {
     const ref = await ensureReference({ log: (l) => process.stderr.write(l + '\n') });
     if (args.includes('--json')) console.log(JSON.stringify(ref));
-    else console.log(`version ${ref.version}\nbin     ${ref.bin}\nscript  ${ref.script}\nsource  ${ref.source}`);
+    else {
+      console.log(`version ${ref.version}\nbin     ${ref.bin}\nscript  ${ref.script}\nsource  ${ref.source}\n` +
+        `uring   ${ref.uringBin}\nuring.sh ${ref.uringScript}\ninclude ${ref.include}`);
+    }
   } catch (e) {
     process.stderr.write(`reference: ${(e as Error).message}\n`);
     process.exit(1);

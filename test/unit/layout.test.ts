@@ -11,6 +11,8 @@ import * as K from '../../src/libc/constants.js';
 import { CMSG, CMSG_DATA_OFFSET, IOV, MSG, POLLFD, SERR, SIN, SIN6, SLL, MAX_PAYLOAD } from '../../src/libc/layout.js';
 import { buildIPv4Header } from '../../src/net/headers.js';
 import { parseIPv4 } from '../../src/net/address.js';
+import * as U from '../../src/libc/layout.js';
+import { ensureUringReference } from '../../src/reference/reference.js';
 
 const C_SOURCE = String.raw`
 #define _GNU_SOURCE
@@ -124,4 +126,86 @@ test('IPv4 header is byte for byte the selftest setup_iph', () => {
   const b = new Uint8Array(20);
   buildIPv4Header(b, 0, parseIPv4('192.168.1.1')!, parseIPv4('192.168.1.2')!, 65435);
   assert.deepEqual([...b], facts.get('iph')!.split(' ').map(Number));
+});
+
+// io_uring: every struct the ring binding declares, and its constants,
+// against two headers: Debian 12's <linux/io_uring.h> (linux 6.1, what gcc
+// finds by default) and the linux 6.12 tree's, which the reference helper
+// caches (and fetches here when it is not cached: never skipped).
+const URING_STRUCTS: Record<string, Record<string, number>> = {
+  io_sqring_offsets: U.SQ_OFF, io_cqring_offsets: U.CQ_OFF, io_uring_params: U.URING_PARAMS, io_uring_sqe: U.SQE,
+  io_uring_cqe: U.CQE, io_uring_probe: U.PROBE, io_uring_probe_op: U.PROBE_OP, io_uring_rsrc_update: U.RSRC_UPDATE,
+  io_uring_getevents_arg: U.GETEVENTS_ARG, __kernel_timespec: U.KERNEL_TIMESPEC,
+};
+const URING_CONSTANTS = ['IORING_OP_NOP', 'IORING_OP_SEND', 'IORING_OP_SEND_ZC', 'IORING_OP_SENDMSG_ZC', 'IOSQE_FIXED_FILE',
+  'IORING_SETUP_SINGLE_ISSUER', 'IORING_SETUP_DEFER_TASKRUN', 'IORING_FEAT_SINGLE_MMAP', 'IORING_FEAT_NODROP',
+  'IORING_FEAT_EXT_ARG', 'IORING_OFF_SQ_RING', 'IORING_OFF_CQ_RING', 'IORING_OFF_SQES',
+  'IORING_ENTER_GETEVENTS', 'IORING_ENTER_EXT_ARG', 'IORING_ENTER_REGISTERED_RING', 'IORING_REGISTER_BUFFERS',
+  'IORING_REGISTER_FILES', 'IORING_REGISTER_PROBE', 'IORING_REGISTER_RING_FDS', 'IO_URING_OP_SUPPORTED',
+  'IORING_RECVSEND_FIXED_BUF', 'IORING_SEND_ZC_REPORT_USAGE', 'IORING_NOTIF_USAGE_ZC_COPIED', 'IORING_CQE_F_MORE',
+  'IORING_CQE_F_NOTIF', 'MSG_WAITALL', 'PROT_READ', 'PROT_WRITE', 'MAP_SHARED', 'MAP_POPULATE', 'ENOMEM', 'EFAULT',
+  'ENOSYS', 'ETIME'] as const;
+/** Constants the 6.1 header does not have yet (checked against the 6.12 one only). */
+const URING_CONSTANTS_6_12 = ['IORING_FEAT_REG_REG_RING'] as const;
+
+function uringFacts(include: string | null, constants: readonly string[]): Map<string, string> {
+  const fields = Object.entries(URING_STRUCTS).flatMap(([s, f]) =>
+    Object.keys(f).map((k) => (k === 'size' ? `S(${s});` : `F(${s}, ${k});`)));
+  const source = [
+    '#include <stdio.h>', '#include <stddef.h>', '#include <errno.h>', '#include <sys/mman.h>', '#include <sys/socket.h>',
+    '#include <sys/syscall.h>', '#include <linux/time_types.h>', '#include <linux/io_uring.h>',
+    '#define F(t, m) printf("%s.%s %zu\\n", #t, #m, offsetof(struct t, m))',
+    '#define S(t) printf("%s.size %zu\\n", #t, sizeof(struct t))',
+    '#define V(c) printf("%s %lld\\n", #c, (long long)(c))',
+    'int main(void) {', ...fields, ...constants.map((c) => `V(${c});`),
+    'V(__NR_io_uring_setup); V(__NR_io_uring_enter); V(__NR_io_uring_register);', 'return 0; }',
+  ].join('\n');
+  const dir = mkdtempSync(join(tmpdir(), 'mzc-uring-layout-'));
+  try {
+    writeFileSync(join(dir, 'u.c'), source);
+    try {
+      execFileSync('gcc', [...(include ? ['-I', include] : []), '-o', join(dir, 'u'), join(dir, 'u.c')], { stdio: 'pipe' });
+    } catch (e) {
+      const err = e as Error & { stderr?: Buffer };
+      throw new Error(`gcc failed on the io_uring layout program${include ? ` with -I ${include}` : ''}: ${err.stderr?.toString() ?? err.message}`);
+    }
+    const m = new Map<string, string>();
+    for (const line of execFileSync(join(dir, 'u'), { encoding: 'utf8' }).trim().split('\n')) {
+      const i = line.indexOf(' ');
+      m.set(line.slice(0, i), line.slice(i + 1));
+    }
+    return m;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function checkUring(f: Map<string, string>, constants: readonly string[], where: string): void {
+  const get = (k: string): number => {
+    const v = f.get(k);
+    assert.ok(v !== undefined, `gcc printed no ${k} (${where})`);
+    return Number(v);
+  };
+  let checked = 0;
+  for (const [struct, fields] of Object.entries(URING_STRUCTS)) {
+    for (const [field, value] of Object.entries(fields)) {
+      assert.equal(value, get(`${struct}.${field}`), `${struct}.${field} (${where})`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 50, `checked ${checked} io_uring fields`);
+  for (const c of constants) assert.equal((K as Record<string, number>)[c], get(c), `${c} (${where})`);
+  assert.equal(K.SYS_io_uring_setup, get('__NR_io_uring_setup'));
+  assert.equal(K.SYS_io_uring_enter, get('__NR_io_uring_enter'));
+  assert.equal(K.SYS_io_uring_register, get('__NR_io_uring_register'));
+}
+
+test('io_uring structs and constants match the system header (Debian 12: linux 6.1)', () => {
+  checkUring(uringFacts(null, URING_CONSTANTS), URING_CONSTANTS, 'system <linux/io_uring.h>');
+});
+
+test('io_uring structs and constants match the linux 6.12 header (reference cache)', { timeout: 15 * 60_000 }, async () => {
+  const ref = await ensureUringReference({ log: (l) => console.log(l) });
+  const all = [...URING_CONSTANTS, ...URING_CONSTANTS_6_12];
+  checkUring(uringFacts(ref.include, all), all, `${ref.include}/linux/io_uring.h`);
 });

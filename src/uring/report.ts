@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// What an io_uring run prints: io_uring_zerocopy_tx's stderr line, and the
+// --json report, whose fields are named as the classic sender's where they
+// mean the same (so a compare or sweep reads both with one reader), plus the
+// io_uring specifics.
+import type { CpuTime, FdTable } from '../report/report.js';
+import { megabytes } from '../report/report.js';
+import { MODE_NAMES, zerocopyMode, type UringConfig } from './config.js';
+import { TAG_SEND, TAG_SEND_ZC, TAG_SEND_ZC_FIXED, TAG_SENDMSG_ZC } from './completions.js';
+import type { UringResult } from './sender.js';
+
+/**
+ * `tx=N (MB=M), tx/s=N (MB/s=M)`, as the C tool prints it: rates over the
+ * nominal run time in whole seconds, integer division (1200 ms counts as
+ * 1 s). With -t 0 the C tool divides by zero and dies of SIGFPE; here the
+ * rates are then over the nominal 200 ms.
+ */
+export function uringLine(packets: number, bytes: number, runtimeMs: number): string {
+  const mb = megabytes(bytes);
+  const secs = Math.floor(runtimeMs / 1000);
+  const perSec = (x: number): number => (secs > 0 ? Math.floor(x / secs) : Math.floor((x * 1000) / runtimeMs));
+  return `tx=${packets} (MB=${mb}), tx/s=${perSec(packets)} (MB/s=${perSec(mb)})`;
+}
+
+/** The line read back (ours or the C tool's): null when stderr has none. */
+export function parseUringLine(stderr: string): { packets: number; mb: number; packetsPerSec: number; mbPerSec: number } | null {
+  const m = /^tx=(\d+) \(MB=(\d+)\), tx\/s=(\d+) \(MB\/s=(\d+)\)$/m.exec(stderr);
+  return m ? { packets: Number(m[1]), mb: Number(m[2]), packetsPerSec: Number(m[3]), mbPerSec: Number(m[4]) } : null;
+}
+
+/** Throughput and CPU cost, with the classic report's field names and units. */
+function rates(bytes: number, packets: number, durationMs: number, cpu: CpuTime) {
+  const secs = durationMs / 1000;
+  const cpuUs = cpu.userUs + cpu.sysUs;
+  return {
+    throughputBps: secs > 0 ? bytes / secs : 0,
+    throughputGbps: secs > 0 ? (bytes * 8) / secs / 1e9 : 0,
+    packetsPerSec: secs > 0 ? packets / secs : 0,
+    cpu: {
+      userUs: cpu.userUs,
+      sysUs: cpu.sysUs,
+      /** CPU seconds spent per GB (1e9 bytes) moved; null when nothing moved. */
+      secPerGB: bytes > 0 ? cpuUs / 1e6 / (bytes / 1e9) : null,
+      /** Share of one CPU the run kept busy. */
+      utilization: durationMs > 0 ? cpuUs / 1000 / durationMs : 0,
+    },
+  };
+}
+
+export function uringReport(cfg: UringConfig, r: UringResult, cpu: CpuTime, exitStatus: number, fdTable: FdTable) {
+  const t = r.tracker;
+  const a = r.acc;
+  return {
+    role: 'sender' as const,
+    tool: 'msg-zerocopy' as const,
+    api: 'uring' as const,
+    test: cfg.test,
+    family: cfg.family,
+    zerocopy: zerocopyMode(cfg.mode),
+    payloadLen: cfg.payloadLen,
+    port: cfg.port,
+    dst: cfg.dstText,
+    runtimeMs: cfg.runtimeMs,
+    fdTable,
+    mode: cfg.mode,
+    modeName: MODE_NAMES[cfg.mode],
+    batch: cfg.batch,
+    /** Sends per corked datagram (the classic report's meaning): -n with -c, else 0. */
+    cork: cfg.cork ? cfg.batch : 0,
+    fixedFile: cfg.fixedFile,
+    registeredRing: cfg.registeredRing,
+    deferTaskrun: cfg.deferTaskrun,
+    expectZerocopy: cfg.expectZerocopy === -1 ? null : cfg.expectZerocopy,
+    startedAt: new Date(r.startedAt).toISOString(),
+    durationMs: r.durationMs,
+    packets: a.packets,
+    bytes: a.bytes,
+    /** Requests that completed with a length (the classic sender's sendmsg calls that returned one). */
+    sendCalls: a.packets,
+    requests: r.requests,
+    submits: r.batches,
+    /** io_uring_enter calls: one submit per batch, plus the waits. */
+    enters: r.enters,
+    waitTimeouts: r.timeouts,
+    requestsByKind: {
+      send: a.byTag[TAG_SEND],
+      sendZc: a.byTag[TAG_SEND_ZC],
+      sendZcFixed: a.byTag[TAG_SEND_ZC_FIXED],
+      sendmsgZc: a.byTag[TAG_SENDMSG_ZC],
+    },
+    shortSends: a.shortSends,
+    eagain: a.eagain,
+    expectedCompletions: a.expectedNotifications,
+    completions: t.completions,
+    uniqueCompletions: t.unique,
+    notifications: t.notifications,
+    copiedCompletions: t.copied,
+    zerocopiedCompletions: t.zerocopied,
+    copiedShare: t.completions > 0 ? t.copied / t.completions : null,
+    gaps: t.gaps,
+    outOfOrder: t.outOfOrder,
+    duplicates: t.duplicates,
+    missingNotifications: r.missingNotifications,
+    expectationMet: cfg.expectZerocopy === -1 ? null : !t.mismatched,
+    zc: r.zc,
+    ...rates(a.bytes, a.packets, r.durationMs, cpu),
+    interrupted: r.interrupted,
+    exitStatus,
+  };
+}
+
+export type UringReport = ReturnType<typeof uringReport>;
