@@ -47,7 +47,9 @@ export async function runClassicTest(cfg: Config, log: (line: string) => void, p
     }
     const r = await runSender(cfg, ctl, log);
     log(senderLine({ ...r, completions: r.tracker.completions }));
-    const status = ctl.exitCode ?? (r.tracker.mismatched ? 1 : 0);
+    // Where the selftest would still be waiting for room: the partial line above, then why it ended.
+    if (r.stall) log(`${prog}: ${r.stall.error.line}`);
+    const status = ctl.exitCode ?? (r.stall ? r.stall.error.exitCode : r.tracker.mismatched ? 1 : 0);
     if (cfg.json) process.stdout.write(`${JSON.stringify(senderReport(cfg, r, cpuSince(cpu0), status, fdTable))}\n`);
     return status;
   } catch (e) {

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Socket set-up shared by sender and receiver, with errors that say what to fix.
 import {
-  AF_INET, AF_INET6, AF_PACKET, EACCES, EADDRINUSE, EADDRNOTAVAIL, ECONNREFUSED, ENETUNREACH, ENOBUFS,
+  AF_INET, AF_INET6, AF_PACKET, EACCES, EADDRINUSE, EADDRNOTAVAIL, ECONNREFUSED, EINTR, ENETUNREACH, ENOBUFS,
   EOPNOTSUPP, EPERM, IPPROTO_EGP, IPPROTO_RAW, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM, SOL_SOCKET, SO_ZEROCOPY,
 } from '../libc/constants.js';
-import { close, errno, nativeInt, setsockopt, socket, strerror, type NativeBlock } from '../libc/libc.js';
-import { KernelError, UsageError } from '../core/errors.js';
+import { allocNative, close, connect, errno, nativeInt, setsockopt, socket, strerror, type NativeBlock } from '../libc/libc.js';
+import { KernelError, RunError, UsageError } from '../core/errors.js';
 import type { Config, TestName } from '../core/config.js';
+import type { RunControl } from '../core/control.js';
 import type { Family } from './address.js';
 
 export interface SocketKind {
@@ -83,6 +84,53 @@ export function setIntOption(fd: number, level: number, name: number, value: num
   if (!b) intCache.set(value, (b = nativeInt(value)));
   if (setsockopt(fd, level, name, b.addr, 4) !== 0) {
     fail({ call: 'setsockopt', text: `setsockopt ${level}.${name}: ${value}`, option: [level, name] }, cfg);
+  }
+}
+
+// Not (yet) in src/libc: SO_SNDTIMEO as x86-64 Linux numbers it (SO_SNDTIMEO_OLD,
+// which takes a 64-bit struct timeval { long tv_sec; long tv_usec; }), and the
+// errno values of a connect() cut short by that timeout or already connected.
+const SO_SNDTIMEO = 21;
+const TIMEVAL_SIZE = 16;
+const EALREADY = 114;
+const EINPROGRESS = 115;
+const EISCONN = 106;
+
+/** How long one blocking connect() call may wait before signals and the limit get a look in. */
+export const CONNECT_SLICE_MS = 50;
+
+/**
+ * connect() that gives up after `limitMs` or at a stop signal, where the
+ * selftest's blocking connect() waits as long as the kernel retries (about
+ * two minutes for a tcp SYN nobody answers). The socket stays blocking; one
+ * extra call, setsockopt(SO_SNDTIMEO) before the first connect(), makes each
+ * connect() wait at most CONNECT_SLICE_MS: Linux then returns EINPROGRESS
+ * (the first call) or EALREADY (the next ones) while the handshake goes on,
+ * 0 once it has completed, and the handshake's own error when it fails. A
+ * connection that completes at once (the normal path) costs that one extra
+ * call and nothing else. The timeout only ever applies to blocking sends,
+ * and every send of the run is MSG_DONTWAIT, so it stays set.
+ */
+export async function connectWithin(fd: number, addr: number, len: number, limitMs: number,
+  cfg: Pick<Config, 'test' | 'notificationLimit' | 'dstText' | 'port'>, ctl: RunControl): Promise<void> {
+  const tv = allocNative(TIMEVAL_SIZE);
+  tv.dv.setBigInt64(0, BigInt(Math.floor(CONNECT_SLICE_MS / 1000)), true);
+  tv.dv.setBigInt64(8, BigInt((CONNECT_SLICE_MS % 1000) * 1000), true);
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, tv.addr, TIMEVAL_SIZE) !== 0) {
+    fail({ call: 'setsockopt', text: `setsockopt ${SOL_SOCKET}.${SO_SNDTIMEO}: ${CONNECT_SLICE_MS} ms`, option: [SOL_SOCKET, SO_SNDTIMEO] }, cfg);
+  }
+  const giveUp = Date.now() + limitMs;
+  for (;;) {
+    if (connect(fd, addr, len) === 0) return;
+    const e = errno();
+    if (e === EISCONN) return;
+    if (e !== EINPROGRESS && e !== EALREADY && e !== EINTR) fail('connect', cfg, e);
+    await ctl.yield();
+    if (ctl.stopped) throw new RunError(`connect: interrupted by ${ctl.signal} before ${cfg.dstText} port ${cfg.port} answered`);
+    if (Date.now() >= giveUp) {
+      throw new RunError(`connect: no answer from ${cfg.dstText} port ${cfg.port} within ${(limitMs / 1000).toFixed(1)} s`,
+        'nothing answers the handshake: check the route and the link to -D, a firewall that drops, and that the receiver runs');
+    }
   }
 }
 

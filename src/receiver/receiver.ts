@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The receiver: the selftest's do_rx. Binds to -D, accepts one tcp peer (with
 // a deadline, unlike the selftest), then reads until the deadline, checking
-// the size and first bytes of every datagram.
+// the size and first bytes of every datagram. A tcp receiver ends when its
+// peer has closed (the selftest polls the readable EOF until its deadline,
+// one CPU busy for nothing); its line and exit status are the same.
 import {
   AF_PACKET, EAGAIN, IPPROTO_RAW, MSG_DONTWAIT, MSG_TRUNC, POLLIN, SOCK_RAW, SOCK_STREAM,
   SOL_SOCKET, SO_RCVBUF, SO_RCVLOWAT, SO_REUSEPORT,
@@ -22,6 +24,8 @@ export interface ReceiverResult {
   startedAt: number;
   durationMs: number;
   interrupted: string | null;
+  /** tcp: the run ended at the peer's EOF, before the deadline. */
+  peerClosed: boolean;
 }
 
 const SLICE_MS = 50;
@@ -74,6 +78,7 @@ export async function runReceiver(cfg: Config, ctl: RunControl): Promise<Receive
   }
 
   const r = { packets: 0, bytes: 0 };
+  let peerOpen = true;
   const buf = allocNative(DGRAM_BUF);
   // Raw IPv4 sockets deliver the IP header too; raw IPv6 sockets do not.
   const off = cfg.family === 4 && kind.type === SOCK_RAW ? IPV4_HLEN : 0;
@@ -87,7 +92,11 @@ export async function runReceiver(cfg: Config, ctl: RunControl): Promise<Receive
       if (e === EAGAIN) return;
       fail({ call: 'recv', text: 'flush' }, cfg, e);
     }
-    if (ret === 0) return;
+    if (ret === 0) {
+      // EOF: every byte has been read and no more will come.
+      peerOpen = false;
+      return;
+    }
     r.packets++;
     r.bytes += ret;
   };
@@ -110,10 +119,11 @@ export async function runReceiver(cfg: Config, ctl: RunControl): Promise<Receive
   const startedAt = Date.now();
   const tstop = startedAt + cfg.runtimeMs + RECEIVER_EXTRA_MS;
   let now = startedAt;
-  while (now < tstop && !ctl.stopped) {
+  while (now < tstop && !ctl.stopped && peerOpen) {
     const sliceEnd = Math.min(tstop, now + SLICE_MS);
     do {
       flush();
+      if (!peerOpen) break;
       readable.wait(WAIT_MS);
       now = Date.now();
     } while (now < sliceEnd);
@@ -121,5 +131,5 @@ export async function runReceiver(cfg: Config, ctl: RunControl): Promise<Receive
   }
   const durationMs = Date.now() - startedAt;
   closeSocket(fd);
-  return { packets: r.packets, bytes: r.bytes, startedAt, durationMs, interrupted: ctl.signal };
+  return { packets: r.packets, bytes: r.bytes, startedAt, durationMs, interrupted: ctl.signal, peerClosed: !peerOpen };
 }

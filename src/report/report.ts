@@ -99,6 +99,11 @@ export function senderReport(cfg: Config, r: SenderResult, cpu: CpuTime, exitSta
     zc: r.zc,
     ...rates(r.bytes, r.packets, r.durationMs, cpu),
     interrupted: r.interrupted,
+    /** The socket stayed unwritable past the end of the run (exit 1); the line, its hint and figures in `stall`. */
+    stalled: !!r.stall,
+    stall: r.stall
+      ? { message: r.stall.error.message, hint: r.stall.error.hint ?? null, notWritableMs: r.stall.notWritableMs, pastDeadlineMs: r.stall.pastDeadlineMs }
+      : null,
     exitStatus,
   };
 }
@@ -113,6 +118,8 @@ export function receiverReport(cfg: Config, r: ReceiverResult, cpu: CpuTime, exi
     bytes: r.bytes,
     ...rates(r.bytes, r.packets, r.durationMs, cpu),
     interrupted: r.interrupted,
+    /** tcp: ended at the sender's EOF rather than at the deadline. */
+    peerClosed: r.peerClosed,
     exitStatus,
   };
 }

@@ -11,6 +11,20 @@ import type { ErrorQueue } from '../notify/errqueue.js';
 
 /** Sends between two clock reads in the plain loop. */
 const CLOCK_EVERY = 16;
+/**
+ * How long past the run's deadline the socket may stay unwritable before the
+ * sender gives up on it: one poll of the selftest's own length. A path that
+ * is alive makes room within milliseconds.
+ */
+export const STALL_AFTER_MS = WAIT_MS;
+
+/** The socket stayed unwritable past the end of the run. */
+export interface Stall {
+  /** How long it had been unwritable when the sender gave up, ms. */
+  notWritableMs: number;
+  /** How far past the run's deadline that was, ms. */
+  pastDeadlineMs: number;
+}
 
 export class SendLoop {
   packets = 0;
@@ -20,6 +34,10 @@ export class SendLoop {
   enobufs = 0;
   expected = 0;
   sinceNotify = 0;
+  /** End of the run (ms since the epoch), set once before the first slice; waits for room end STALL_AFTER_MS past it. */
+  deadline = Infinity;
+  /** Set when the socket stayed unwritable past the deadline; the slice then ends. */
+  stall: Stall | null = null;
 
   private readonly pfd: PollFd;
   private readonly pollAddr: number;
@@ -112,7 +130,10 @@ export class SendLoop {
    * The socket was not writable after a send (first: what poll returned):
    * poll again until it is, draining the error queue in between with -z, as
    * the selftest's `while (!do_poll(fd, POLLOUT))`. A signal stops the wait
-   * so the slice can end. Returns true when it drained.
+   * so the slice can end. Unlike the selftest, which waits for ever, the
+   * wait ends STALL_AFTER_MS past the run's deadline: then `stall` is set and
+   * the clock read that follows ends the slice and the run. Returns true
+   * when it drained.
    */
   private waitWritable(first: number): boolean {
     if (first < 0) {
@@ -120,14 +141,24 @@ export class SendLoop {
       if (e !== EINTR) fail('poll', this.cfg, e);
       return false;
     }
+    // first === 0: the poll before this has waited WAIT_MS in vain (in
+    // runSteps it may also have seen other events; the figure is for the
+    // stall line only).
+    const since = Date.now() - (first === 0 ? WAIT_MS : 0);
+    const giveUp = this.deadline + STALL_AFTER_MS;
     let drained = false;
-    do {
+    for (;;) {
       if (this.cfg.zerocopy) {
         this.errq.drain();
         drained = true;
       }
-    } while (this.pfd.wait(WAIT_MS) === 0);
-    return drained;
+      const now = Date.now();
+      if (now >= giveUp) {
+        this.stall = { notWritableMs: now - since, pastDeadlineMs: now - this.deadline };
+        return drained;
+      }
+      if (this.pfd.wait(Math.min(WAIT_MS, giveUp - now)) !== 0) return drained;
+    }
   }
 
   /** Replace the single plain send by `step` (cork, the forced-GC test hook); slices then run runSteps(). */

@@ -2,19 +2,20 @@
 // The sender: the selftest's do_tx. Builds one msghdr in native memory, then
 // sends until the deadline, draining the error queue as the selftest does.
 import {
-  AF_PACKET, ETH_P_IP, ETH_P_IPV6, IPPROTO_RAW, IPPROTO_UDP, MSG_DONTWAIT, MSG_ZEROCOPY, SOCK_RAW, SOL_SOCKET,
-  SO_SNDBUF, SO_ZEROCOPY, UDP_CORK,
+  AF_PACKET, ETH_P_IP, ETH_P_IPV6, IPPROTO_RAW, IPPROTO_UDP, MSG_DONTWAIT, MSG_ZEROCOPY, SOCK_RAW, SOCK_STREAM,
+  SOL_SOCKET, SO_SNDBUF, SO_ZEROCOPY, UDP_CORK,
 } from '../libc/constants.js';
 import { ETH_HLEN, IOV, IPV6_HLEN, IP_MAXPACKET, MSG, PAGE_SIZE, SLL } from '../libc/layout.js';
 import { allocNative, connect } from '../libc/libc.js';
 import { writeSockaddr, writeSockaddrLL } from '../net/address.js';
 import { buildEthHeader, buildIPv4Header, buildIPv6Header, fillPayload, MAC_DST } from '../net/headers.js';
-import { closeSocket, fail, openSocket, setIntOption, socketKind } from '../net/socket.js';
+import { closeSocket, connectWithin, fail, openSocket, setIntOption, socketKind } from '../net/socket.js';
 import { ErrorQueue } from '../notify/errqueue.js';
 import { CompletionTracker, type TrackerEvents } from '../notify/tracker.js';
 import { WAIT_MS, type Config } from '../core/config.js';
 import type { RunControl } from '../core/control.js';
-import { SendLoop } from './loop.js';
+import { RunError } from '../core/errors.js';
+import { SendLoop, type Stall } from './loop.js';
 
 export interface SenderResult {
   packets: number;
@@ -31,6 +32,8 @@ export interface SenderResult {
   /** The C tool's zc= letter. */
   zc: 'y' | 'n';
   missingNotifications: boolean;
+  /** The socket stayed unwritable past the end of the run: what it was, and the error line (exit 1). */
+  stall?: (Stall & { error: RunError }) | null;
 }
 
 /** The message to send, laid out once in native memory. */
@@ -82,7 +85,7 @@ function buildMessage(cfg: Config, domain: number, type: number, protocol: numbe
   return { addr: msg.addr, iovDv: iov.dv, payloadIovLen: payloadIov + IOV.iov_len, len };
 }
 
-function setupSocket(cfg: Config): { fd: number; msg: Message } {
+async function setupSocket(cfg: Config, ctl: RunControl): Promise<{ fd: number; msg: Message }> {
   const kind = socketKind(cfg.test, cfg.family);
   const fd = openSocket(kind, 'socket t', cfg);
   setIntOption(fd, SOL_SOCKET, SO_SNDBUF, 1 << 21, cfg);
@@ -90,9 +93,25 @@ function setupSocket(cfg: Config): { fd: number; msg: Message } {
   if (kind.domain !== AF_PACKET) {
     const sa = allocNative(32);
     const salen = writeSockaddr(sa.dv, 0, cfg.family, cfg.dst, cfg.port);
-    if (connect(fd, sa.addr, salen) !== 0) fail('connect', cfg);
+    // Only a tcp connect() waits (for the handshake); it gets as long as the run, and never less than one SYN retransmission.
+    if (kind.type === SOCK_STREAM) await connectWithin(fd, sa.addr, salen, Math.max(cfg.runtimeMs, CONNECT_MIN_MS), cfg, ctl);
+    else if (connect(fd, sa.addr, salen) !== 0) fail('connect', cfg);
   }
   return { fd, msg: buildMessage(cfg, kind.domain, kind.type, kind.protocol) };
+}
+
+/**
+ * The shortest time connect() gets: Linux resends an unanswered SYN after
+ * 1 s (TCP_TIMEOUT_INIT), so a shorter bound (-t 0 runs 200 ms) would turn
+ * one lost SYN into a failed run.
+ */
+const CONNECT_MIN_MS = 1100;
+
+/** The stall line: what stayed unwritable for how long, and what to check. */
+function stallError(s: Stall, cfg: Config): RunError {
+  const secs = (ms: number): string => (ms / 1000).toFixed(1);
+  return new RunError(`send: socket not writable for ${secs(s.notWritableMs)} s, ${secs(s.pastDeadlineMs)} s past the end of the run`,
+    `the path to ${cfg.dstText} is down or the receiver stopped reading: check the link, the route and the receiver`);
 }
 
 /** How long one synchronous slice of the loop runs before signals get a look in. */
@@ -105,7 +124,7 @@ export async function runSender(cfg: Config, ctl: RunControl, log: (line: string
   events.mismatch = (got, want) => log(`serr: ee_code: ${got} != expected ${want}`);
   const tracker = new CompletionTracker(cfg.expectZerocopy, events);
 
-  const { fd, msg } = setupSocket(cfg);
+  const { fd, msg } = await setupSocket(cfg, ctl);
   const errq = new ErrorQueue(fd, tracker);
   const loop = new SendLoop(cfg, fd, msg.addr, msg.len, errq, log);
   // Cork and the forced-GC test hook replace the single send of the plain loop.
@@ -117,6 +136,7 @@ export async function runSender(cfg: Config, ctl: RunControl, log: (line: string
 
   const startedAt = Date.now();
   const tstop = startedAt + cfg.runtimeMs;
+  loop.deadline = tstop;
   let now = startedAt;
   while (now < tstop && !ctl.stopped) {
     now = loop.runSlice(Math.min(tstop, now + SLICE_MS));
@@ -125,9 +145,17 @@ export async function runSender(cfg: Config, ctl: RunControl, log: (line: string
   const durationMs = Date.now() - startedAt;
 
   let missing = false;
+  const stall = loop.stall && { ...loop.stall, error: stallError(loop.stall, cfg) };
   if (cfg.zerocopy) {
-    missing = !errq.waitRemaining(loop.expected, WAIT_MS);
-    if (missing) log(`missing notifications: ${tracker.completions} < ${loop.expected}`);
+    if (stall) {
+      // Sends the peer never acknowledged hold their pages: no point waiting
+      // for them. Count what has arrived; the stall line says the rest.
+      errq.drain();
+      missing = tracker.completions < loop.expected;
+    } else {
+      missing = !errq.waitRemaining(loop.expected, WAIT_MS);
+      if (missing) log(`missing notifications: ${tracker.completions} < ${loop.expected}`);
+    }
   }
   closeSocket(fd);
 
@@ -135,6 +163,7 @@ export async function runSender(cfg: Config, ctl: RunControl, log: (line: string
     packets: loop.packets, bytes: loop.bytes, calls: loop.calls, eagain: loop.eagain, enobufs: loop.enobufs,
     expectedCompletions: loop.expected, tracker, startedAt, durationMs,
     interrupted: ctl.signal, zc: cfg.zerocopy && tracker.expectation === 1 ? 'y' : 'n', missingNotifications: missing,
+    stall,
   };
 }
 
