@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Text tables that fit a width (the terminal's): columns as wide as their
-// content when that fits; otherwise cells (and headers) wrap at spaces, then
+// content when that fits; otherwise cells (and headers) wrap at spaces
+// (a parenthesised group stays on one line), then
 // the least important columns are left out (and the caller is told which),
 // and as a last resort words are broken. A row is never broken across the
 // terminal's own line wrap: every line is at most `width` columns.
@@ -36,14 +37,33 @@ export function outputWidth(stream: { columns?: number; isTTY?: boolean } = proc
   return Number.isInteger(env) && env > 0 ? env : Infinity;
 }
 
-const words = (s: string): string[] => s.split(' ').filter(Boolean);
+/** Words to wrap at: spaces split them, except inside parentheses ("(8.08 GB)" stays whole). */
+export function words(s: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let depth = 0;
+  for (const ch of s) {
+    if (ch === '(') depth++;
+    else if (ch === ')') depth = Math.max(0, depth - 1);
+    if (ch === ' ' && depth === 0) {
+      if (cur) out.push(cur);
+      cur = '';
+    } else {
+      cur += ch;
+    }
+  }
+  if (cur) out.push(cur);
+  return out;
+}
 
-/** Greedy word wrap to `width`; words longer than the width are broken. */
-export function wrapText(s: string, width: number): string[] {
+/** Greedy word wrap to `width`; words longer than the width are broken. Prose (groups: false) wraps at every space. */
+export function wrapText(s: string, width: number, groups = true): string[] {
   if (textWidth(s) <= width) return [s];
   const out: string[] = [];
   let line = '';
-  for (const w of words(s)) {
+  // a group too long for the width wraps at its own spaces
+  const split = (groups ? words(s) : s.split(' ')).flatMap((w) => (textWidth(w) > width && w.includes(' ') ? w.split(' ') : [w]));
+  for (const w of split.filter(Boolean)) {
     let word = w;
     while (textWidth(word) > width) {
       if (line) { out.push(line); line = ''; }
@@ -68,39 +88,49 @@ export function fitTable(columns: Column[], rows: string[][], o: FitOptions = {}
   const dropped: string[] = [];
   const cells = (i: number): string[] => [columns[i].title, ...rows.map((r) => r[i] ?? '')];
   const natural = (i: number): number => Math.max(...cells(i).map(textWidth));
-  const longestWord = (i: number): number => Math.max(1, ...cells(i).flatMap(words).map(textWidth));
+  const longestWord = (i: number, split: (t: string) => string[]): number => Math.max(1, ...cells(i).flatMap(split).map(textWidth));
   const total = (w: number[]): number => w.reduce((a, b) => a + b, 0) + gap * Math.max(0, w.length - 1);
+
+  /** Narrow the columns, one step at a time, to the width or to `bound`: each step the column whose narrowing adds the fewest lines (the widest on a tie). */
+  const narrow = (widths: number[], bound: number[]): void => {
+    const texts = keep.map(cells);
+    const height = (w: number[]): number => texts[0].reduce((sum, _, r) =>
+      sum + Math.max(...texts.map((col, j) => wrapText(col[r], w[j]).length)), 0);
+    while (total(widths) > width) {
+      let best = -1;
+      let bestCost = Infinity;
+      const now = height(widths);
+      for (let j = 0; j < widths.length; j++) {
+        if (widths[j] <= bound[j]) continue;
+        widths[j]--;
+        const cost = height(widths) - now;
+        widths[j]++;
+        if (cost < bestCost || (cost === bestCost && widths[j] > widths[best])) { best = j; bestCost = cost; }
+      }
+      if (best < 0) return;
+      widths[best]--;
+    }
+  };
 
   let widths = keep.map(natural);
   for (;;) {
     widths = keep.map(natural);
     if (total(widths) <= width) break;
-    const mins = keep.map(longestWord);
-    if (total(mins) <= width) {
-      // wrap: narrow the column with the most room above its longest word, one column at a time
-      while (total(widths) > width) {
-        let best = -1;
-        for (let j = 0; j < widths.length; j++) {
-          if (widths[j] > mins[j] && (best < 0 || widths[j] - mins[j] > widths[best] - mins[best])) best = j;
-        }
-        widths[best]--;
-      }
-      break;
-    }
+    // 1. wrap cells at spaces outside parentheses
+    const mins = keep.map((i) => longestWord(i, words));
+    if (total(mins) <= width) { narrow(widths, mins); break; }
+    // 2. leave out the least important column
     const candidates = keep.filter((i) => columns[i].drop !== undefined);
-    if (!candidates.length) {
-      // last resort: break words, narrowing the widest column (never below 1)
-      while (total(widths) > width) {
-        let best = 0;
-        for (let j = 1; j < widths.length; j++) if (widths[j] > widths[best]) best = j;
-        if (widths[best] <= 1) break;
-        widths[best]--;
-      }
-      break;
+    if (candidates.length) {
+      const out = candidates.reduce((a, b) => (columns[b].drop! < columns[a].drop! ? b : a));
+      dropped.push(columns[out].title);
+      keep = keep.filter((i) => i !== out);
+      continue;
     }
-    const out = candidates.reduce((a, b) => (columns[b].drop! < columns[a].drop! ? b : a));
-    dropped.push(columns[out].title);
-    keep = keep.filter((i) => i !== out);
+    // 3. wrap at every space; 4. break words
+    const plain = keep.map((i) => longestWord(i, (t) => t.split(' ')));
+    narrow(widths, total(plain) <= width ? plain : keep.map(() => 1));
+    break;
   }
 
   const render = (texts: string[], header: boolean): string[] => {
@@ -127,5 +157,5 @@ export function fitTable(columns: Column[], rows: string[][], o: FitOptions = {}
 export function droppedNote(dropped: string[], width: number): string | null {
   if (!dropped.length) return null;
   const note = `(left out to fit ${width} columns: ${dropped.join(', ')}; a wider terminal or --json shows them)`;
-  return wrapText(note, width).join('\n');
+  return wrapText(note, width, false).join('\n');
 }

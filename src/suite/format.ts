@@ -2,8 +2,12 @@
 // Suite output: a table people read at a glance, KTAP v1 for kselftest
 // runners, and JSON with every case.
 
+import { droppedNote, fitTable, outputWidth, wrapText, type Column } from '../report/table.js';
+import { formatByteRate, formatBytes } from '../report/units.js';
 import type { SuiteCase } from './cases.js';
 import type { CaseResult } from './runner.js';
+
+export { formatBytes };
 
 export interface SuiteSummary {
   total: number;
@@ -31,20 +35,8 @@ export function formatCount(n: number | null): string {
   return String(n);
 }
 
-export function formatBytes(n: number | null): string {
-  if (n === null) return '-';
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
-  return `${n} B`;
-}
-
-export function formatRate(bps: number | null): string {
-  if (bps === null) return '-';
-  if (bps >= 1e9) return `${(bps / 1e9).toFixed(2)} GB/s`;
-  if (bps >= 1e6) return `${(bps / 1e6).toFixed(1)} MB/s`;
-  return `${(bps / 1e3).toFixed(1)} kB/s`;
-}
+/** Bytes per second in SI units (GB/s = 1e9 bytes/s). */
+export const formatRate = (bytesPerSecond: number | null): string => formatByteRate(bytesPerSecond);
 
 function share(r: CaseResult): string {
   if (r.case.mode === 'copy') return '-';
@@ -61,20 +53,40 @@ function expectation(c: SuiteCase): string {
 // ---------------------------------------------------------------------------
 // Table
 
-function pad(cells: string[][], right: Set<number>): string[] {
-  const widths = cells[0].map((_, i) => Math.max(...cells.map((row) => row[i].length)));
-  return cells.map((row) => row.map((cell, i) => (right.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
-    .join('  ').trimEnd());
-}
+// Narrower terminals wrap cells at spaces, then leave out the column whose
+// content is said elsewhere first: expect (follows from the case's path), txc,
+// rx, tx, copied.
+const COLUMNS: Column[] = [
+  { title: '#', align: 'right' },
+  { title: 'case' },
+  { title: 'mode' },
+  { title: 'tx', align: 'right', drop: 4 },
+  { title: 'rx', align: 'right', drop: 3 },
+  { title: 'throughput', align: 'right' },
+  { title: 'txc', align: 'right', drop: 2 },
+  { title: 'copied', align: 'right', drop: 5 },
+  { title: 'expect', drop: 1 },
+  { title: 'verdict' },
+];
 
 export interface TableContext {
   header?: string;
   interrupted?: string | null;
+  /** Columns to fit (default: the terminal's, no limit off a terminal). */
+  width?: number;
+}
+
+/** A line of prose wrapped to the width, continuation lines indented. */
+function wrapLine(s: string, width: number, indent = 2): string[] {
+  if (!Number.isFinite(width) || [...s].length <= width) return [s];
+  const [first, ...rest] = wrapText(s, width, false);
+  return [first, ...wrapText(rest.join(' '), width - indent, false).map((l) => ' '.repeat(indent) + l)];
 }
 
 /** The human table, one row per case, reasons listed under it. */
 export function formatTable(plan: SuiteCase[], results: CaseResult[], ctx: TableContext = {}): string {
-  const rows: string[][] = [['#', 'case', 'mode', 'tx', 'rx', 'throughput', 'txc', 'copied', 'expect', 'verdict']];
+  const width = ctx.width ?? outputWidth();
+  const rows: string[][] = [];
   for (const r of results) {
     const c = r.case;
     rows.push([
@@ -95,13 +107,16 @@ export function formatTable(plan: SuiteCase[], results: CaseResult[], ctx: Table
     rows.push([String(c.index), c.label, c.mode, '', '', '', '', '', expectation(c), 'NOT RUN']);
   }
   const lines: string[] = [];
-  if (ctx.header) lines.push(ctx.header);
-  lines.push(...pad(rows, new Set([0, 3, 4, 5, 6, 7])));
+  if (ctx.header) lines.push(...wrapLine(ctx.header, width));
+  const table = fitTable(COLUMNS, rows, { width });
+  lines.push(...table.lines);
+  const dropped = droppedNote(table.dropped, width);
+  if (dropped) lines.push(...dropped.split('\n'));
   const notes = results.filter((r) => r.reasons.length);
   if (notes.length) {
     lines.push('');
     for (const r of notes) {
-      lines.push(`${r.case.index} ${r.case.name}: ${r.verdict.toUpperCase()}: ${r.reasons.join('; ')}`);
+      lines.push(...wrapLine(`${r.case.index} ${r.case.name}: ${r.verdict.toUpperCase()}: ${r.reasons.join('; ')}`, width));
     }
   }
   const s = summarize(plan, results);

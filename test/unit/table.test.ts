@@ -74,3 +74,8 @@ test('wrapText and outputWidth', () => {
     else process.env.COLUMNS = saved;
   }
 });
+
+test('a parenthesised group wraps as one word', () => {
+  const t = fitTable([{ title: 'tx', align: 'right' }, { title: 'y' }], [['1.23M (80.78 GB)', 'ok']], { width: 16 });
+  assert.deepEqual(t.lines, ['          tx  y', '       1.23M  ok', '  (80.78 GB)']);
+});
