@@ -21,6 +21,8 @@ export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SO_REUSEPORT = 15;
 export const SO_RCVLOWAT = 18;
+/** SO_SNDTIMEO_OLD on 64-bit Linux: a struct timeval of two longs. */
+export const SO_SNDTIMEO = 21;
 export const SO_ZEROCOPY = 60;
 export const UDP_CORK = 1;
 
@@ -62,7 +64,10 @@ export const EADDRINUSE = 98;
 export const EADDRNOTAVAIL = 99;
 export const ENETUNREACH = 101;
 export const ENOBUFS = 105;
+export const EISCONN = 106;
 export const ECONNREFUSED = 111;
+export const EALREADY = 114;
+export const EINPROGRESS = 115;
 
 // io_uring (include/uapi/linux/io_uring.h). Syscall numbers are the same on
 // every 64-bit Linux architecture (they were added after the tables were

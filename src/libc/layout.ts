@@ -67,6 +67,11 @@ export const pollfd = koffi.struct('mzc_pollfd', {
   revents: 'int16_t',
 });
 
+export const timeval = koffi.struct('mzc_timeval', {
+  tv_sec: 'long',
+  tv_usec: 'long',
+});
+
 /** Offsets and sizes as plain numbers, looked up once at load time. */
 function offsets<T extends string>(type: Parameters<typeof koffi.sizeof>[0], fields: readonly T[]): Record<T, number> & { size: number } {
   const out: Record<string, number> = { size: koffi.sizeof(type) };
@@ -82,6 +87,7 @@ export const SIN = offsets(sockaddr_in, ['sin_family', 'sin_port', 'sin_addr'] a
 export const SIN6 = offsets(sockaddr_in6, ['sin6_family', 'sin6_port', 'sin6_flowinfo', 'sin6_addr', 'sin6_scope_id'] as const);
 export const SLL = offsets(sockaddr_ll, ['sll_family', 'sll_protocol', 'sll_ifindex', 'sll_hatype', 'sll_pkttype', 'sll_halen', 'sll_addr'] as const);
 export const POLLFD = offsets(pollfd, ['fd', 'events', 'revents'] as const);
+export const TIMEVAL = offsets(timeval, ['tv_sec', 'tv_usec'] as const);
 
 /** CMSG_ALIGN / CMSG_DATA / CMSG_SPACE for 64-bit Linux (size_t alignment). */
 export const cmsgAlign = (len: number): number => (len + 7) & ~7;

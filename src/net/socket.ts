@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Socket set-up shared by sender and receiver, with errors that say what to fix.
 import {
-  AF_INET, AF_INET6, AF_PACKET, EACCES, EADDRINUSE, EADDRNOTAVAIL, ECONNREFUSED, EINTR, ENETUNREACH, ENOBUFS,
-  EOPNOTSUPP, EPERM, IPPROTO_EGP, IPPROTO_RAW, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM, SOL_SOCKET, SO_ZEROCOPY,
+  AF_INET, AF_INET6, AF_PACKET, EACCES, EADDRINUSE, EADDRNOTAVAIL, EALREADY, ECONNREFUSED, EINPROGRESS, EINTR, EISCONN,
+  ENETUNREACH, ENOBUFS, EOPNOTSUPP, EPERM, IPPROTO_EGP, IPPROTO_RAW, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM, SOL_SOCKET,
+  SO_SNDTIMEO, SO_ZEROCOPY,
 } from '../libc/constants.js';
+import { TIMEVAL } from '../libc/layout.js';
 import { allocNative, close, connect, errno, nativeInt, setsockopt, socket, strerror, type NativeBlock } from '../libc/libc.js';
 import { KernelError, RunError, UsageError } from '../core/errors.js';
 import type { Config, TestName } from '../core/config.js';
@@ -87,15 +89,6 @@ export function setIntOption(fd: number, level: number, name: number, value: num
   }
 }
 
-// Not (yet) in src/libc: SO_SNDTIMEO as x86-64 Linux numbers it (SO_SNDTIMEO_OLD,
-// which takes a 64-bit struct timeval { long tv_sec; long tv_usec; }), and the
-// errno values of a connect() cut short by that timeout or already connected.
-const SO_SNDTIMEO = 21;
-const TIMEVAL_SIZE = 16;
-const EALREADY = 114;
-const EINPROGRESS = 115;
-const EISCONN = 106;
-
 /** How long one blocking connect() call may wait before signals and the limit get a look in. */
 export const CONNECT_SLICE_MS = 50;
 
@@ -113,10 +106,10 @@ export const CONNECT_SLICE_MS = 50;
  */
 export async function connectWithin(fd: number, addr: number, len: number, limitMs: number,
   cfg: Pick<Config, 'test' | 'notificationLimit' | 'dstText' | 'port'>, ctl: RunControl): Promise<void> {
-  const tv = allocNative(TIMEVAL_SIZE);
-  tv.dv.setBigInt64(0, BigInt(Math.floor(CONNECT_SLICE_MS / 1000)), true);
-  tv.dv.setBigInt64(8, BigInt((CONNECT_SLICE_MS % 1000) * 1000), true);
-  if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, tv.addr, TIMEVAL_SIZE) !== 0) {
+  const tv = allocNative(TIMEVAL.size);
+  tv.dv.setBigInt64(TIMEVAL.tv_sec, BigInt(Math.floor(CONNECT_SLICE_MS / 1000)), true);
+  tv.dv.setBigInt64(TIMEVAL.tv_usec, BigInt((CONNECT_SLICE_MS % 1000) * 1000), true);
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, tv.addr, TIMEVAL.size) !== 0) {
     fail({ call: 'setsockopt', text: `setsockopt ${SOL_SOCKET}.${SO_SNDTIMEO}: ${CONNECT_SLICE_MS} ms`, option: [SOL_SOCKET, SO_SNDTIMEO] }, cfg);
   }
   const giveUp = Date.now() + limitMs;

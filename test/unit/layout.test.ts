@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as K from '../../src/libc/constants.js';
-import { CMSG, CMSG_DATA_OFFSET, IOV, MSG, POLLFD, SERR, SIN, SIN6, SLL, MAX_PAYLOAD } from '../../src/libc/layout.js';
+import { CMSG, CMSG_DATA_OFFSET, IOV, MSG, POLLFD, SERR, SIN, SIN6, SLL, MAX_PAYLOAD, TIMEVAL } from '../../src/libc/layout.js';
 import { buildIPv4Header } from '../../src/net/headers.js';
 import { parseIPv4 } from '../../src/net/address.js';
 import * as U from '../../src/libc/layout.js';
@@ -29,6 +29,8 @@ const C_SOURCE = String.raw`
 #include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <errno.h>
 #define F(t, m) printf("%s.%s %zu\n", #t, #m, offsetof(struct t, m))
 #define S(t) printf("%s.size %zu\n", #t, sizeof(struct t))
 #define V(c) printf("%s %ld\n", #c, (long)(c))
@@ -46,12 +48,15 @@ int main(void) {
   S(sockaddr_ll); F(sockaddr_ll, sll_family); F(sockaddr_ll, sll_protocol); F(sockaddr_ll, sll_ifindex);
   F(sockaddr_ll, sll_hatype); F(sockaddr_ll, sll_pkttype); F(sockaddr_ll, sll_halen); F(sockaddr_ll, sll_addr);
   S(pollfd); F(pollfd, fd); F(pollfd, events); F(pollfd, revents);
+  S(timeval); F(timeval, tv_sec); F(timeval, tv_usec);
   V(AF_INET); V(AF_INET6); V(AF_PACKET); V(SOCK_STREAM); V(SOCK_DGRAM); V(SOCK_RAW);
   V(IPPROTO_EGP); V(IPPROTO_RAW); V(IPPROTO_UDP); V(SOL_SOCKET); V(SO_SNDBUF); V(SO_RCVBUF); V(SO_REUSEPORT);
   V(SO_RCVLOWAT); V(SO_ZEROCOPY); V(UDP_CORK); V(SOL_IP); V(IP_RECVERR); V(SOL_IPV6); V(IPV6_RECVERR);
   V(SOL_PACKET); V(PACKET_TX_TIMESTAMP); V(SO_EE_ORIGIN_ZEROCOPY); V(SO_EE_CODE_ZEROCOPY_COPIED);
   V(MSG_CTRUNC); V(MSG_TRUNC); V(MSG_DONTWAIT); V(MSG_ERRQUEUE); V(MSG_ZEROCOPY); V(POLLIN); V(POLLOUT); V(POLLERR);
-  V(IP_MAXPACKET); V(CLONE_FILES);
+  V(IP_MAXPACKET); V(CLONE_FILES); V(SO_SNDTIMEO);
+  V(EPERM); V(EINTR); V(EAGAIN); V(EACCES); V(EINVAL); V(EOPNOTSUPP); V(EADDRINUSE); V(EADDRNOTAVAIL); V(ENETUNREACH);
+  V(ENOBUFS); V(EISCONN); V(ECONNREFUSED); V(EALREADY); V(EINPROGRESS);
   /* the selftest's setup_iph, checksum as get_ip_csum computes it */
   struct iphdr iph; memset(&iph, 0, sizeof(iph));
   iph.version = 4; iph.ihl = 5; iph.ttl = 2; iph.protocol = IPPROTO_EGP;
@@ -99,7 +104,7 @@ const num = (k: string): number => {
 test('struct sizes and offsets match gcc', () => {
   const ours: Record<string, Record<string, number>> = {
     iovec: IOV, msghdr: MSG, cmsghdr: CMSG, sock_extended_err: SERR, sockaddr_in: SIN, sockaddr_in6: SIN6,
-    sockaddr_ll: SLL, pollfd: POLLFD,
+    sockaddr_ll: SLL, pollfd: POLLFD, timeval: TIMEVAL,
   };
   let checked = 0;
   for (const [struct, fields] of Object.entries(ours)) {
@@ -117,7 +122,8 @@ test('constants match the C headers', () => {
     'IPPROTO_UDP', 'SOL_SOCKET', 'SO_SNDBUF', 'SO_RCVBUF', 'SO_REUSEPORT', 'SO_RCVLOWAT', 'SO_ZEROCOPY', 'UDP_CORK',
     'SOL_IP', 'IP_RECVERR', 'SOL_IPV6', 'IPV6_RECVERR', 'SOL_PACKET', 'PACKET_TX_TIMESTAMP', 'SO_EE_ORIGIN_ZEROCOPY',
     'SO_EE_CODE_ZEROCOPY_COPIED', 'MSG_CTRUNC', 'MSG_TRUNC', 'MSG_DONTWAIT', 'MSG_ERRQUEUE', 'MSG_ZEROCOPY', 'POLLIN',
-    'POLLOUT', 'POLLERR', 'CLONE_FILES'] as const;
+    'POLLOUT', 'POLLERR', 'CLONE_FILES', 'SO_SNDTIMEO', 'EPERM', 'EINTR', 'EAGAIN', 'EACCES', 'EINVAL', 'EOPNOTSUPP',
+    'EADDRINUSE', 'EADDRNOTAVAIL', 'ENETUNREACH', 'ENOBUFS', 'EISCONN', 'ECONNREFUSED', 'EALREADY', 'EINPROGRESS'] as const;
   for (const n of names) assert.equal((K as Record<string, number>)[n], num(n), n);
   assert.equal(MAX_PAYLOAD, num('IP_MAXPACKET') - 40 - 20 - 40);
 });
