@@ -6,6 +6,7 @@
 // socket is bound (ready.ts) before its sender starts.
 
 import { netnsAt, netnsOf, socketBound } from './ready.js';
+import { parentDeathArgv } from './lab.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -79,14 +80,23 @@ const GRACE_MS = 1000;
 const DRAIN_MS = 500;
 
 /**
- * Start argv[0] with the rest as arguments (LC_ALL=C, stdin closed). `done`
- * resolves once it has exited and its output is in; it never rejects (a
- * spawn failure becomes a line on stderr and a null exit code).
+ * Start argv[0] with the rest as arguments (LC_ALL=C, stdin closed); it is
+ * killed if this process dies. `done` resolves once it has exited and its
+ * output is in; it never rejects (a spawn failure becomes a line on stderr
+ * and a null exit code; a program that is not found, exit 127 and the
+ * shell's "not found" line).
  */
 export function spawnChild(argv: string[], o: SpawnOptions): Child {
-  const [file, ...args] = argv;
+  const [file] = argv;
   const started = Date.now();
-  const proc = spawn(file, args, {
+  // The child dies with us (SIGKILL through PR_SET_PDEATHSIG, see
+  // parentDeathArgv), so a command killed outright (kill -9) leaves no run
+  // behind. The kernel sends that signal when the *thread* that forked the
+  // child ends, not the whole process: spawn() forks from the thread that
+  // calls it, here always the main thread (no worker spawns children), and
+  // Node's main thread ends only with the process.
+  const [exe, ...args] = parentDeathArgv(argv);
+  const proc = spawn(exe, args, {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, detached: o.detached ?? false,
   });
   let stdout = '';

@@ -5,16 +5,17 @@
 import { test, before, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createLab, liveLabs, nsExecArgv, type Lab } from '../../src/lab/lab.js';
-import { describe, REPO_ROOT, requireRoot, start } from '../support/proc.js';
+import { describe, REPO_ROOT, requireRoot, start, type Proc } from '../support/proc.js';
 import { assertHostUnchanged, snapshot } from './lab-helpers.js';
 
 const execFileP = promisify(execFile);
 const LAB_MODULE = new URL('../../src/lab/lab.ts', import.meta.url).pathname;
+const CONTROL_MODULE = new URL('../../src/core/control.ts', import.meta.url).pathname;
 
 async function sh(argv: string[]): Promise<string> {
   const { stdout } = await execFileP(argv[0], argv.slice(1), { encoding: 'utf8' });
@@ -203,40 +204,154 @@ test('without root the error says so in one line', async () => {
   }
 });
 
-test('safety net: labs of a process that exits, throws or is killed by a signal are removed', async (t: TestContext) => {
+/** Run a script (src through tsx) that makes labs, with its owner records in `recordDir`. */
+function labScript(dir: string, name: string, body: string, recordDir: string) {
+  const script = join(dir, `${name}.mts`);
+  writeFileSync(script, `import { createLab, destroyAllLabsSync } from ${JSON.stringify(LAB_MODULE)};\n` +
+    `import { RunControl } from ${JSON.stringify(CONTROL_MODULE)};\n` +
+    'import { spawn, execFileSync } from "node:child_process";\n' +
+    'import { readdirSync } from "node:fs";\n' + body + '\n');
+  return start([process.execPath, '--import', 'tsx', script], { cwd: REPO_ROOT, env: { MSG_ZEROCOPY_LAB_DIR: recordDir } });
+}
+
+/** Make a lab, leave a child running inside its rx namespace; print both names, its pid and the owner records. */
+const MAKE_LAB = 'const lab = await createLab();\n' +
+  // a child left running inside the namespace must not keep it alive
+  'const inside = spawn("ip", ["netns", "exec", lab.rxNs, "sleep", "30"], { stdio: "ignore", detached: true });\n' +
+  'inside.unref();\n' +
+  'await new Promise((r) => setTimeout(r, 300));\n' +
+  'process.stdout.write([lab.txNs, lab.rxNs, inside.pid, readdirSync(process.env.MSG_ZEROCOPY_LAB_DIR).join(",")].join(" ") + "\\n");\n';
+
+/**
+ * On every exit path of a test: kill the scripts still running and remove the
+ * namespaces their owner records (under `dir`) name, so a failed assertion or
+ * a script past its deadline leaves nothing behind.
+ */
+async function removeRecorded(dir: string, scripts: Array<{ kill(sig?: NodeJS.Signals): void; done: Promise<unknown> }>): Promise<void> {
+  for (const p of scripts) p.kill('SIGKILL');
+  await Promise.all(scripts.map((p) => p.done));
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.json'));
+  } catch { /* none */ }
+  for (const f of files) {
+    const rec = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { namespaces: string[] };
+    for (const ns of rec.namespaces) {
+      try {
+        for (const pid of (await sh(['ip', 'netns', 'pids', ns])).split(/\s+/).filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+        await sh(['ip', 'netns', 'del', ns]);
+      } catch { /* already gone */ }
+    }
+  }
+}
+
+const isRunning = (pid: number): boolean => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]);
+  } catch {
+    return false;
+  }
+};
+
+test('safety net: labs of a process that exits or throws are removed, with their owner records and the children inside', async (t: TestContext) => {
   const before = await snapshot();
   const created: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'mzc-lab-'));
+  const scripts: Proc[] = [];
   try {
     const ends = {
       exit: 'process.exit(0);',
       throw: 'throw new Error("boom");',
       reject: 'void Promise.reject(new Error("boom"));',
-      sigterm: 'process.kill(process.pid, "SIGTERM"); setTimeout(() => {}, 10000);',
-      sigint: 'process.kill(process.pid, "SIGINT"); setTimeout(() => {}, 10000);',
     };
     await Promise.all(Object.entries(ends).map(async ([name, end]) => {
-      const script = join(dir, `${name}.mts`);
-      writeFileSync(script, `import { createLab } from ${JSON.stringify(LAB_MODULE)};\n` +
-        'const lab = await createLab();\n' +
-        'process.stdout.write(lab.txNs + " " + lab.rxNs + "\\n");\n' +
-        // a child left running inside the namespace must not keep it alive
-        'const { spawn } = await import("node:child_process");\n' +
-        'spawn("ip", ["netns", "exec", lab.rxNs, "sleep", "30"], { stdio: "ignore", detached: true }).unref();\n' +
-        'await new Promise((r) => setTimeout(r, 300));\n' + end + '\n');
-      const { stdout, code, signal } = await start([process.execPath, '--import', 'tsx', script], { cwd: REPO_ROOT }).done;
-      const [txNs, rxNs] = stdout.trim().split(' ');
+      const records = mkdtempSync(join(dir, `${name}-`));
+      const proc = labScript(dir, name, MAKE_LAB + end, records);
+      scripts.push(proc);
+      const { stdout, code } = await proc.done;
+      const [txNs, rxNs, inside, recorded] = stdout.trim().split(' ');
       created.push(txNs, rxNs);
       assert.match(txNs ?? '', /^mzc-[0-9a-f]{6}-tx$/, `${name}: lab was created`);
+      assert.equal(recorded, `${txNs.replace(/-tx$/, '')}.json`, `${name}: owner record written while the lab lived`);
       const names = await netnsNames();
       assert.ok(!names.includes(txNs) && !names.includes(rxNs), `${name}: namespaces removed`);
-      if (name === 'exit') assert.equal(code, 0);
-      if (name === 'throw' || name === 'reject') assert.equal(code, 1);
-      if (name === 'sigterm') assert.equal(signal, 'SIGTERM');
-      if (name === 'sigint') assert.equal(signal, 'SIGINT');
+      assert.equal(isRunning(Number(inside)), false, `${name}: the child inside was killed`);
+      assert.deepEqual(readdirSync(records), [], `${name}: owner record removed`);
+      assert.equal(code, name === 'exit' ? 0 : 1);
     }));
   } finally {
+    await removeRecorded(dir, scripts);
     rmSync(dir, { recursive: true, force: true });
   }
   await assertHostUnchanged(before, (n) => created.includes(n), (s) => t.diagnostic(s));
+});
+
+test('a signal nobody handles keeps its default action; the next createLab removes the lab left behind, in one line', async (t: TestContext) => {
+  const before = await snapshot();
+  const created: string[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'mzc-lab-'));
+  const scripts: Proc[] = [];
+  try {
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGKILL'] as const) {
+      const records = mkdtempSync(join(dir, `${sig}-`));
+      const proc = labScript(dir, sig, `${MAKE_LAB}process.kill(process.pid, "${sig}"); setTimeout(() => {}, 10000);`, records);
+      scripts.push(proc);
+      const { stdout, signal } = await proc.done;
+      const [txNs, rxNs, inside] = stdout.trim().split(' ');
+      created.push(txNs, rxNs);
+      assert.match(txNs ?? '', /^mzc-[0-9a-f]{6}-tx$/, `${sig}: lab was created`);
+      assert.equal(signal, sig, `${sig}: the process died of it`);
+      const notes: string[] = [];
+      const lab = await createLab({ recordDir: records, onNote: (l) => notes.push(l) });
+      await lab.destroy();
+      t.diagnostic(`${sig}: ${notes.join(' | ')}`);
+      assert.deepEqual(notes, [`msg-zerocopy: removed stale namespaces ${txNs}, ${rxNs} (owner pid ${proc.pid} is gone)`]);
+      const names = await netnsNames();
+      assert.ok(!names.includes(txNs) && !names.includes(rxNs), `${sig}: namespaces removed`);
+      assert.equal(isRunning(Number(inside)), false, `${sig}: the child left inside was killed`);
+      assert.deepEqual(readdirSync(records), [], `${sig}: records removed`);
+    }
+  } finally {
+    await removeRecorded(dir, scripts);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await assertHostUnchanged(before, (n) => created.includes(n), (s) => t.diagnostic(s));
+});
+
+test('signals have one owner: under RunControl the first SIGINT leaves the lab and its children running; the second forces, and its hook removes the lab', async (t: TestContext) => {
+  const before = await snapshot();
+  const dir = mkdtempSync(join(tmpdir(), 'mzc-lab-'));
+  const scripts: Proc[] = [];
+  let names: string[] = [];
+  try {
+    const records = mkdtempSync(join(dir, 'records-'));
+    // As the commands do: stop asks the run to end (here: report what the lab looks like), force removes the labs.
+    const proc = labScript(dir, 'owner', 'new RunControl().install({\n' +
+      '  stop: () => setTimeout(() => process.stdout.write(JSON.stringify({ destroyed: lab.destroyed,\n' +
+      '    listed: execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).includes(lab.rxNs),\n' +
+      '    insideRunning: inside.exitCode === null && inside.signalCode === null }) + "\\n"), 200),\n' +
+      '  force: destroyAllLabsSync,\n' +
+      '});\n' + MAKE_LAB + 'setInterval(() => {}, 1000);', records);
+    scripts.push(proc);
+    await proc.waitFor(/-rx \d+ \S*\n/, 'stdout');
+    proc.kill('SIGINT');
+    await proc.waitFor(/\}\n/, 'stdout');
+    proc.kill('SIGINT');
+    const r = await proc.done;
+    const [first, second] = r.stdout.trim().split('\n');
+    names = first.split(' ').slice(0, 2);
+    const insidePid = Number(first.split(' ')[2]);
+    assert.deepEqual(JSON.parse(second), { destroyed: false, listed: true, insideRunning: true },
+      'the first signal only asked the run to stop');
+    assert.equal(r.code, 130, describe(r));
+    const now = await netnsNames();
+    assert.ok(!now.includes(names[0]) && !now.includes(names[1]), 'the second signal removed the lab');
+    assert.equal(isRunning(insidePid), false, 'and the child inside it');
+    assert.deepEqual(readdirSync(records), [], 'and its owner record');
+  } finally {
+    await removeRecorded(dir, scripts);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await assertHostUnchanged(before, (n) => names.includes(n), (s) => t.diagnostic(s));
 });
