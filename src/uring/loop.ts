@@ -20,6 +20,7 @@ import { CQE, SQE } from '../libc/layout.js';
 import { errno } from '../libc/libc.js';
 import { setIntOption } from '../net/socket.js';
 import { WAIT_MS } from '../core/config.js';
+import { KernelError } from '../core/errors.js';
 import { MODE_MIXED, type UringConfig } from './config.js';
 import type { UringCompletions } from './completions.js';
 import { GlibcRandom } from './random.js';
@@ -153,7 +154,11 @@ export class UringLoop {
     } while (ret < 0 && errno() === EINTR); // a signal before anything was submitted: submit again
     if (ret !== n) {
       if (ret < 0) ringFail('enter');
-      throw new Error(`io_uring_enter submitted ${ret} of ${n} requests`);
+      // The kernel stopped at a request it could not take: its CQE says why
+      // (the accounting throws for it); otherwise say what happened.
+      this.reap();
+      throw new KernelError(`io_uring: submit: ${ret} of ${n} requests submitted`, 0,
+        'the kernel stopped submitting; see the error above, or lower -n');
     }
   }
 

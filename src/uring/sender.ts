@@ -4,7 +4,7 @@
 // msghdr) in native memory that never moves, every SQE slot filled once;
 // then batches until the deadline, and the last notifications.
 import {
-  EINVAL, ENOBUFS, IORING_OP_SEND, IORING_OP_SEND_ZC, IORING_OP_SENDMSG_ZC, IORING_RECVSEND_FIXED_BUF,
+  EINVAL, ENOBUFS, ENOMEM, IORING_OP_SEND, IORING_OP_SEND_ZC, IORING_OP_SENDMSG_ZC, IORING_RECVSEND_FIXED_BUF,
   IORING_SEND_ZC_REPORT_USAGE, IOSQE_FIXED_FILE, MSG_WAITALL, SOL_SOCKET, SO_SNDBUF,
 } from '../libc/constants.js';
 import { IOV, IP_MAXPACKET, MSG, PAGE_SIZE, SQE } from '../libc/layout.js';
@@ -89,6 +89,9 @@ function setupSocket(cfg: UringConfig): number {
 function sendFailed(e: number, tag: number): never {
   let hint = kernelHint(e, 'send');
   if (e === ENOBUFS) hint = 'zerocopy budget exhausted: raise net.core.optmem_max or lower -n';
+  if (e === ENOMEM && tag !== TAG_SEND) {
+    hint = 'without CAP_IPC_LOCK the pages of each zerocopy send count against the locked-memory limit: raise ulimit -l, or lower -n';
+  }
   if (e === EINVAL && tag !== TAG_SEND) hint = 'the kernel refused the zerocopy request (IORING_SEND_ZC_REPORT_USAGE needs linux 6.2)';
   throw new KernelError(`send failed: ${strerror(e)}`, e, hint);
 }
@@ -140,12 +143,14 @@ export async function runUringSender(cfg: UringConfig, ctl: RunControl): Promise
     fillSlots(ring, cfg, fd, payload.addr, msg.addr);
 
     const loop = new UringLoop(cfg, ring, acc, requestKinds(cfg.mode, cfg.fixedFile), fd);
+    const gc = forcedGc();
     const startedAt = Date.now();
     const tstop = startedAt + cfg.runtimeMs;
     let now = startedAt;
     // As the C loop: at least one batch, then batches while before the deadline.
     do {
-      now = loop.run(Math.min(tstop, now + SLICE_MS));
+      now = loop.run(gc ? now : Math.min(tstop, now + SLICE_MS)); // test hook: one batch per slice
+      gc?.(loop.batches);
       await ctl.yield();
     } while (now < tstop && !ctl.stopped);
     const durationMs = Date.now() - startedAt;
@@ -159,6 +164,26 @@ export async function runUringSender(cfg: UringConfig, ctl: RunControl): Promise
     ring.close();
     closeSocket(fd);
   }
+}
+
+/**
+ * Test hook: with MZC_GC_EVERY=N and node --expose-gc, a full garbage
+ * collection after every N batches, to prove that no address the kernel
+ * holds (SQE buffer addresses, the msghdr and its iovec, the ring views)
+ * moves. Slices then run one batch each.
+ */
+function forcedGc(): ((batches: number) => void) | null {
+  const every = Number(process.env.MZC_GC_EVERY ?? 0);
+  if (!every) return null;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('MZC_GC_EVERY needs node --expose-gc');
+  let last = 0;
+  return (batches) => {
+    if (batches - last >= every) {
+      last = batches;
+      gc();
+    }
+  };
 }
 
 /** -Z mismatch as one line (printed after the run's line). */
