@@ -66,7 +66,15 @@ export async function withLabSession(o: SessionOptions, body: (s: LabSession) =>
   };
   try {
     progress('setting up namespaces…');
-    lab = await createLab({ prefix: o.prefix });
+    lab = await createLab({
+      prefix: o.prefix,
+      // A note (stale namespaces removed) gets a line of its own, above the progress line.
+      onNote: (line) => {
+        progress(null);
+        o.err(`${line}\n`);
+        progress('setting up namespaces…');
+      },
+    });
     if (!interrupted) {
       const l = lab;
       await body({ lab: l, hooks, interrupted: () => interrupted, progress });
