@@ -1,32 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// `msg-zerocopy pair` (host A): ask the serve on host B for a receiver, run
-// our classic sender (a child of the same executable, `--json`) once it
-// listens, then print both classic lines, a summary and, with --json, one
-// object with both reports.
+// `msg-zerocopy pair` (host A): prove to the serve on host B that we hold
+// the shared secret (and make it prove the same first), ask it for a
+// receiver, run our classic sender (a child of the same executable,
+// `--json`) once the receiver's own socket is bound, and print both classic
+// lines, a summary and, with --json, one object with both reports. The
+// control connection is watched the whole time: a serve that dies or goes
+// silent stops the sender within seconds.
 
 import { connect, type Socket } from 'node:net';
+import { hostname } from 'node:os';
 import { RunControl, signalExitCode } from '../core/control.js';
 import { RunError } from '../core/errors.js';
-import { megabytes } from '../report/report.js';
-import { ownCommand, spawnChild, type ChildResult } from '../lab/child.js';
-import { LineReader, PROTOCOL_VERSION, receiveMode, send, type Message, type ReportMessage } from './protocol.js';
-import { hostPort } from './serve.js';
+import { childError, type Child, type ChildResult } from '../lab/child.js';
+import { checkReport, isErrorReport, isSenderReport, readReport } from '../report/read.js';
+import type { ClassicReport } from '../report/report.js';
+import type { SenderSpec } from '../run/classic.js';
+import { READY_MAX_MS } from '../run/run.js';
+import { receiveMode } from '../core/vocabulary.js';
+import { checkProof, decodeNonce, encodeNonce, newNonce, proof, sessionKey } from './auth.js';
+import { neighbourMac, routeTo } from './neigh.js';
+import {
+  Connection, endText, expect, MAX_LINE, MAX_REPORT_LINE, PROTOCOL_VERSION, type Ended, type ReportMessage,
+} from './protocol.js';
+import { startClassic } from './spawn.js';
+import { summarizePair, summaryLines, type PairSummary } from './summary.js';
+import { hostPort, shown } from './text.js';
 
 export interface PairOptions {
-  family: 4 | 6;
   /** -D: host B's address (data and control). */
   host: string;
   controlPort: number;
-  /** Sender test (tcp, udp, raw, …). */
-  test: string;
-  port: number;
-  size: number;
-  /** Sender -t in seconds. */
-  secs: number;
-  /** UDP cork calls per datagram (0 = off), for the loss figure. */
-  cork: number;
-  /** The sender's classic argv (without the executable), --json included. */
-  senderArgs: string[];
+  /** The sender to run, with every classic flag pair was given (run/classic.ts senderSpecOf). */
+  sender: SenderSpec;
+  /** The shared secret (secret.ts). */
+  secret: Buffer;
   json: boolean;
   connectTimeoutMs: number;
   slackMs: number;
@@ -37,55 +44,19 @@ export interface PairIO {
   err: (s: string) => void;
 }
 
-const runtimeMs = (secs: number): number => 200 + secs * 1000;
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-export interface PairSummary {
-  test: string;
-  txPackets: number | null;
-  txBytes: number | null;
-  rxPackets: number | null;
-  rxBytes: number | null;
-  /** tcp: the receiver got every byte sent. */
-  bytesMatch: boolean | null;
-  /** udp: datagrams sent (sends / cork calls) and the share not received. */
-  datagramsSent: number | null;
-  loss: number | null;
-}
-
-/** Compare the two sides. Pure; exported for tests. */
-export function summarizePair(test: string, cork: number, sender: Record<string, unknown> | null,
-  receiver: Record<string, unknown> | null): PairSummary {
-  const txPackets = num(sender?.packets);
-  const txBytes = num(sender?.bytes);
-  const rxPackets = num(receiver?.packets);
-  const rxBytes = num(receiver?.bytes);
-  const s: PairSummary = {
-    test, txPackets, txBytes, rxPackets, rxBytes, bytesMatch: null, datagramsSent: null, loss: null,
-  };
-  if (test === 'tcp') {
-    if (txBytes !== null && rxBytes !== null) s.bytesMatch = txBytes === rxBytes;
-  } else if (txPackets !== null) {
-    s.datagramsSent = cork > 0 ? Math.floor(txPackets / cork) : txPackets;
-    if (rxPackets !== null && s.datagramsSent > 0) s.loss = Math.max(0, (s.datagramsSent - rxPackets) / s.datagramsSent);
-  }
-  return s;
-}
-
-export function summaryLines(s: PairSummary): string[] {
-  const mb = (b: number | null): string => (b === null ? '?' : `${megabytes(b)} MB`);
-  const lines = [`pair: tx ${s.txPackets ?? '?'} sends (${mb(s.txBytes)}), rx ${s.rxPackets ?? '?'} reads (${mb(s.rxBytes)})`];
-  if (s.bytesMatch === true) lines.push(`pair: tcp: all ${s.txBytes} bytes arrived`);
-  else if (s.bytesMatch === false) lines.push(`pair: tcp: sent ${s.txBytes} bytes, received ${s.rxBytes} (${(s.txBytes ?? 0) - (s.rxBytes ?? 0)} missing)`);
-  if (s.loss !== null) {
-    lines.push(`pair: ${s.test}: ${s.datagramsSent} datagrams sent, ${s.rxPackets} received, loss ${(s.loss * 100).toFixed(2)}%`);
-  }
-  return lines;
-}
+/** The destination MAC the classic packet senders write (src/net/headers.ts MAC_DST). */
+export const CLASSIC_DST_MAC = '06:06:06:06:06:06';
+/** How long pair waits for serve's challenge once connected. */
+const HANDSHAKE_WAIT_MS = 5000;
+/** Beyond the receiver's own deadline: how long pair waits for the report. */
+const REPORT_MARGIN_MS = 5000;
+/** Receiver output lines shown at most. */
+const RX_LINES = 20;
 
 function connectError(e: NodeJS.ErrnoException, o: PairOptions): RunError {
   const where = hostPort(o.host, o.controlPort);
-  const serveCmd = `msg-zerocopy serve -${o.family} -D ${o.host}${o.controlPort !== 8001 ? ` --control-port ${o.controlPort}` : ''}`;
+  const family = o.sender.family;
+  const serveCmd = `msg-zerocopy serve -${family} -D ${o.host}${o.controlPort !== 8001 ? ` --control-port ${o.controlPort}` : ''}`;
   switch (e.code) {
     case 'ECONNREFUSED':
       return new RunError(`pair: nothing listens on the control port ${where} (connection refused)`,
@@ -99,14 +70,13 @@ function connectError(e: NodeJS.ErrnoException, o: PairOptions): RunError {
       return new RunError(`pair: cannot reach ${o.host} for the control port ${o.controlPort} (${e.code})`,
         `check -D and the route to ${o.host}`);
     default:
-      return new RunError(`pair: control connection to ${where} failed: ${e.message}`,
-        `run \`${serveCmd}\` on ${o.host}`);
+      return new RunError(`pair: control connection to ${where} failed: ${e.message}`, `run \`${serveCmd}\` on ${o.host}`);
   }
 }
 
 function open(o: PairOptions): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const sock = connect({ host: o.host, port: o.controlPort, family: o.family, noDelay: true });
+    const sock = connect({ host: o.host, port: o.controlPort, family: o.sender.family, noDelay: true });
     const timer = setTimeout(() => {
       sock.destroy();
       reject(connectError(Object.assign(new Error('timeout'), { code: 'timeout' }), o));
@@ -123,87 +93,197 @@ function open(o: PairOptions): Promise<Socket> {
   });
 }
 
+/** pair's half of the handshake (auth.ts): serve proves first, then we do; the connection is sealed after. */
+async function handshake(conn: Connection, o: PairOptions, where: string): Promise<void> {
+  const pairNonce = newNonce();
+  conn.send({ type: 'hello', version: PROTOCOL_VERSION, nonce: encodeNonce(pairNonce) });
+  const n = await conn.next(HANDSHAKE_WAIT_MS);
+  if ('timeout' in n) {
+    throw new RunError(`pair: ${where} accepted the connection but sent no challenge within ${HANDSHAKE_WAIT_MS / 1000} s`,
+      'is that port a msg-zerocopy serve of this release?');
+  }
+  if ('end' in n) throw new RunError(`pair: ${where} ${endText(n.end)} during the handshake`, `see the serve's log on ${o.host}`);
+  const err = expect(n.msg, 'error');
+  if (err) throw new RunError(`pair: serve at ${where}: ${shown(err.message)}`);
+  const ch = expect(n.msg, 'challenge');
+  if (!ch) throw new RunError(`pair: ${where} is not a msg-zerocopy serve (it answered "${shown(n.msg.type, 20)}")`);
+  if (ch.version !== PROTOCOL_VERSION) {
+    throw new RunError(`pair: serve at ${where} speaks protocol version ${ch.version}, this pair ${PROTOCOL_VERSION}`,
+      'run the same msg-zerocopy release on both hosts');
+  }
+  const serveNonce = decodeNonce(ch.nonce);
+  if (!serveNonce || serveNonce.equals(pairNonce) || !checkProof(o.secret, 'serve', pairNonce, serveNonce, ch.proof)) {
+    conn.close({ type: 'refused', message: 'your proof does not match my secret' });
+    throw new RunError(`pair: serve at ${where} could not prove it holds our secret: the two secret files differ ` +
+      '(or this is not your serve); nothing was asked of it', `copy the secret from ${o.host} again`);
+  }
+  conn.send({ type: 'auth', proof: proof(o.secret, 'pair', pairNonce, serveNonce) });
+  conn.secure(sessionKey(o.secret, pairNonce, serveNonce), 'pair>serve', 'serve>pair');
+  conn.setMaxLine(MAX_REPORT_LINE);
+  conn.startHeartbeat();
+}
+
+/**
+ * packet and packet_dgram: the interface towards -D and the next hop's MAC.
+ * Refused with the reason when the route or the neighbour entry is missing,
+ * or when the MAC is not the one the classic sender addresses.
+ */
+export async function packetPath(spec: SenderSpec, host: string, note: (line: string) => void): Promise<SenderSpec> {
+  const t = spec.test;
+  let route;
+  try {
+    route = await routeTo(spec.family, host);
+  } catch (e) {
+    throw new RunError(`pair: ${t}: cannot find the route to ${host}: ${shown((e as Error).message)}`);
+  }
+  if (route.type === 'local' || route.dev === 'lo') {
+    throw new RunError(`pair: ${t}: ${host} is an address of this host; packet tests need an interface between two hosts`);
+  }
+  if (spec.ifname !== undefined && spec.ifname !== route.dev) {
+    throw new RunError(`pair: ${t}: -i ${spec.ifname} is not the interface towards ${host} (the route leaves by ${route.dev})`,
+      `give -i ${route.dev}, or leave -i out`);
+  }
+  let n;
+  try {
+    n = await neighbourMac(spec.family, route.hop, route.dev);
+  } catch (e) {
+    throw new RunError(`pair: ${t}: cannot read the neighbour table of ${route.dev}: ${shown((e as Error).message)}`);
+  }
+  if (!n) {
+    throw new RunError(`pair: ${t}: no usable entry for ${route.hop} in the neighbour table of ${route.dev}, so its MAC is unknown`,
+      `\`ip neigh show dev ${route.dev}\`; reach ${route.hop} once (ping), then run again`);
+  }
+  if (n.mac !== CLASSIC_DST_MAC) {
+    throw new RunError(`pair: ${t}: the next hop ${route.hop} on ${route.dev} has MAC ${n.mac}, but the classic ${t} sender ` +
+      `addresses every frame to ${CLASSIC_DST_MAC} (as the selftest), so the receiver would get nothing`,
+      `run tcp, udp, raw or raw_hdrincl between these hosts, or give ${route.dev} of the receiving host the MAC ${CLASSIC_DST_MAC}`);
+  }
+  note(`pair: ${t}: frames leave by ${route.dev} to ${n.mac} (${route.hop}, ${n.state.toLowerCase()})`);
+  return { ...spec, ifname: route.dev };
+}
+
 /** Run one pair. Resolves with the exit status; throws RunError for control failures. */
 export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
   const where = hostPort(o.host, o.controlPort);
-  const sock = await open(o);
-  const reader = new LineReader(sock);
-  sock.on('error', () => { /* reported through the reader */ });
-  let interrupted: string | null = null;
-  let sender: ReturnType<typeof spawnChild> | null = null;
+  const conn = new Connection(await open(o), MAX_LINE);
+  let interrupted: NodeJS.Signals | null = null;
+  let sender: Child | null = null;
   const ctl = new RunControl().install({
     stop: (sig) => {
       interrupted = sig;
-      send(sock, { type: 'abort' });
-      sender?.kill('SIGINT');
+      conn.send({ type: 'abort', reason: sig });
+      sender?.kill('SIGTERM');
     },
   });
-  const closed = (what: string): RunError => new RunError(`pair: serve at ${where} closed the control connection ${what}`,
-    reader.error ? reader.error.message : `see the serve's log on ${o.host}`);
+  const gone = (e: Ended, when: string): RunError =>
+    new RunError(`pair: serve at ${where} ${endText(e)} ${when}`, `see the serve's log on ${o.host}`);
 
   try {
-    send(sock, {
-      type: 'run', version: PROTOCOL_VERSION, family: o.family, test: receiveMode(o.test), port: o.port, size: o.size,
-      secs: o.secs + 1,
+    await handshake(conn, o, where);
+    let spec = o.sender;
+    if (spec.test === 'packet' || spec.test === 'packet_dgram') spec = await packetPath(spec, o.host, (l) => io.err(`${l}\n`));
+    conn.send({
+      type: 'run', family: spec.family, test: receiveMode(spec.test), senderTest: spec.test, port: spec.port,
+      size: spec.size ?? 0, secs: spec.secs + 1, client: hostname().slice(0, 64),
     });
-    let ready: Message | null;
-    try {
-      ready = await reader.next(10000);
-    } catch {
-      throw new RunError(`pair: serve at ${where} did not start its receiver within 10 s`, `see the serve's log on ${o.host}`);
-    }
+    const r = await conn.next(READY_MAX_MS + 10000);
     if (interrupted) return signalExitCode(interrupted);
-    if (ready === null) throw closed('before its receiver was ready');
-    if (ready.type === 'error') throw new RunError(`pair: serve at ${where}: ${ready.message}`);
-    if (ready.type !== 'ready') throw new RunError(`pair: serve at ${where} answered ${ready.type}, not ready`);
+    if ('timeout' in r) throw new RunError(`pair: serve at ${where} did not start its receiver within ${(READY_MAX_MS + 10000) / 1000} s`);
+    if ('end' in r) throw gone(r.end, 'before its receiver was ready');
+    const err = expect(r.msg, 'error');
+    if (err) throw new RunError(`pair: serve at ${where}: ${shown(err.message)}`);
+    const ready = expect(r.msg, 'ready');
+    if (!ready) throw new RunError(`pair: serve at ${where} answered "${shown(r.msg.type, 20)}", not ready`);
 
-    sender = spawnChild(ownCommand(o.senderArgs), {
-      deadlineMs: runtimeMs(o.secs) + 500 + o.slackMs,
-      detached: true,
-      onStderrLine: (l) => { if (l.trim()) io.err(`${l}\n`); },
-    });
+    const started = startClassic(spec, o.slackMs, (l) => { if (l.trim()) io.err(`${l}\n`); });
+    sender = started.child;
+    // From here the control connection is watched: a report (or refusal)
+    // ends the watch; the connection ending first stops the sender.
+    let lost: Ended | null = null;
+    let last: ReportMessage | null = null;
+    let serveError: string | null = null;
+    let malformed: string | null = null;
+    const watch = (async () => {
+      for (;;) {
+        const n = await conn.next(Infinity);
+        if ('end' in n) {
+          lost = n.end;
+          sender?.kill('SIGTERM');
+          return;
+        }
+        if (!('msg' in n)) continue;
+        const rep = expect(n.msg, 'report');
+        const e = expect(n.msg, 'error');
+        if (rep) last = rep;
+        else if (e) serveError = shown(e.message);
+        else malformed = n.msg.type === 'report' ? 'a report message with missing or mistyped fields' : `an unexpected "${shown(n.msg.type, 20)}" message`;
+        return;
+      }
+    })();
     const tx: ChildResult = await sender.done;
-    // A sender that ran (even one whose -Z expectation failed) lets the
-    // receiver finish; one that never sent stops it early.
-    const senderRan = tx.report !== null && typeof tx.report.error !== 'string' && tx.signal === null && !tx.timedOut;
-    send(sock, { type: 'sent', ok: senderRan });
-
-    let report: Message | null;
-    try {
-      report = await reader.next(runtimeMs(o.secs + 1) + 400 + o.slackMs + 5000);
-    } catch {
-      throw new RunError(`pair: no report from the serve at ${where}`, `see the serve's log on ${o.host}`);
-    }
-    if (report === null) throw closed('before sending the receiver\'s report');
-    if (report.type === 'error') throw new RunError(`pair: serve at ${where}: ${report.message}`);
-    if (report.type !== 'report') throw new RunError(`pair: serve at ${where} answered ${report.type}, not a report`);
-    const rx = report as ReportMessage;
-    for (const l of rx.stderr.split('\n').map((x) => x.trim()).filter(Boolean)) {
-      io.err(/^rx=\d/.test(l) ? `${l}\n` : `receiver on ${o.host}: ${l}\n`);
-    }
-
-    const summary = summarizePair(o.test, o.cork, tx.report, rx.report);
-    const txError = tx.report && typeof tx.report.error === 'string' ? tx.report.error : null;
-    const txCode = tx.exitCode ?? (tx.signal ? signalExitCode(tx.signal) : 1);
-    const rxCode = rx.exitCode ?? (rx.signal ? signalExitCode(rx.signal) : 1);
-    let exitCode = interrupted ? signalExitCode(interrupted) : txCode !== 0 ? txCode : rxCode !== 0 ? 1 : 0;
-    if (!interrupted && exitCode === 0 && summary.bytesMatch === false) exitCode = 1;
-    if (o.json) {
-      io.out(`${JSON.stringify({
-        tool: 'msg-zerocopy', command: 'pair', control: where, exitCode,
-        sender: tx.report ?? { role: 'sender', error: tx.stderr.trim().split('\n').pop() ?? null, exitStatus: tx.exitCode },
-        receiver: rx.report ?? { role: 'receiver', error: rx.stderr.trim().split('\n').pop() ?? null, exitStatus: rx.exitCode },
-        summary,
-      })}\n`);
-    }
-    const lines = txError || summary.txPackets === null
-      ? [`pair: the sender failed (exit ${tx.exitCode ?? tx.signal}${txError ? `: ${txError}` : ''}); the receiver was stopped`]
-      : summaryLines(summary);
-    if (o.json) io.err(`${lines.join('\n')}\n`);
-    else io.out(`${lines.join('\n')}\n`);
-    return exitCode;
+    const txReport = readReport(tx.stdout);
+    const senderRan = isSenderReport(txReport) && tx.signal === null && !tx.timedOut;
+    conn.send({ type: 'sent', ok: senderRan });
+    const reportWait = spec.secs * 1000 + 1200 + 400 + o.slackMs + REPORT_MARGIN_MS;
+    let timedOut = false;
+    await Promise.race([watch, new Promise<void>((resolve) => setTimeout(() => { timedOut = true; resolve(); }, reportWait).unref())]);
+    conn.close();
+    if (interrupted && !last) return signalExitCode(interrupted);
+    if (lost) throw gone(lost, 'during the run; the sender was stopped');
+    if (serveError) throw new RunError(`pair: serve at ${where}: ${serveError}`);
+    if (malformed) throw new RunError(`pair: serve at ${where} sent ${malformed} instead of the receiver's report`);
+    if (timedOut || !last) throw new RunError(`pair: no report from the serve at ${where} within ${Math.round(reportWait / 1000)} s`);
+    return finishRun(o, io, where, started.args, ready.receiverArgv, tx, txReport, last, interrupted);
   } finally {
     ctl.uninstall();
-    sock.destroy();
+    conn.close();
   }
+}
+
+/** Both sides' lines, the summary, --json; the exit status. */
+function finishRun(o: PairOptions, io: PairIO, where: string, senderArgv: string[], receiverArgv: string[], tx: ChildResult,
+  txReport: ClassicReport | null, rx: ReportMessage, interrupted: NodeJS.Signals | null): number {
+  for (const l of rx.stderr.split('\n').map((x) => x.trim()).filter(Boolean).slice(-RX_LINES)) {
+    io.err(/^rx=\d+ \(\d+ MB\)$/.test(l) ? `${l}\n` : `receiver on ${o.host}: ${shown(l)}\n`);
+  }
+  let rxReport: ClassicReport | null = null;
+  let rxProblem: string | null = null;
+  if (rx.report === null || rx.report === undefined) {
+    rxProblem = 'the receiver printed no report';
+  } else {
+    const c = checkReport(rx.report);
+    if (c.ok && c.report.role === 'receiver') rxReport = c.report;
+    else rxProblem = `the receiver's report is unusable (${c.ok ? 'it is not a receiver report' : c.reason})`;
+  }
+  const test = o.sender.test;
+  const summary: PairSummary = summarizePair(test, o.sender.cork ?? 0, txReport, rxReport);
+  const txError = isErrorReport(txReport) ? txReport.error : null;
+  const txCode = tx.exitCode ?? (tx.signal ? signalExitCode(tx.signal) : 1);
+  const rxCode = rx.exitCode ?? (rx.signal ? signalExitCode(rx.signal) : 1);
+  let exitCode = interrupted ? signalExitCode(interrupted) : txCode !== 0 ? txCode : rxCode !== 0 || rxProblem ? 1 : 0;
+  if (!interrupted && exitCode === 0 && summary.bytesMatch === false) exitCode = 1;
+
+  const lines: string[] = [];
+  if (txError || summary.sender === null) {
+    lines.push(`pair: the sender failed (exit ${tx.exitCode ?? tx.signal}${txError ?? childError(tx) ? `: ${txError ?? childError(tx)}` : ''}); ` +
+      'the receiver was stopped');
+  } else {
+    lines.push(...summaryLines(summary));
+  }
+  if (rxProblem && !txError) lines.push(`pair: ${rxProblem}; receiver on ${o.host} ${rx.failure ? `stopped: ${shown(rx.failure)}` : `exit ${rx.exitCode ?? rx.signal}`}`);
+  else if (rx.failure && !txError) lines.push(`pair: serve stopped the receiver: ${shown(rx.failure)}`);
+
+  if (o.json) {
+    io.out(`${JSON.stringify({
+      tool: 'msg-zerocopy', command: 'pair', control: where, exitCode, senderArgv, receiverArgv,
+      sender: txReport ?? { role: 'sender', error: childError(tx), exitStatus: tx.exitCode },
+      receiver: rxReport ?? { role: 'receiver', error: rxProblem, exitStatus: rx.exitCode },
+      receiverEnd: { exitCode: rx.exitCode, signal: rx.signal, timedOut: rx.timedOut, stopped: rx.failure },
+      summary,
+    })}\n`);
+    io.err(`${lines.join('\n')}\n`);
+  } else {
+    io.out(`${lines.join('\n')}\n`);
+  }
+  return exitCode;
 }

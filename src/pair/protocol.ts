@@ -2,184 +2,290 @@
 // The control protocol between `pair` (host A, sender) and `serve` (host B,
 // receiver): one JSON object per line over a TCP connection.
 //
-//   A → B  {"type":"run", "version":1, family, test, port, size, secs}
-//   B → A  {"type":"ready", argv, pid}          receiver is listening
-//       or {"type":"error", message}            (and B closes)
-//   A → B  {"type":"sent", ok}                  sender finished (ok: it ran)
-//       or {"type":"abort"}                     stop the receiver now
-//   B → A  {"type":"report", exitCode, report, stderr}
+//   A → B  {"type":"hello", version, nonce}                   ┐ plain lines,
+//   B → A  {"type":"challenge", version, nonce, proof}        │ the handshake
+//   A → B  {"type":"auth", proof}  or {"type":"refused", message}
+//          (pair refuses a serve whose proof is wrong)        ┘ of auth.ts
+//   B → A  {"type":"error", message}  authentication failed, or any refusal
+//   ── from here every line is sealed (auth.ts) ──
+//   A → B  {"type":"run", family, test, senderTest, port, size, secs, client}
+//   B → A  {"type":"ready", receiverArgv}   the receiver's own socket is bound
+//       or {"type":"error", message}        refused (policy, busy, port in use)
+//   A ↔ B  {"type":"ping"}                  every 0.5 s both ways: liveness
+//   A → B  {"type":"sent", ok}              the sender ended (ok: it ran)
+//       or {"type":"abort", reason}         stop the receiver now
+//   B → A  {"type":"report", exitCode, signal, timedOut, failure, report, stderr}
 //
-// `serve` validates every request: it starts nothing but our own receiver,
-// from an argument array, with checked numbers.
+// Every line is bounded (serve reads at most MAX_LINE per line), every wait
+// has a deadline, and a connection that goes silent for SILENCE_MS once the
+// handshake is done is taken as dead.
 
 import type { Socket } from 'node:net';
+import { Opener, Sealer, type Direction } from './auth.js';
+import { shown } from './text.js';
 
-export const PROTOCOL_VERSION = 1;
-export const RX_TESTS = ['tcp', 'udp', 'raw'] as const;
-export type RxTest = (typeof RX_TESTS)[number];
-/** Longest line either side accepts. */
-export const MAX_LINE = 1 << 20;
-/** Longest receiver run a serve accepts (seconds). */
-export const MAX_SECS = 3600;
+export const PROTOCOL_VERSION = 2;
+/** Longest line serve reads, and pair before the handshake. */
+export const MAX_LINE = 4096;
+/** Longest line pair reads from an authenticated serve (the receiver's report and output). */
+export const MAX_REPORT_LINE = 256 * 1024;
+/** Time serve gives a connection from accept to its run request. */
+export const HANDSHAKE_MS = 2000;
+/** Heartbeat period once authenticated. */
+export const PING_MS = 500;
+/** A peer heard from for this long is dead (network silent, or the peer stopped). */
+export const SILENCE_MS = 3000;
+/** Lines read but not yet handled; more is a flood. */
+const MAX_QUEUE = 64;
+/** Bytes written but not yet taken by the peer; more means it stopped reading. */
+const MAX_BACKLOG = 1 << 20;
+/** After a final message and end(), how long the peer has to read it before the socket is destroyed. */
+const LINGER_MS = 1000;
 
+export interface HelloMessage { type: 'hello'; version: number; nonce: string }
+export interface ChallengeMessage { type: 'challenge'; version: number; nonce: string; proof: string }
+export interface AuthMessage { type: 'auth'; proof: string }
+export interface RefusedMessage { type: 'refused'; message: string }
+export interface ErrorMessage { type: 'error'; message: string }
 export interface RunRequest {
   type: 'run';
-  version: number;
   family: 4 | 6;
-  /** Receive mode: tcp, udp or raw (packet, packet_dgram and raw_hdrincl senders are received with raw). */
-  test: RxTest;
-  /** Data port. */
+  /** Receive mode: tcp, udp or raw. */
+  test: 'tcp' | 'udp' | 'raw';
+  /** The sender's test (what the receive mode was picked for); shown in serve's log. */
+  senderTest: string;
   port: number;
   /** Payload bytes (-s): the receiver checks every datagram against it. */
   size: number;
   /** Receiver -t (one more than the sender's, as the kernel driver). */
   secs: number;
+  /** Who asks (pair's host name), for serve's log and a second pair's "busy". */
+  client: string;
 }
-
-export interface ReadyMessage { type: 'ready'; argv: string[]; pid: number | null }
-export interface ErrorMessage { type: 'error'; message: string }
+export interface ReadyMessage { type: 'ready'; receiverArgv: string[] }
+export interface PingMessage { type: 'ping' }
 export interface SentMessage { type: 'sent'; ok: boolean }
-export interface AbortMessage { type: 'abort' }
+export interface AbortMessage { type: 'abort'; reason: string }
 export interface ReportMessage {
   type: 'report';
   exitCode: number | null;
   signal: string | null;
-  report: Record<string, unknown> | null;
+  timedOut: boolean;
+  /** Why serve stopped the receiver early, or null. */
+  failure: string | null;
+  /** The receiver's --json report as it printed it (pair checks it), or null. */
+  report: unknown;
+  /** The receiver's stderr (its last lines). */
   stderr: string;
 }
-export type Message = RunRequest | ReadyMessage | ErrorMessage | SentMessage | AbortMessage | ReportMessage;
+export type Message = HelloMessage | ChallengeMessage | AuthMessage | RefusedMessage | ErrorMessage | RunRequest
+  | ReadyMessage | PingMessage | SentMessage | AbortMessage | ReportMessage;
 
-/** Receive mode for a sender test, as the kernel driver and the suite pick it. */
-export function receiveMode(test: string): RxTest {
-  if (test === 'tcp' || test === 'udp') return test;
-  return 'raw';
-}
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const isStr = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
-const isInt = (v: unknown, lo: number, hi: number): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
-
-/**
- * Check a run request from the network. Returns the request, or a one-line
- * reason it is refused.
- */
-export function checkRunRequest(m: unknown, serve: { family: 4 | 6; controlPort: number; maxPayload: number }):
-  { ok: true; req: RunRequest } | { ok: false; reason: string } {
-  if (!m || typeof m !== 'object' || Array.isArray(m)) return { ok: false, reason: 'not a JSON object' };
-  const o = m as Record<string, unknown>;
-  if (o.type !== 'run') return { ok: false, reason: `expected a run request, got type ${JSON.stringify(o.type)}` };
-  if (o.version !== PROTOCOL_VERSION) {
-    return { ok: false, reason: `protocol version ${JSON.stringify(o.version)} is not ${PROTOCOL_VERSION}: run the same msg-zerocopy release on both hosts` };
-  }
-  if (o.family !== 4 && o.family !== 6) return { ok: false, reason: 'family must be 4 or 6' };
-  if (o.family !== serve.family) {
-    return { ok: false, reason: `family mismatch: this serve runs -${serve.family}; run pair with -${serve.family} (or serve with -${o.family})` };
-  }
-  if (typeof o.test !== 'string' || !(RX_TESTS as readonly string[]).includes(o.test)) {
-    return { ok: false, reason: `receive test must be one of ${RX_TESTS.join(', ')}` };
-  }
-  if (!isInt(o.port, 1, 65535)) return { ok: false, reason: 'port must be a whole number from 1 to 65535' };
-  if (o.port === serve.controlPort && o.test === 'tcp') {
-    return { ok: false, reason: `data port ${o.port} is this serve's control port: pick another -p` };
-  }
-  if (!isInt(o.size, 1, serve.maxPayload)) return { ok: false, reason: `size must be a whole number from 1 to ${serve.maxPayload}` };
-  if (!isInt(o.secs, 0, MAX_SECS)) return { ok: false, reason: `secs must be a whole number from 0 to ${MAX_SECS}` };
-  return {
-    ok: true,
-    req: { type: 'run', version: PROTOCOL_VERSION, family: o.family, test: o.test as RxTest, port: o.port, size: o.size, secs: o.secs },
-  };
-}
-
-/** The receiver's classic argv for a request (without the executable). */
-export function receiverArgv(req: RunRequest, bindAddr: string): string[] {
-  return [`-${req.family}`, '-D', bindAddr, '-p', String(req.port), '-s', String(req.size), '-t', String(req.secs),
-    '--json', '-r', req.test];
-}
-
-/** Parse one line; null when it is not a JSON object with a string `type`. */
-export function parseMessage(line: string): Message | null {
-  try {
-    const v: unknown = JSON.parse(line);
-    if (v && typeof v === 'object' && !Array.isArray(v) && typeof (v as { type?: unknown }).type === 'string') {
-      return v as Message;
+/** The message as `type`, with its fields checked, or null. */
+export function expect<T extends Message['type']>(m: Message, type: T): Extract<Message, { type: T }> | null {
+  if (m.type !== type) return null;
+  const o = m as unknown as Record<string, unknown>;
+  const ok = ((): boolean => {
+    switch (type) {
+      case 'hello': return isInt(o.version) && typeof o.nonce === 'string';
+      case 'challenge': return isInt(o.version) && typeof o.nonce === 'string' && typeof o.proof === 'string';
+      case 'auth': return typeof o.proof === 'string';
+      case 'refused': case 'error': return typeof o.message === 'string';
+      case 'ready': return Array.isArray(o.receiverArgv) && o.receiverArgv.length < 64 && o.receiverArgv.every((a) => isStr(a, 4096));
+      case 'sent': return typeof o.ok === 'boolean';
+      case 'abort': return typeof o.reason === 'string';
+      case 'report': return (o.exitCode === null || isInt(o.exitCode)) && (o.signal === null || isStr(o.signal, 32)) &&
+        typeof o.timedOut === 'boolean' && (o.failure === null || typeof o.failure === 'string') &&
+        typeof o.stderr === 'string';
+      default: return true; // run: checked against serve's policy (policy.ts)
     }
-  } catch { /* not JSON */ }
-  return null;
+  })();
+  return ok ? m as Extract<Message, { type: T }> : null;
 }
 
-export function send(sock: Socket, m: Message): void {
-  if (!sock.destroyed && sock.writable) sock.write(`${JSON.stringify(m)}\n`);
-}
+export type EndReason = 'closed' | 'reset' | 'error' | 'oversized' | 'garbage' | 'forged' | 'flood' | 'silent' | 'local';
+export interface Ended { reason: EndReason; detail: string }
+export type Incoming = { msg: Message } | { end: Ended } | { timeout: true };
 
 /**
- * Messages from a socket, one at a time. `next` resolves with the next
- * message, or null when the connection ends (or sends garbage), or rejects
- * with 'timeout' (never, with an infinite timeout).
+ * One control connection: bounded lines in, JSON messages out, sealed once
+ * `secure` is called, a heartbeat once `startHeartbeat` is. Never throws for
+ * the peer's doing: a connection that misbehaves ends, with a reason.
  */
-export class LineReader {
+export class Connection {
   private buf = '';
-  private readonly queue: Array<Message | null> = [];
-  private waiter: ((m: Message | null) => void) | null = null;
-  private ended = false;
-  /** Why the connection ended, when it was an error. */
-  error: Error | null = null;
+  private readonly lines: string[] = [];
+  private waiter: (() => void) | null = null;
+  private sealer: Sealer | null = null;
+  private opener: Opener | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly endListeners: Array<(e: Ended) => void> = [];
+  ended: Ended | null = null;
+  /** When the peer last sent anything. */
+  lastHeard = Date.now();
 
-  constructor(sock: Socket) {
+  constructor(readonly sock: Socket, private maxLine: number) {
     sock.setEncoding('utf8');
-    sock.on('data', (d: string) => {
-      this.buf += d;
-      if (this.buf.length > MAX_LINE) {
-        this.finish();
-        sock.destroy();
-        return;
-      }
-      let i: number;
-      while ((i = this.buf.indexOf('\n')) >= 0) {
-        const line = this.buf.slice(0, i).trim();
-        this.buf = this.buf.slice(i + 1);
-        if (!line) continue;
-        const m = parseMessage(line);
-        this.push(m);
-        if (!m) {
-          this.finish();
-          sock.destroy();
-          return;
-        }
-      }
+    sock.on('data', (d: string) => this.onData(d));
+    sock.on('end', () => this.finish('closed', 'the peer closed the connection'));
+    sock.on('close', () => this.finish('closed', 'the connection closed'));
+    sock.on('error', (e: NodeJS.ErrnoException) => {
+      this.finish(e.code === 'ECONNRESET' || e.code === 'EPIPE' ? 'reset' : 'error', e.code ?? e.message);
     });
-    sock.on('error', (e) => { this.error = e; this.finish(); });
-    sock.on('close', () => this.finish());
-    sock.on('end', () => this.finish());
   }
 
-  private push(m: Message | null): void {
+  private onData(d: string): void {
     if (this.ended) return;
-    if (this.waiter) {
-      const w = this.waiter;
+    this.lastHeard = Date.now();
+    this.buf += d;
+    let i: number;
+    while ((i = this.buf.indexOf('\n')) >= 0) {
+      const line = this.buf.slice(0, i);
+      this.buf = this.buf.slice(i + 1);
+      if (line.length > this.maxLine) return this.fail('oversized', `a line over ${this.maxLine} bytes`);
+      if (!line.trim()) continue;
+      if (this.lines.length >= MAX_QUEUE) return this.fail('flood', `more than ${MAX_QUEUE} lines unanswered`);
+      this.lines.push(line);
+    }
+    if (this.buf.length > this.maxLine) return this.fail('oversized', `a line over ${this.maxLine} bytes`);
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  private finish(reason: EndReason, detail: string): void {
+    if (this.ended) return;
+    this.ended = { reason, detail };
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.wake();
+    for (const l of this.endListeners.splice(0)) l(this.ended);
+  }
+
+  /** End the connection for the peer's misbehaviour (or silence): destroy it at once. */
+  fail(reason: EndReason, detail: string): void {
+    this.finish(reason, detail);
+    this.sock.destroy();
+  }
+
+  /** Called once when the connection ends, however it ends (at once when it has). */
+  onEnd(listener: (e: Ended) => void): void {
+    if (this.ended) listener(this.ended);
+    else this.endListeners.push(listener);
+  }
+
+  /** Longest line accepted from now on. */
+  setMaxLine(n: number): void {
+    this.maxLine = n;
+  }
+
+  /** From now on every line both ways is sealed (auth.ts). */
+  secure(key: Buffer, out: Direction, into: Direction): void {
+    this.sealer = new Sealer(key, out);
+    this.opener = new Opener(key, into);
+  }
+
+  /** Send a message; false when the connection can no longer take it. */
+  send(m: Message): boolean {
+    if (this.ended || this.sock.destroyed || !this.sock.writable) return false;
+    if (this.sock.writableLength > MAX_BACKLOG) {
+      this.fail('silent', 'the peer stopped reading');
+      return false;
+    }
+    const body = JSON.stringify(m);
+    this.sock.write(`${this.sealer ? this.sealer.seal(body) : body}\n`);
+    return true;
+  }
+
+  /** Send a last message (if any), close our side, and destroy the socket shortly after. */
+  close(last?: Message): void {
+    if (last) this.send(last);
+    this.finish('local', 'closed here');
+    if (!this.sock.destroyed) this.sock.end();
+    setTimeout(() => this.sock.destroy(), LINGER_MS).unref();
+  }
+
+  private decode(line: string): Message | null {
+    let body: string | null = line;
+    if (this.opener) {
+      body = this.opener.open(line);
+      if (body === null) {
+        this.fail('forged', 'a line that fails its message authentication');
+        return null;
+      }
+    }
+    let v: unknown;
+    try {
+      v = JSON.parse(body);
+    } catch {
+      this.fail('garbage', `not JSON: "${shown(body, 40)}"`);
+      return null;
+    }
+    if (!isObject(v) || typeof v.type !== 'string') {
+      this.fail('garbage', 'a line that is not a message');
+      return null;
+    }
+    return v as unknown as Message;
+  }
+
+  /** The next message (pings are taken as they come), the end, or a timeout. */
+  async next(timeoutMs: number): Promise<Incoming> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = this.lines.shift();
+      if (line !== undefined) {
+        const m = this.decode(line);
+        if (!m) return { end: this.ended as Ended };
+        if (m.type === 'ping') continue;
+        return { msg: m };
+      }
+      if (this.ended) return { end: this.ended };
+      const left = deadline - Date.now();
+      if (left <= 0) return { timeout: true };
+      await new Promise<void>((resolve) => {
+        const t = Number.isFinite(left) ? setTimeout(resolve, left) : null;
+        this.waiter = () => {
+          if (t) clearTimeout(t);
+          resolve();
+        };
+      });
       this.waiter = null;
-      w(m);
-    } else {
-      this.queue.push(m);
     }
   }
 
-  private finish(): void {
+  /** Ping every PING_MS; end the connection as 'silent' once the peer has said nothing for SILENCE_MS. */
+  startHeartbeat(): void {
     if (this.ended) return;
-    this.push(null);
-    this.ended = true;
+    this.lastHeard = Date.now();
+    this.sock.setKeepAlive?.(true, 1000);
+    const t = setInterval(() => {
+      const quiet = Date.now() - this.lastHeard;
+      if (quiet > SILENCE_MS) this.fail('silent', `no word for ${(quiet / 1000).toFixed(1)} s`);
+      else this.send({ type: 'ping' });
+    }, PING_MS);
+    this.timers.push(t);
   }
+}
 
-  next(timeoutMs: number): Promise<Message | null> {
-    if (this.queue.length) return Promise.resolve(this.queue.shift() ?? null);
-    if (this.ended) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      const timer = Number.isFinite(timeoutMs) ? setTimeout(() => {
-        this.waiter = null;
-        reject(new Error('timeout'));
-      }, timeoutMs) : null;
-      this.waiter = (m) => {
-        if (timer) clearTimeout(timer);
-        resolve(m);
-      };
-    });
+/** One line for how a connection ended, as "<who> <what>". */
+export function endText(e: Ended): string {
+  switch (e.reason) {
+    case 'closed': return 'closed the connection';
+    case 'reset': return `reset the connection (${e.detail})`;
+    case 'silent': return `went silent (${e.detail})`;
+    case 'oversized': return `sent ${e.detail}`;
+    case 'forged': return `sent ${e.detail}`;
+    case 'flood': return `sent ${e.detail}`;
+    case 'garbage': return `sent ${e.detail}`;
+    case 'local': return 'was closed here';
+    default: return `failed (${e.detail})`;
   }
 }

@@ -1,14 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// `msg-zerocopy serve` (host B): a control port that, for one pair at a time,
-// starts our own classic receiver (`-r … --json`, a child of the same
-// executable), says "ready" once it listens, and sends its report back.
+// `msg-zerocopy serve` (host B): a control port that, for one authenticated
+// pair at a time, starts our own classic receiver (`-r … --json`, a child of
+// the same executable), says "ready" once the receiver's own socket is bound
+// and nothing else holds the port, and sends its report back.
+//
+// Everything that arrives is hostile until the peer has proved it holds the
+// secret (auth.ts): each connection has HANDSHAKE_MS from accept to its run
+// request, lines are bounded, at most MAX_PENDING connections may be in the
+// handshake (a new one pushes out the oldest), and what unauthenticated
+// peers do is logged at a bounded rate. Nothing is started before the proof.
 
+import { createServer, type Server } from 'node:net';
 import { RunControl, signalExitCode } from '../core/control.js';
-import { createServer, type Server, type Socket } from 'node:net';
-import { ownCommand, spawnChild, waitReady, type Child } from '../lab/child.js';
+import { childError, type Child, type ChildResult } from '../lab/child.js';
+import type { ReceiverSpec } from '../run/classic.js';
+import { waitReady } from '../run/ready.js';
+import { READY_MAX_MS } from '../run/run.js';
+import { checkProof, decodeNonce, encodeNonce, newNonce, proof, sessionKey } from './auth.js';
+import { checkRunRequest, policyLine, type ServePolicy } from './policy.js';
+import { describeHolders, portHolders, socketInodes } from './ports.js';
 import {
-  checkRunRequest, LineReader, receiverArgv, send, type ReportMessage, type RunRequest,
+  Connection, endText, expect, HANDSHAKE_MS, MAX_LINE, PROTOCOL_VERSION, type ReportMessage, type RunRequest,
 } from './protocol.js';
+import { RateLog } from './ratelog.js';
+import { startClassic } from './spawn.js';
+import { hostPort, plainAddress, shown } from './text.js';
 
 export interface ServeOptions {
   family: 4 | 6;
@@ -16,12 +32,15 @@ export interface ServeOptions {
   addr: string;
   controlPort: number;
   maxPayload: number;
-  /** Stop after one pair. */
+  /** Stop after one run. */
   once: boolean;
-  /** Print one JSON line per pair on stdout. */
+  /** Print one JSON line per run on stdout. */
   json: boolean;
   /** Time a receiver may overrun its run before it is killed. */
   slackMs: number;
+  policy: ServePolicy;
+  /** The shared secret (secret.ts). */
+  secret: Buffer;
 }
 
 export interface ServeIO {
@@ -29,176 +48,299 @@ export interface ServeIO {
   err: (s: string) => void;
 }
 
-/** How long a connected pair may take to send its request. */
-const REQUEST_TIMEOUT_MS = 10000;
-/** How long the receiver may take to listen. */
-const READY_TIMEOUT_MS = 5000;
+/** Connections in the handshake at once; one more pushes out the oldest. */
+export const MAX_PENDING = 64;
+/** The receiver's output sent back: its last lines, at most this much. */
+const REPORT_STDERR_LINES = 20;
+const REPORT_STDERR_CHARS = 8192;
 
-const runtimeMs = (secs: number): number => 200 + secs * 1000;
+export { hostPort };
 
-/** Host:port as people write it ([v6]:port). */
-export const hostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+type Handshake = { ok: true } | { ok: false; log: string; tell?: string };
 
-function peerName(sock: Socket): string {
-  return sock.remoteAddress ? hostPort(sock.remoteAddress.replace(/^::ffff:/, ''), sock.remotePort ?? 0) : 'unknown peer';
+/** serve's half of the handshake (auth.ts): challenge, check the pair's proof, seal the connection. */
+async function handshake(conn: Connection, secret: Buffer, deadline: number): Promise<Handshake> {
+  const first = await conn.next(deadline - Date.now());
+  if ('timeout' in first) return { ok: false, log: `no hello within ${HANDSHAKE_MS / 1000} s` };
+  if ('end' in first) return { ok: false, log: `${endText(first.end)} before its hello` };
+  const hello = expect(first.msg, 'hello');
+  if (!hello) {
+    return {
+      ok: false, log: `sent "${shown(first.msg.type, 20)}" instead of a hello`,
+      tell: `expected a hello: authenticate first (protocol ${PROTOCOL_VERSION}; run the same msg-zerocopy release on both hosts)`,
+    };
+  }
+  if (hello.version !== PROTOCOL_VERSION) {
+    return {
+      ok: false, log: `speaks protocol version ${hello.version}`,
+      tell: `protocol version ${hello.version} is not ${PROTOCOL_VERSION}: run the same msg-zerocopy release on both hosts`,
+    };
+  }
+  const pairNonce = decodeNonce(hello.nonce);
+  if (!pairNonce) return { ok: false, log: 'sent a malformed nonce', tell: 'malformed nonce' };
+  const serveNonce = newNonce();
+  conn.send({ type: 'challenge', version: PROTOCOL_VERSION, nonce: encodeNonce(serveNonce), proof: proof(secret, 'serve', pairNonce, serveNonce) });
+  const second = await conn.next(deadline - Date.now());
+  if ('timeout' in second) return { ok: false, log: `no proof within ${HANDSHAKE_MS / 1000} s` };
+  if ('end' in second) return { ok: false, log: `${endText(second.end)} during the handshake` };
+  const refused = expect(second.msg, 'refused');
+  if (refused) {
+    return { ok: false, log: `authentication failed: the peer found this serve's proof wrong, so its secret differs from ours (it says "${shown(refused.message, 120)}")` };
+  }
+  const auth = expect(second.msg, 'auth');
+  if (!auth) return { ok: false, log: `sent "${shown(second.msg.type, 20)}" instead of its proof`, tell: 'expected the proof' };
+  if (!checkProof(secret, 'pair', pairNonce, serveNonce, auth.proof)) {
+    return {
+      ok: false, log: 'authentication failed: wrong proof (another secret, or a replayed exchange)',
+      tell: 'authentication failed: this serve holds another secret; copy it from this host again',
+    };
+  }
+  conn.secure(sessionKey(secret, pairNonce, serveNonce), 'serve>pair', 'pair>serve');
+  return { ok: true };
 }
 
-/** Run serve until a signal (or one pair with --once). Resolves with the exit status. */
+/** The receiver's last stderr lines, bounded. */
+function stderrTail(s: string): string {
+  const lines = s.split('\n').filter((l) => l.trim()).slice(-REPORT_STDERR_LINES);
+  const text = lines.join('\n');
+  return text.length > REPORT_STDERR_CHARS ? text.slice(text.length - REPORT_STDERR_CHARS) : text;
+}
+
+const clock = (t: number): string => new Date(t).toISOString().slice(11, 19);
+
+/** Run serve until a signal (or one run with --once). Resolves with the exit status. */
 export function runServe(o: ServeOptions, io: ServeIO): Promise<number> {
   const log = (s: string): void => io.err(`msg-zerocopy serve: ${s}\n`);
-  let busy: string | null = null;
-  let active: { child: Child | null; stop: (why: string) => void } | null = null;
-  let stopping: string | null = null;
-  /** A signal cut a pair's run short. */
+  const rlog = new RateLog(log);
+  const pending = new Set<Connection>();
+  let active: { who: string; since: number; what: string; stop: (why: string) => void } | null = null;
+  let stopping: NodeJS.Signals | null = null;
+  /** A signal cut a run short. */
   let cutShort = false;
+  let runs = 0;
   let failures = 0;
 
   return new Promise<number>((resolve) => {
+    let resolved = false;
+    const roll = setInterval(() => rlog.roll(), 1000);
+    roll.unref();
+    const finish = (code?: number): void => {
+      if (resolved) return;
+      resolved = true;
+      clearInterval(roll);
+      rlog.flush();
+      ctl.uninstall();
+      server.close();
+      for (const c of pending) c.fail('local', 'serve stopped');
+      // Stopped by a signal while idle: a normal end. A run cut short: 128 + n.
+      if (code !== undefined) resolve(code);
+      else if (stopping) resolve(cutShort ? signalExitCode(stopping) : 0);
+      else resolve(failures ? 1 : 0);
+    };
+
     const server: Server = createServer({ noDelay: true }, (sock) => {
-      const peer = peerName(sock);
-      sock.setNoDelay(true);
-      if (busy || stopping) {
-        send(sock, { type: 'error', message: busy ? `busy: serving ${busy}; try again when it is done` : 'shutting down' });
-        sock.end();
+      sock.on('error', () => { /* the Connection reports it */ });
+      if (stopping || resolved) {
+        sock.destroy();
         return;
       }
-      busy = peer;
-      void session(sock, peer).then((code) => {
-        if (code !== 0) failures++;
-        busy = null;
-        active = null;
-        if (o.once || stopping) finish();
+      const ip = plainAddress(sock.remoteAddress);
+      const peer = hostPort(ip, sock.remotePort ?? 0);
+      const conn = new Connection(sock, MAX_LINE);
+      if (pending.size >= MAX_PENDING) {
+        const oldest = pending.values().next().value as Connection;
+        pending.delete(oldest);
+        oldest.fail('local', 'pushed out');
+        rlog.log('#pending', `${MAX_PENDING} connections in the handshake: dropped the oldest to take ${peer}`);
+      }
+      pending.add(conn);
+      void handle(conn, ip, peer).then((result) => {
+        pending.delete(conn);
+        if (result !== 'none') runs++;
+        if (result === 'failed') failures++;
+        if ((stopping && !active) || (o.once && runs > 0)) finish();
+      }, (e: unknown) => {
+        pending.delete(conn);
+        conn.fail('local', 'internal error');
+        log(`${peer}: internal error: ${(e as Error).message}`);
       });
     });
 
-    const finish = (): void => {
-      ctl.uninstall();
-      server.close();
-      // Stopped by a signal while idle: a normal end. A run cut short: 128 + n.
-      if (stopping) resolve(cutShort ? signalExitCode(stopping) : 0);
-      else resolve(failures ? 1 : 0);
-    };
     const ctl = new RunControl().install({
       stop: (sig) => {
         stopping = sig;
-        log(`${sig}: stopping${busy ? ` (ending the run for ${busy})` : ''}`);
+        log(`${sig}: stopping${active ? ` (ending the run for ${active.who})` : ''}`);
         server.close();
+        for (const c of pending) c.fail('local', 'serve stopped');
         if (active) {
           cutShort = true;
-          active.stop(sig);
-        } else if (!busy) {
+          active.stop(`serve stopped (${sig})`);
+        } else {
           finish();
         }
       },
     });
 
     server.on('error', (e: NodeJS.ErrnoException) => {
-      const what = e.code === 'EADDRINUSE'
-        ? `control port ${hostPort(o.addr, o.controlPort)} is in use: pick another with --control-port (and give pair the same)`
+      if (server.listening) {
+        // accept() failed (out of file descriptors, …): the server keeps listening.
+        rlog.log('#accept', `accept: ${e.message}`);
+        return;
+      }
+      const where = hostPort(o.addr, o.controlPort);
+      log(e.code === 'EADDRINUSE'
+        ? `control port ${where} is in use: pick another with --control-port (and give pair the same)`
         : e.code === 'EADDRNOTAVAIL'
           ? `${o.addr} is not an address of this host (-D must be this host's own address, the one pair -D names)`
-          : `control port ${hostPort(o.addr, o.controlPort)}: ${e.message}`;
-      log(what);
-      ctl.uninstall();
-      resolve(1);
+          : `control port ${where}: ${e.message}`);
+      finish(1);
     });
-    server.listen({ host: o.addr, port: o.controlPort, exclusive: true }, () => {
+    server.listen({ host: o.addr, port: o.controlPort, exclusive: true, backlog: 1024 }, () => {
+      log(policyLine(o.policy));
       log(`control port ${hostPort(o.addr, o.controlPort)}; on the other host run: ` +
         `msg-zerocopy pair -${o.family} -D ${o.addr}${o.controlPort !== 8001 ? ` --control-port ${o.controlPort}` : ''} [flags] <test>`);
     });
   });
 
-  async function session(sock: Socket, peer: string): Promise<number> {
-    const reader = new LineReader(sock);
-    let req: RunRequest;
-    try {
-      const first = await reader.next(REQUEST_TIMEOUT_MS);
-      if (!first) {
-        log(`${peer} closed the control connection without a request`);
-        return 1;
-      }
-      const checked = checkRunRequest(first, { family: o.family, controlPort: o.controlPort, maxPayload: o.maxPayload });
-      if (!checked.ok) {
-        log(`${peer}: refused: ${checked.reason}`);
-        send(sock, { type: 'error', message: checked.reason });
-        sock.end();
-        return 1;
-      }
-      req = checked.req;
-    } catch {
-      log(`${peer} sent no request within ${REQUEST_TIMEOUT_MS / 1000} s`);
-      sock.destroy();
-      return 1;
+  /** One connection. 'none': nothing was started; else how the run it started went. */
+  async function handle(conn: Connection, ip: string, peer: string): Promise<'none' | 'ok' | 'failed'> {
+    const deadline = Date.now() + HANDSHAKE_MS;
+    const hs = await handshake(conn, o.secret, deadline);
+    pending.delete(conn);
+    if (!hs.ok) {
+      if (!conn.ended || conn.ended.reason !== 'local') rlog.log(ip, `${peer}: refused: ${hs.log}; nothing started`);
+      if (hs.tell) conn.close({ type: 'error', message: hs.tell });
+      else conn.fail('local', 'refused');
+      return 'none';
     }
+    const first = await conn.next(deadline - Date.now());
+    if (!('msg' in first)) {
+      log(`${peer}: authenticated, but ${'timeout' in first ? `sent no request within ${HANDSHAKE_MS / 1000} s` : endText(first.end)}`);
+      conn.fail('local', 'no request');
+      return 'none';
+    }
+    const checked = checkRunRequest(first.msg, { family: o.family, controlPort: o.controlPort, maxPayload: o.maxPayload, policy: o.policy });
+    if (!checked.ok) {
+      log(`${peer}: refused: ${shown(checked.reason)}`);
+      conn.close({ type: 'error', message: checked.reason });
+      return 'none';
+    }
+    const req = checked.req;
+    const who = `${peer} (${shown(req.client, 64)})`;
+    if (stopping) {
+      conn.close({ type: 'error', message: 'serve is shutting down' });
+      return 'none';
+    }
+    if (active) {
+      const busy = `busy: serving ${active.who} since ${clock(active.since)} UTC (${active.what}); try again when it is done`;
+      log(`${who}: refused: ${busy}`);
+      conn.close({ type: 'error', message: busy });
+      return 'none';
+    }
+    return runOne(conn, req, who);
+  }
 
-    const args = receiverArgv(req, o.addr);
-    log(`${peer}: ${req.test} receiver on ${hostPort(o.addr, req.port)}, -s ${req.size}, -t ${req.secs}`);
-    const child = spawnChild(ownCommand(args), {
-      deadlineMs: runtimeMs(req.secs) + 400 + o.slackMs,
-      detached: true,
-      onStderrLine: (l) => { if (l.trim()) io.err(`${l}\n`); },
+  /** Start a receiver for an authenticated request and see it through. */
+  async function runOne(conn: Connection, req: RunRequest, who: string): Promise<'none' | 'ok' | 'failed'> {
+    let stopWhy: string | null = null;
+    let child: Child | null = null;
+    const what = `${req.test} receiver on ${hostPort(o.addr, req.port)}, -t ${req.secs}`;
+    const stop = (why: string): void => {
+      if (stopWhy) return;
+      stopWhy = why;
+      child?.kill('SIGTERM');
+    };
+    // Set before the first await: a second pair sees it at once.
+    active = { who, since: Date.now(), what, stop };
+    conn.startHeartbeat();
+    conn.onEnd((e) => {
+      if (e.reason === 'local' || child?.exited) return;
+      log(`${who}: the pair ${endText(e)}; ${child ? 'stopping the receiver' : 'nothing started'}`);
+      stop(`the pair ${endText(e)}`);
     });
-    let stopReason: string | null = null;
-    active = {
-      child,
-      stop: (why) => {
-        stopReason = why;
-        child.kill('SIGINT');
-      },
-    };
-    if (stopping) active.stop(stopping);
-
-    const state = await waitReady(child, { family: req.family, test: req.test, port: req.port, minMs: 0, maxMs: READY_TIMEOUT_MS });
-    if (state === 'exited' || stopReason) {
-      const r = await child.done;
-      const why = r.report && typeof r.report.error === 'string' ? r.report.error
-        : r.stderr.trim().split('\n').filter(Boolean).pop() ?? `receiver exited ${r.exitCode}`;
-      const message = stopReason ? `serve stopped (${stopReason})` : `receiver on ${o.addr} failed to start: ${why}`;
-      log(`${peer}: ${message}`);
-      send(sock, { type: 'error', message });
-      sock.end();
-      return 1;
-    }
-    // 'unknown' (socket tables not visible): the kernel driver's 0.2 s.
-    if (state !== 'ready') await new Promise((r) => setTimeout(r, 200));
-    send(sock, { type: 'ready', argv: args, pid: child.pid });
-
-    // Until the receiver ends: the pair may say its sender failed (stop the
-    // receiver early) or abort; a vanished pair also stops the receiver.
-    let peerGone = false;
-    const watch = (async () => {
-      for (;;) {
-        const m = await reader.next(Infinity);
-        if (child.exited) return;
-        if (m === null) {
-          peerGone = true;
-          child.kill('SIGINT');
-          return;
-        }
-        if (m.type === 'abort' || (m.type === 'sent' && !m.ok)) child.kill('SIGINT');
+    try {
+      // No byte to another program: the port must be free of every socket.
+      const held = await portHolders(req.port, req.test);
+      if (held.length) {
+        const line = `data port ${req.port} is in use on this host (${await describeHolders(held)}); nothing was started: pick another -p`;
+        log(`${who}: refused: ${line}`);
+        conn.close({ type: 'error', message: line });
+        return 'none';
       }
-    })();
-    const r = await child.done;
-    void watch;
-    const msg: ReportMessage = {
-      type: 'report', exitCode: r.exitCode, signal: r.signal, report: r.report, stderr: r.stderr,
-    };
-    if (o.json) {
-      io.out(`${JSON.stringify({
-        tool: 'msg-zerocopy', command: 'serve', peer, request: req, receiverArgv: args,
-        exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, receiver: r.report,
-      })}\n`);
+      if (stopWhy) {
+        conn.close({ type: 'error', message: stopWhy });
+        return 'none';
+      }
+      const spec: ReceiverSpec = {
+        role: 'receiver', family: o.family, test: req.test, dst: o.addr, port: req.port, size: req.size, secs: req.secs, json: true,
+      };
+      log(`${who}: ${what}, -s ${req.size} (sender: ${req.senderTest})`);
+      const started = startClassic(spec, o.slackMs, (l) => { if (l.trim()) io.err(`${l}\n`); });
+      const rx = started.child;
+      child = rx;
+      const readiness = await waitReady(rx, {
+        family: o.family, test: req.test, port: req.port, maxMs: READY_MAX_MS, aborted: () => stopWhy !== null,
+      });
+      let refusal: string | null = null;
+      if (readiness === 'ready' && rx.pid !== null) {
+        // Readiness is the receiver's own socket; and nothing but its sockets on the port.
+        const own = await socketInodes(rx.pid);
+        const foreign = (await portHolders(req.port, req.test)).filter((h) => !own.has(h.inode));
+        if (foreign.length) {
+          refusal = `another socket took data port ${req.port} while the receiver started (${await describeHolders(foreign)}); the receiver was stopped`;
+        }
+      } else if (readiness === 'timeout') {
+        refusal = `the receiver did not bind its socket within ${READY_MAX_MS / 1000} s; it was stopped`;
+      }
+      if (readiness !== 'ready' || refusal || stopWhy) {
+        rx.kill('SIGTERM');
+        const r = await rx.done;
+        const why = refusal ?? stopWhy ?? `the receiver on ${o.addr} failed to start: ${childError(r) ?? `exit ${r.exitCode ?? r.signal}`}`;
+        log(`${who}: ${why}`);
+        conn.close({ type: 'error', message: why });
+        return 'failed';
+      }
+      conn.send({ type: 'ready', receiverArgv: started.args });
+
+      // Until the receiver ends: the pair may say its sender never ran, or abort.
+      const watch = (async () => {
+        for (;;) {
+          const n = await conn.next(Infinity);
+          if (!('msg' in n)) return;
+          const abort = expect(n.msg, 'abort');
+          const sent = expect(n.msg, 'sent');
+          if (abort) {
+            log(`${who}: the pair aborted (${shown(abort.reason, 80)}); stopping the receiver`);
+            stop(`the pair aborted (${shown(abort.reason, 80)})`);
+          } else if (sent && !sent.ok) {
+            stop('the sender did not run');
+          } else if (!sent) {
+            conn.fail('garbage', `an unexpected "${shown(n.msg.type, 20)}" message`);
+          }
+        }
+      })();
+      const r: ChildResult = await rx.done;
+      if (o.json) {
+        io.out(`${JSON.stringify({
+          tool: 'msg-zerocopy', command: 'serve', peer: who, request: req, receiverArgv: started.args,
+          exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, stopped: stopWhy, receiver: r.report,
+        })}\n`);
+      }
+      const status = r.exitCode === 0 ? 'ok' : 'failed';
+      if (conn.ended) {
+        log(`${who}: receiver ended (exit ${r.exitCode ?? r.signal}); no report sent, the pair is gone`);
+        return 'failed';
+      }
+      const msg: ReportMessage = {
+        type: 'report', exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, failure: stopWhy,
+        report: r.report, stderr: stderrTail(r.stderr),
+      };
+      conn.close(msg);
+      await watch;
+      log(`${who}: report sent (receiver exit ${r.exitCode ?? r.signal})${o.once ? '' : '; waiting for the next pair'}`);
+      return status;
+    } finally {
+      active = null;
     }
-    if (peerGone) {
-      log(`${peer} went away before the report; receiver ${r.exitCode === 0 ? 'finished' : `exited ${r.exitCode ?? r.signal}`}`);
-      sock.destroy();
-      return 1;
-    }
-    send(sock, msg);
-    sock.end();
-    // A pair that never closes its side must not hold this serve.
-    setTimeout(() => sock.destroy(), 5000).unref();
-    log(`${peer}: report sent (receiver exit ${r.exitCode ?? r.signal})${o.once ? '' : '; waiting for the next pair'}`);
-    return r.exitCode === 0 ? 0 : 1;
   }
 }

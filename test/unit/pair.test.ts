@@ -1,104 +1,80 @@
 // SPDX-License-Identifier: GPL-2.0-only
+// pair: the summary of both sides, the control port default, the next hop for packet tests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Socket } from 'node:net';
-import { PassThrough } from 'node:stream';
-import { defaultControlPort, senderArgv } from '../../src/pair/command.js';
-import { summarizePair, summaryLines } from '../../src/pair/pair.js';
-import { checkRunRequest, LineReader, parseMessage, receiveMode, receiverArgv, type RunRequest } from '../../src/pair/protocol.js';
-import { hostPort } from '../../src/pair/serve.js';
+import { defaultControlPort } from '../../src/pair/command.js';
+import { parseNeigh, parseRoute } from '../../src/pair/neigh.js';
+import { summarizePair, summaryLines } from '../../src/pair/summary.js';
+import { hostPort } from '../../src/pair/text.js';
+import type { ClassicReport } from '../../src/report/report.js';
 
-const serve = { family: 4 as const, controlPort: 8001, maxPayload: 65435 };
-const good: RunRequest = { type: 'run', version: 1, family: 4, test: 'udp', port: 8000, size: 65435, secs: 5 };
+function report(role: 'sender' | 'receiver', packets: number, bytes: number, durationMs = 1000, cpuUs = 500000): ClassicReport {
+  return {
+    tool: 'msg-zerocopy', role, packets, bytes, durationMs, exitStatus: 0, throughputBps: bytes / (durationMs / 1000),
+    throughputGbps: (bytes * 8) / (durationMs / 1000) / 1e9, packetsPerSec: packets / (durationMs / 1000),
+    cpu: { userUs: cpuUs / 2, sysUs: cpuUs / 2, secPerGB: bytes > 0 ? cpuUs / 1e6 / (bytes / 1e9) : null, utilization: 0.5 },
+    ...(role === 'sender' ? {
+      expectedCompletions: 0, completions: 0, copiedCompletions: 0, zerocopiedCompletions: 0, gaps: 0, sendCalls: packets,
+    } : {}),
+  } as unknown as ClassicReport;
+}
 
-test('run requests: a good one passes unchanged, extra fields dropped', () => {
-  const r = checkRunRequest({ ...good, evil: '; rm -rf /' }, serve);
-  assert.deepEqual(r, { ok: true, req: good });
+test('pair summary: both sides with throughput and CPU per GB; tcp byte match', () => {
+  const tcp = summarizePair('tcp', 0, report('sender', 10, 2e9), report('receiver', 3, 2e9, 2000));
+  assert.equal(tcp.bytesMatch, true);
+  assert.equal(tcp.loss, null);
+  assert.deepEqual(summaryLines(tcp), [
+    'pair: sender: 10 sends, 2.000 GB in 1.00 s, 16.00 Gbit/s, CPU 0.250 s/GB',
+    'pair: receiver: 3 reads, 2.000 GB in 2.00 s, 8.00 Gbit/s, CPU 0.250 s/GB',
+    'pair: tcp: all 2000000000 bytes arrived',
+  ]);
+  const short = summarizePair('tcp', 0, report('sender', 10, 654350), report('receiver', 3, 600000));
+  assert.equal(short.bytesMatch, false);
+  assert.equal(summaryLines(short)[2], 'pair: tcp: sent 654350 bytes, received 600000 (54350 missing)');
+  assert.match(summaryLines(short)[0], /0\.001 GB in 1\.00 s/);
 });
 
-test('run requests: every bad field is refused with a reason', () => {
-  const bad = (m: unknown): string => {
-    const r = checkRunRequest(m, serve);
-    assert.equal(r.ok, false);
-    return (r as { reason: string }).reason;
-  };
-  assert.match(bad(null), /not a JSON object/);
-  assert.match(bad([1]), /not a JSON object/);
-  assert.match(bad({ ...good, type: 'ready' }), /expected a run request/);
-  assert.match(bad({ ...good, version: 2 }), /same msg-zerocopy release on both hosts/);
-  assert.match(bad({ ...good, family: 6 }), /family mismatch: this serve runs -4; run pair with -4 \(or serve with -6\)/);
-  assert.match(bad({ ...good, family: 5 }), /family must be 4 or 6/);
-  assert.match(bad({ ...good, test: 'packet' }), /one of tcp, udp, raw/);
-  assert.match(bad({ ...good, test: '--json' }), /one of tcp, udp, raw/);
-  assert.match(bad({ ...good, port: 0 }), /port/);
-  assert.match(bad({ ...good, port: '8000' }), /port/);
-  assert.match(bad({ ...good, test: 'tcp', port: 8001 }), /control port: pick another -p/);
-  assert.match(bad({ ...good, size: 65436 }), /size .* 1 to 65435/);
-  assert.match(bad({ ...good, size: 1.5 }), /size/);
-  assert.match(bad({ ...good, secs: -1 }), /secs/);
-  assert.match(bad({ ...good, secs: 3601 }), /secs/);
-  // udp on the control port number is a different protocol: allowed
-  assert.equal(checkRunRequest({ ...good, port: 8001 }, serve).ok, true);
+test('pair summary: udp loss counted in datagrams (cork); a missing or failed side says so', () => {
+  const udp = summarizePair('udp', 4, report('sender', 400, 400000), report('receiver', 90, 90000));
+  assert.equal(udp.datagramsSent, 100);
+  assert.equal(udp.loss, 0.1);
+  assert.equal(summaryLines(udp)[2], 'pair: udp: 100 datagrams sent, 90 received, loss 10.00%');
+  const none = summarizePair('udp', 0, null, null);
+  assert.equal(none.loss, null);
+  assert.equal(none.sender, null);
+  assert.deepEqual(summaryLines(none), ['pair: sender: no report', 'pair: receiver: no report']);
+  const failed = { tool: 'msg-zerocopy', role: 'receiver', error: 'bind: Address in use', exitStatus: 1 } as unknown as ClassicReport;
+  assert.equal(summarizePair('udp', 0, report('sender', 5, 5000), failed).receiver, null);
+  const empty = summarizePair('udp', 0, report('sender', 0, 0), report('receiver', 0, 0));
+  assert.equal(empty.loss, null, 'no datagrams sent: no loss figure');
+  assert.match(summaryLines(empty)[0], /CPU -$/);
 });
 
-test('receiver argv and receive mode', () => {
-  assert.deepEqual(receiverArgv({ ...good, test: 'tcp', secs: 2 }, '192.168.1.2'),
-    ['-4', '-D', '192.168.1.2', '-p', '8000', '-s', '65435', '-t', '2', '--json', '-r', 'tcp']);
-  assert.equal(receiveMode('packet'), 'raw');
-  assert.equal(receiveMode('packet_dgram'), 'raw');
-  assert.equal(receiveMode('raw_hdrincl'), 'raw');
-  assert.equal(receiveMode('raw'), 'raw');
-  assert.equal(receiveMode('udp'), 'udp');
-  assert.equal(receiveMode('tcp'), 'tcp');
-});
-
-test('sender argv keeps the classic flags as typed', () => {
-  assert.deepEqual(senderArgv('udp', { '4': 1, D: '10.0.0.2', t: '0x2', s: '1000', c: '4', m: true, z: true, Z: '1', v: 2, l: '64' }),
-    ['-4', '-c', '4', '-D', '10.0.0.2', '-l', '64', '-s', '1000', '-t', '0x2', '-Z', '1', '-m', '-z', '-v', '-v', '--json', 'udp']);
-  assert.deepEqual(senderArgv('tcp', { '6': 1, D: 'fd::2', p: '9000', json: true }), ['-6', '-D', 'fd::2', '-p', '9000', '--json', 'tcp']);
+test('control port default and host:port', () => {
   assert.equal(defaultControlPort(8000), 8001);
   assert.throws(() => defaultControlPort(65535), (e: Error & { line?: string }) => /give --control-port/.test(e.line ?? ''));
   assert.equal(hostPort('fd::2', 8001), '[fd::2]:8001');
   assert.equal(hostPort('192.168.1.2', 8001), '192.168.1.2:8001');
 });
 
-test('pair summary: tcp byte match, udp loss counted in datagrams (cork)', () => {
-  const tcp = summarizePair('tcp', 0, { packets: 10, bytes: 654350 }, { packets: 3, bytes: 654350 });
-  assert.equal(tcp.bytesMatch, true);
-  assert.equal(tcp.loss, null);
-  assert.deepEqual(summaryLines(tcp), ['pair: tx 10 sends (0 MB), rx 3 reads (0 MB)', 'pair: tcp: all 654350 bytes arrived']);
-  const short = summarizePair('tcp', 0, { packets: 10, bytes: 654350 }, { packets: 3, bytes: 600000 });
-  assert.equal(short.bytesMatch, false);
-  assert.match(summaryLines(short)[1], /sent 654350 bytes, received 600000 \(54350 missing\)/);
+test('packet tests: the route and the neighbour entry, read from ip -j', () => {
+  assert.deepEqual(parseRoute([{ dst: '192.168.1.2', dev: 'veth0', prefsrc: '192.168.1.1', type: 'unicast' }], '192.168.1.2'),
+    { dev: 'veth0', hop: '192.168.1.2', src: '192.168.1.1', type: 'unicast' });
+  assert.deepEqual(parseRoute([{ dst: '8.8.8.8', gateway: '10.0.0.1', dev: 'eth0' }], '8.8.8.8'),
+    { dev: 'eth0', hop: '10.0.0.1', src: null, type: 'unicast' });
+  assert.equal(parseRoute([], 'x'), null);
+  assert.equal(parseRoute('garbage', 'x'), null);
+  assert.equal(parseRoute([{ type: 'unreachable' }], 'x'), null);
 
-  const udp = summarizePair('udp', 4, { packets: 400, bytes: 400000 }, { packets: 90, bytes: 90000 });
-  assert.equal(udp.datagramsSent, 100);
-  assert.equal(udp.loss, 0.1);
-  assert.equal(summaryLines(udp)[1], 'pair: udp: 100 datagrams sent, 90 received, loss 10.00%');
-  const none = summarizePair('udp', 0, null, null);
-  assert.equal(none.loss, null);
-  assert.equal(none.txPackets, null);
-});
-
-test('line reader: messages in order, split anywhere; garbage ends the stream', async () => {
-  const s = new PassThrough();
-  const r = new LineReader(s as unknown as Socket);
-  s.write('{"type":"ready","argv":[],"pid":1}\n{"type":');
-  s.write('"sent","ok":true}\n\n');
-  assert.deepEqual(await r.next(1000), { type: 'ready', argv: [], pid: 1 });
-  assert.deepEqual(await r.next(1000), { type: 'sent', ok: true });
-  await assert.rejects(r.next(20), /timeout/);
-  s.write('not json\n');
-  assert.equal(await r.next(1000), null);
-  assert.equal(await r.next(1000), null, 'stays ended');
-  assert.equal(parseMessage('{"no":"type"}'), null);
-  assert.equal(parseMessage('"x"'), null);
-});
-
-test('line reader: end of stream is null', async () => {
-  const s = new PassThrough();
-  const r = new LineReader(s as unknown as Socket);
-  const p = r.next(1000);
-  s.end();
-  assert.equal(await p, null);
+  const table = [
+    { dst: '192.168.1.9', dev: 'veth0', lladdr: '02:00:00:00:00:09', state: ['REACHABLE'] },
+    { dst: '192.168.1.2', dev: 'veth0', state: ['FAILED'] },
+    { dst: '192.168.1.2', dev: 'veth0', lladdr: '06:06:06:06:06:06', state: ['STALE'] },
+  ];
+  assert.deepEqual(parseNeigh(table, '192.168.1.2'), { mac: '06:06:06:06:06:06', state: 'STALE' });
+  assert.equal(parseNeigh([{ dst: '192.168.1.2', lladdr: '06:06:06:06:06:06', state: ['INCOMPLETE'] }], '192.168.1.2'), null);
+  assert.equal(parseNeigh([{ dst: '192.168.1.2', lladdr: 'not a mac', state: ['REACHABLE'] }], '192.168.1.2'), null);
+  assert.deepEqual(parseNeigh([{ dst: 'fd::2', lladdr: 'AA:BB:CC:DD:EE:FF', state: ['PERMANENT'] }], 'fd::2'),
+    { mac: 'aa:bb:cc:dd:ee:ff', state: 'PERMANENT' });
+  assert.equal(parseNeigh(null, 'x'), null);
 });

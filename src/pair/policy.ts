@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// What the serving host allows: which data ports (unprivileged ones by
+// default), how long a receiver may run, whether raw receivers may be
+// started. A run request from an authenticated pair is checked against it
+// field by field; anything outside is refused with the reason. Pure.
+import { parseInteger } from '../core/numbers.js';
+import { UsageError } from '../core/errors.js';
+import { RX_TESTS, TESTS, type Family, type RxTest } from '../core/vocabulary.js';
+import type { RunRequest } from './protocol.js';
+
+export interface ServePolicy {
+  /** Data ports a pair may ask for (inclusive). */
+  portLo: number;
+  portHi: number;
+  /** Longest receiver run (its -t), seconds. */
+  maxSecs: number;
+  /** Raw receivers (for the raw, raw_hdrincl, packet and packet_dgram senders). */
+  allowRaw: boolean;
+}
+
+export const DEFAULT_POLICY: Readonly<ServePolicy> = Object.freeze({ portLo: 1024, portHi: 65535, maxSecs: 60, allowRaw: false });
+/** The longest --max-time serve takes. */
+export const MAX_TIME_LIMIT = 86400;
+
+/** Parse --ports: "LO-HI" or one port, with the C tool's number rules. */
+export function parsePortRange(text: string): { lo: number; hi: number } {
+  const m = /^([^-]+)(?:-([^-]+))?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--ports: '${text}' is not a port or a range LO-HI`, 'e.g. --ports 9000-9100');
+  const lo = parseInteger(m[1], '--ports', 1, 65535);
+  const hi = m[2] === undefined ? lo : parseInteger(m[2], '--ports', 1, 65535);
+  if (lo > hi) throw new UsageError(`--ports: ${lo}-${hi} is empty`, 'give the low port first');
+  return { lo, hi };
+}
+
+/** One line for serve's start: what it allows. */
+export function policyLine(p: ServePolicy): string {
+  return `policy: data ports ${p.portLo}-${p.portHi}, receiver runs up to ${p.maxSecs} s, ` +
+    `raw receivers ${p.allowRaw ? 'allowed' : 'refused (serve --allow-raw)'}`;
+}
+
+export interface ServeLimits {
+  family: Family;
+  controlPort: number;
+  maxPayload: number;
+  policy: ServePolicy;
+}
+
+const isInt = (v: unknown, lo: number, hi: number): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+
+/** Check a run request from an authenticated pair. Returns the request, or a one-line reason it is refused. */
+export function checkRunRequest(m: unknown, s: ServeLimits): { ok: true; req: RunRequest } | { ok: false; reason: string } {
+  if (!m || typeof m !== 'object' || Array.isArray(m)) return { ok: false, reason: 'not a JSON object' };
+  const o = m as Record<string, unknown>;
+  const p = s.policy;
+  if (o.type !== 'run') return { ok: false, reason: `expected a run request, got type "${String(o.type).slice(0, 20)}"` };
+  if (o.family !== 4 && o.family !== 6) return { ok: false, reason: 'family must be 4 or 6' };
+  if (o.family !== s.family) {
+    return { ok: false, reason: `family mismatch: this serve runs -${s.family}; run pair with -${s.family} (or serve with -${o.family})` };
+  }
+  if (typeof o.test !== 'string' || !(RX_TESTS as readonly string[]).includes(o.test)) {
+    return { ok: false, reason: `receive test must be one of ${RX_TESTS.join(', ')}` };
+  }
+  const test = o.test as RxTest;
+  if (typeof o.senderTest !== 'string' || !(TESTS as readonly string[]).includes(o.senderTest)) {
+    return { ok: false, reason: `sender test must be one of ${TESTS.join(', ')}` };
+  }
+  if (test === 'raw' && !p.allowRaw) {
+    return { ok: false, reason: `raw receivers are not allowed here (the ${o.senderTest} test needs one): start serve with --allow-raw` };
+  }
+  if (!isInt(o.port, 1, 65535)) return { ok: false, reason: 'port must be a whole number from 1 to 65535' };
+  if (o.port === s.controlPort && test === 'tcp') {
+    return { ok: false, reason: `data port ${o.port} is this serve's control port: pick another -p` };
+  }
+  if (o.port < p.portLo || o.port > p.portHi) {
+    const why = o.port < 1024 && p.portLo >= 1024 ? ' (privileged ports are refused unless serve --ports includes them)' : '';
+    return { ok: false, reason: `data port ${o.port} is outside this serve's range ${p.portLo}-${p.portHi}${why}: pick -p in the range` };
+  }
+  if (!isInt(o.size, 0, s.maxPayload)) return { ok: false, reason: `size must be a whole number from 0 to ${s.maxPayload}` };
+  if (!isInt(o.secs, 1, MAX_TIME_LIMIT)) return { ok: false, reason: `secs must be a whole number from 1 to ${MAX_TIME_LIMIT}` };
+  if (o.secs > p.maxSecs) {
+    return { ok: false, reason: `a ${o.secs} s receiver run (pair -t ${o.secs - 1} + 1) is over this serve's limit of ` +
+      `${p.maxSecs} s (serve --max-time): use -t ${p.maxSecs - 1} or less` };
+  }
+  if (typeof o.client !== 'string' || o.client.length > 256) return { ok: false, reason: 'client must be a short string' };
+  return {
+    ok: true,
+    req: {
+      type: 'run', family: o.family, test, senderTest: o.senderTest, port: o.port, size: o.size, secs: o.secs, client: o.client,
+    },
+  };
+}
