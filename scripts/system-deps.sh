@@ -11,8 +11,9 @@ set -euo pipefail
 # selftest, built for the compatibility tests and the layout checks;
 # apt/dpkg/xz-utils/tar: fetch and unpack linux-source-6.12; time: GNU time for
 # the benchmark's CPU figures; bsdutils: script(1), a terminal for the
-# progress-line test; ca-certificates: apt over https.
-PACKAGES=(iproute2 procps util-linux gcc libc6-dev linux-libc-dev xz-utils tar dpkg apt time bsdutils ca-certificates)
+# progress-line test; ca-certificates: apt over https; chromium: the headless
+# browser that opens the HTML reports in test/e2e/report*.test.ts.
+PACKAGES=(iproute2 procps util-linux gcc libc6-dev linux-libc-dev xz-utils tar dpkg apt time bsdutils ca-certificates chromium)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The sweep and compare reports beyond the terminal: the JSON document (its
+// type), the HTML report made from that same document, and the CSV rows.
+
+import { toCsv, type CsvValue } from '../report/csv.js';
+import { htmlPage, htmlTable, svgChart, type SvgSeries } from '../report/html.js';
+import { formatSize, sig } from '../report/units.js';
+import { compareVerdict, crossoverLine, expectationLine, ratioCell } from './format.js';
+import type { RunRecord, SweepPath, SweepTest } from './runner.js';
+import { conclusive, type Interval, type RatioInterval, type Verdict } from './stats.js';
+import type { ModeSummary, SizeSummary } from './summary.js';
+
+/** A run record as the JSON report gives it: the throughput also under names that say their unit. */
+export interface RunJson extends RunRecord {
+  /** Sender throughput, bytes per second (throughputBps is the old name). */
+  bytesPerSecond: number | null;
+  /** Sender throughput, bits per second. */
+  bitsPerSecond: number | null;
+}
+
+export function runJson(r: RunRecord): RunJson {
+  return { ...r, bytesPerSecond: r.throughputBps, bitsPerSecond: r.throughputBps === null ? null : r.throughputBps * 8 };
+}
+
+/** The --json document of sweep and compare; the HTML report and the CSV are made from it. */
+export interface SweepDocument {
+  tool: 'msg-zerocopy';
+  toolVersion?: string;
+  command: 'sweep' | 'compare';
+  kernel: string;
+  startedAt: string;
+  durationMs: number;
+  ok: boolean;
+  exitCode: number;
+  interrupted: string | null;
+  error: string | null;
+  lab: { id: string; txNs: string; rxNs: string; egressKind: string; egressDev: string } | null;
+  options: {
+    test: SweepTest; family: 4 | 6; path: SweepPath; dst: string; sizes: number[]; reps: number; duration: number; port: number;
+    expectZerocopy: 0 | 1;
+  };
+  plannedRuns: number;
+  runs: RunJson[];
+  summaries: SizeSummary[];
+  /** sweep: smallest size from which zerocopy saves CPU per GB at every larger size. */
+  crossover?: number | null;
+  /** compare: the verdict at the one size, and paysOff (true only for saves). */
+  verdict?: Verdict;
+  paysOff?: boolean | null;
+}
+
+/** "12.3 [11.9–12.6]": a median and its interval (the level named when below the nominal). */
+function medianCell(median: number | null, i: Interval, scale = 1): string {
+  if (median === null) return '-';
+  if (i.low === null || i.high === null) return sig(median * scale);
+  const lv = conclusive(i) ? '' : `, ${Number((i.level * 100).toFixed(1))}%`;
+  return `${sig(median * scale)} [${sig(i.low * scale)}–${sig(i.high * scale)}${lv}]`;
+}
+
+function modeSeries(summaries: SizeSummary[], mode: 'copy' | 'zerocopy', what: 'secPerGB' | 'bytesPerSecond'): SvgSeries {
+  const scale = what === 'bytesPerSecond' ? 1e-9 : 1;
+  const unit = what === 'bytesPerSecond' ? 'GB/s' : 'CPU s/GB';
+  return {
+    name: mode,
+    points: summaries.map((s) => {
+      const m: ModeSummary = s[mode];
+      const sum = what === 'bytesPerSecond' ? m.bytesPerSecond : m.secPerGB;
+      const i = m.medianInterval[what];
+      const y = sum.median === null ? null : sum.median * scale;
+      return {
+        x: s.size, y, low: i.low === null ? null : i.low * scale, high: i.high === null ? null : i.high * scale,
+        label: `${mode} at ${s.size} B: median ${y === null ? '-' : sig(y)} ${unit}` +
+          (i.low !== null && i.high !== null ? `, ${Number((i.level * 100).toFixed(1))}% interval ${sig(i.low * scale)}–${sig(i.high * scale)}` : ''),
+      };
+    }),
+  };
+}
+
+function ratioSeries(summaries: SizeSummary[], name: string, pick: (s: SizeSummary) => RatioInterval): SvgSeries {
+  return {
+    name,
+    points: summaries.map((s) => {
+      const i = pick(s);
+      return { x: s.size, y: i.estimate, low: i.low, high: i.high, label: `${name} at ${s.size} B: ${ratioCell(i)}` };
+    }),
+  };
+}
+
+/** The HTML report of a sweep or a compare. */
+export function sweepHtml(doc: SweepDocument): string {
+  const o = doc.options;
+  const s = doc.summaries;
+  const what = doc.command === 'compare' ? `compare at ${s[0]?.size ?? '?'} B` : `sweep over ${o.sizes.length} payload sizes`;
+  const verdictText = doc.command === 'compare'
+    ? (s[0] ? compareVerdict(s[0]) : 'no data')
+    : crossoverLine(s, doc.crossover ?? null);
+  const levels = s.flatMap((x) => [x.copy, x.zerocopy]).flatMap((m) => [m.medianInterval.secPerGB.level, m.medianInterval.bytesPerSecond.level])
+    .filter((l) => l > 0);
+  const medianLevel = levels.length ? `${Number((Math.min(...levels) * 100).toFixed(1))}%` : '-';
+  const charts = [
+    svgChart([modeSeries(s, 'copy', 'secPerGB'), modeSeries(s, 'zerocopy', 'secPerGB')], {
+      title: 'Sender CPU per GB sent, by payload size', yLabel: 'CPU seconds per GB (1e9 bytes)', logY: true,
+      caption: `Median of the runs; error bars: distribution-free confidence interval of the median (order statistics, at least ${medianLevel}).`,
+    }),
+    svgChart([modeSeries(s, 'copy', 'bytesPerSecond'), modeSeries(s, 'zerocopy', 'bytesPerSecond')], {
+      title: 'Sender throughput, by payload size', yLabel: 'GB/s (1e9 bytes per second)',
+      caption: `Median of the runs; error bars: distribution-free confidence interval of the median (order statistics, at least ${medianLevel}).`,
+    }),
+    svgChart([ratioSeries(s, 'CPU per GB', (x) => x.ratio.secPerGBInterval), ratioSeries(s, 'throughput', (x) => x.ratio.throughputInterval)], {
+      title: 'zerocopy / copy, by payload size', yLabel: 'ratio zerocopy / copy', reference: { y: 1, label: 'no difference' },
+      caption: 'Hodges–Lehmann estimate of the ratio and its 95% Wilcoxon signed-rank interval over runs paired by repetition ' +
+        '(copy run k and zerocopy run k ran back to back). CPU per GB below 1 is a saving.',
+    }),
+  ];
+  const summaryRows: string[][] = [];
+  for (const x of s) {
+    for (const mode of ['copy', 'zerocopy'] as const) {
+      const m = x[mode];
+      const zc = mode === 'zerocopy';
+      summaryRows.push([String(x.size), mode, `${m.ok}/${m.runs}`,
+        medianCell(m.bytesPerSecond.median, m.medianInterval.bytesPerSecond, 1e-9),
+        m.bitsPerSecond.median === null ? '-' : sig(m.bitsPerSecond.median / 1e9),
+        medianCell(m.secPerGB.median, m.medianInterval.secPerGB),
+        m.packetsPerSec.median === null ? '-' : sig(m.packetsPerSec.median),
+        zc && m.copiedShare !== null ? `${Number((m.copiedShare * 100).toFixed(1))}%` : '-',
+        zc ? ratioCell(x.ratio.throughputInterval) : '', zc ? ratioCell(x.ratio.secPerGBInterval) : '', zc ? x.verdict : '']);
+    }
+  }
+  const summary = htmlTable([
+    { title: 'size B', align: 'right' }, { title: 'mode' }, { title: 'runs ok', align: 'right' },
+    { title: 'GB/s median [CI]', align: 'right' }, { title: 'Gbit/s', align: 'right' },
+    { title: 'CPU s/GB median [CI]', align: 'right' }, { title: 'sends/s', align: 'right' }, { title: 'completions copied', align: 'right' },
+    { title: 'zerocopy/copy GB/s (95% CI)', align: 'right' }, { title: 'zerocopy/copy CPU s/GB (95% CI)', align: 'right' },
+    { title: 'verdict' },
+  ], summaryRows, 'summary');
+  const runs = htmlTable([
+    { title: '#', align: 'right' }, { title: 'size B', align: 'right' }, { title: 'mode' }, { title: 'rep', align: 'right' },
+    { title: 'ok' }, { title: 'GB/s', align: 'right' }, { title: 'CPU s/GB', align: 'right' }, { title: 'sends', align: 'right' },
+    { title: 'completions copied', align: 'right' }, { title: 'why not ok' },
+  ], doc.runs.map((r) => [String(r.index), String(r.size), r.mode, String(r.rep), r.ok ? 'yes' : 'no',
+    r.measured && r.bytesPerSecond !== null ? sig(r.bytesPerSecond / 1e9) : '-', r.measured && r.secPerGB !== null ? sig(r.secPerGB) : '-',
+    r.packets === null ? '-' : String(r.packets),
+    r.mode === 'zerocopy' && r.completions !== null ? `${r.copiedCompletions ?? '?'} of ${r.completions}` : '-',
+    r.reasons.join('; ')]), 'runs');
+  const meta = [
+    `ipv${o.family} ${o.test} ${o.path} to ${o.dst}; ${o.reps} repetition${o.reps === 1 ? '' : 's'} of -t ${o.duration} per ` +
+      `${doc.command === 'sweep' ? 'size and ' : ''}mode, copy and zerocopy alternating; sizes ${o.sizes.map(formatSize).join(', ')}`,
+    `kernel ${doc.kernel}; started ${doc.startedAt}; ${(doc.durationMs / 1000).toFixed(1)} s; ` +
+      `${doc.runs.length} of ${doc.plannedRuns} runs${doc.lab ? `; namespaces ${doc.lab.txNs} / ${doc.lab.rxNs}, egress ${doc.lab.egressKind}` : ''}` +
+      `${doc.toolVersion ? `; msg-zerocopy ${doc.toolVersion}` : ''}`,
+  ];
+  const notes = [
+    'Units: GB = 1e9 bytes, GB/s = 1e9 bytes per second, Gbit/s = 1e9 bits per second; CPU = the sender\'s user + system time ' +
+      '(getrusage) per GB sent.',
+    expectationLine(s, o.expectZerocopy),
+  ];
+  if (doc.interrupted) notes.unshift(`Interrupted by ${doc.interrupted}: ${doc.runs.length} of ${doc.plannedRuns} runs done.`);
+  if (doc.error) notes.unshift(`Error: ${doc.error}`);
+  return htmlPage({
+    title: `msg-zerocopy ${what}`,
+    meta,
+    verdict: { text: verdictText, bad: !doc.ok },
+    sections: [
+      { heading: 'Charts', html: charts.join('\n') },
+      { heading: 'Summary by size and mode', html: summary },
+      { heading: 'Every run', html: runs },
+    ],
+    notes,
+    data: doc,
+  });
+}
+
+export const CSV_HEADER = [
+  'command', 'size_bytes', 'mode', 'runs', 'runs_ok', 'runs_measured',
+  'bytes_per_second_median', 'bytes_per_second_min', 'bytes_per_second_max', 'bits_per_second_median',
+  'cpu_seconds_per_gb_median', 'cpu_seconds_per_gb_min', 'cpu_seconds_per_gb_max', 'sends_per_second_median', 'completions_copied_share',
+  'zc_copy_throughput_estimate', 'zc_copy_throughput_low', 'zc_copy_throughput_high',
+  'zc_copy_cpu_per_gb_estimate', 'zc_copy_cpu_per_gb_low', 'zc_copy_cpu_per_gb_high',
+  'interval_level', 'interval_method', 'pairs', 'verdict',
+];
+
+/** One CSV row per size and mode; the zerocopy/copy columns and the verdict belong to the size, on both its rows. */
+export function sweepCsv(doc: Pick<SweepDocument, 'command' | 'summaries'>): string {
+  const rows: CsvValue[][] = [];
+  for (const s of doc.summaries) {
+    for (const mode of ['copy', 'zerocopy'] as const) {
+      const m = s[mode];
+      const t = s.ratio.throughputInterval;
+      const c = s.ratio.secPerGBInterval;
+      rows.push([doc.command, s.size, mode, m.runs, m.ok, m.measured,
+        m.bytesPerSecond.median, m.bytesPerSecond.min, m.bytesPerSecond.max, m.bitsPerSecond.median,
+        m.secPerGB.median, m.secPerGB.min, m.secPerGB.max, m.packetsPerSec.median, mode === 'zerocopy' ? m.copiedShare : null,
+        t.estimate, t.low, t.high, c.estimate, c.low, c.high, c.level, c.method, c.n, s.verdict]);
+    }
+  }
+  return toCsv(CSV_HEADER, rows);
+}

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The HTML reports in a real browser: Debian's headless Chromium loads the
+// file (inside a network namespace of its own with no interface up, so
+// nothing can be fetched or sent), its DOM must hold the SVG charts with a
+// mark per point, the embedded JSON must be the run's document, and the
+// screenshot must show the charts (the series' own colours, many colours in
+// all: not a blank page). Needs `chromium` (.ci/run installs it).
+import { after, before, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SERIES_COLORS } from '../../src/report/html.js';
+import { planCases } from '../../src/suite/cases.js';
+import { caseJson } from '../../src/suite/format.js';
+import { suiteHtml, type SuiteDocument } from '../../src/suite/report.js';
+import type { CaseResult } from '../../src/suite/runner.js';
+import { runJson, sweepHtml, type SweepDocument } from '../../src/sweep/report.js';
+import type { RunRecord } from '../../src/sweep/runner.js';
+import { summarizeSizes, sweepCrossover } from '../../src/sweep/summary.js';
+import { colourCounts, decodePng } from '../support/png.js';
+
+/** Where the screenshots stay after the test (the path is printed as a diagnostic). */
+export const SCREENSHOT_DIR = join(tmpdir(), 'msg-zerocopy-report-screenshots');
+let profile = '';
+
+function chromiumPath(): string {
+  const r = spawnSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, 'chromium is not installed: apt-get install chromium (.ci/run does)');
+  return r.stdout.trim();
+}
+
+/** Chromium, headless, in a fresh network namespace (unshare --net: only a loopback that is down). */
+function chromium(args: string[], timeoutMs = 60000): string {
+  const r = spawnSync('unshare', ['--net', chromiumPath(), '--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars',
+    `--user-data-dir=${profile}`, '--no-first-run', '--no-default-browser-check', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-extensions', ...args], { encoding: 'utf8', timeout: timeoutMs });
+  assert.equal(r.error, undefined, `chromium: ${r.error?.message}`);
+  assert.equal(r.status, 0, `chromium exited ${r.status}: ${r.stderr.slice(-2000)}`);
+  return r.stdout;
+}
+
+before(() => {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  profile = mkdtempSync(join(tmpdir(), 'mzc-chromium-'));
+});
+after(() => {
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+/** Run records of a sweep: `reps` alternating pairs per size, with a little deterministic noise. */
+function sweepRuns(sizes: number[], reps: number): RunRecord[] {
+  const out: RunRecord[] = [];
+  let index = 0;
+  for (const size of sizes) {
+    for (let rep = 1; rep <= reps; rep++) {
+      for (const mode of ['copy', 'zerocopy'] as const) {
+        const noise = 1 + 0.02 * Math.sin(index * 1.7);
+        const gbps = (size / 65435) ** 0.7 * 10 * (mode === 'zerocopy' ? 1.1 : 1) * noise;
+        const spg = (0.1 / (size / 65435) ** 0.7) * (mode === 'zerocopy' ? (size < 8000 ? 1.3 : 0.85) : 1) * noise;
+        out.push({
+          index: ++index, size, mode, rep, ok: true, reasons: [], measured: true, expect: mode === 'zerocopy' ? 1 : null,
+          expectationMet: mode === 'zerocopy' ? true : null, packets: 1e5, bytes: 1e5 * size, durationMs: 1200,
+          throughputBps: gbps * 1e9, throughputGBps: gbps, secPerGB: spg, cpuUserUs: 1000, cpuSysUs: 9000,
+          completions: mode === 'zerocopy' ? 1e5 : 0, copiedCompletions: 0, zerocopiedCompletions: mode === 'zerocopy' ? 1e5 : 0,
+          senderExit: 0, receiverExit: null, rxPackets: null, rxBytes: null, senderArgv: [], receiverArgv: null, wallMs: 1300,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function sweepDoc(): SweepDocument {
+  const sizes = [1000, 2000, 4000, 8000, 16000, 32000, 65435];
+  const runs = sweepRuns(sizes, 8);
+  const summaries = summarizeSizes(sizes, runs);
+  return {
+    tool: 'msg-zerocopy', command: 'sweep', kernel: '6.18.0-test', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 123456,
+    ok: true, exitCode: 0, interrupted: null, error: null,
+    lab: { id: 'abcdef', txNs: 'mzc-abcdef-tx', rxNs: 'mzc-abcdef-rx', egressKind: 'ifb', egressDev: 'ifb0' },
+    options: { test: 'udp', family: 4, path: 'tx-only', dst: '192.168.2.2', sizes, reps: 8, duration: 1, port: 8000, expectZerocopy: 1 },
+    plannedRuns: runs.length, runs: runs.map(runJson), summaries, crossover: sweepCrossover(summaries),
+  };
+}
+
+interface Rendered { dom: string; png: string; colours: Map<string, number>; width: number; height: number }
+
+/** Load `html` in Chromium: the DOM after load, and a screenshot kept under SCREENSHOT_DIR. */
+function render(t: TestContext, name: string, html: string): Rendered {
+  const file = join(SCREENSHOT_DIR, `${name}.html`);
+  const png = join(SCREENSHOT_DIR, `${name}.png`);
+  writeFileSync(file, html);
+  rmSync(png, { force: true });
+  const dom = chromium(['--dump-dom', `file://${file}`]);
+  chromium(['--window-size=1200,2400', `--screenshot=${png}`, `file://${file}`]);
+  const img = decodePng(readFileSync(png));
+  t.diagnostic(`screenshot: ${png} (${img.width}×${img.height})`);
+  return { dom, png, colours: colourCounts(img), width: img.width, height: img.height };
+}
+
+const count = (s: string, re: RegExp): number => (s.match(re) ?? []).length;
+/** Pixels within a small distance of a colour (anti-aliasing blends edges). */
+function near(colours: Map<string, number>, hex: string, tol = 24): number {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  let n = 0;
+  for (const [k, v] of colours) {
+    const [r2, g2, b2] = [1, 3, 5].map((i) => parseInt(k.slice(i, i + 2), 16));
+    if (Math.abs(r - r2) + Math.abs(g - g2) + Math.abs(b - b2) <= tol) n += v;
+  }
+  return n;
+}
+
+test('sweep report: three SVG charts with every point and its error bar, the JSON embedded, a picture that is not blank', (t) => {
+  const doc = sweepDoc();
+  const html = sweepHtml(doc);
+  // self-contained: nothing to fetch
+  assert.equal(count(html, /\s(src|href)=/g), 0, 'no src= or href= anywhere');
+  assert.doesNotMatch(html, /url\(|@import|<link|<img|<iframe/);
+  const r = render(t, 'sweep', html);
+  assert.equal(count(r.dom, /<svg class="chart"/g), 3, 'three charts in the DOM');
+  // 7 sizes × 2 series per chart, plus 2 legend marks each
+  assert.equal(count(r.dom, /class="point"/g), 3 * 7 * 2);
+  assert.equal(count(r.dom, /class="legend-mark"/g), 3 * 2);
+  assert.equal(count(r.dom, /class="errorbar"/g), 3 * 7 * 2, 'an error bar per point');
+  assert.match(r.dom, />1 kB</);
+  assert.match(r.dom, />50 kB</);
+  assert.doesNotMatch(r.dom, /0\.0777|0\.109/);
+  const json = /<script type="application\/json" id="msg-zerocopy-data">([\s\S]*?)<\/script>/.exec(r.dom);
+  assert.ok(json, 'embedded JSON present');
+  assert.deepEqual(JSON.parse(json[1]), JSON.parse(JSON.stringify(doc)), 'the embedded JSON is the run document');
+  assert.match(r.dom, /zerocopy saves CPU per GB from 8000 B up/);
+  // the picture: both series' colours are drawn, and plenty of colours in all
+  assert.ok(r.width >= 1000 && r.height >= 1000);
+  assert.ok(r.colours.size > 50, `${r.colours.size} distinct colours`);
+  for (const c of SERIES_COLORS.slice(0, 2)) assert.ok(near(r.colours, c) > 300, `${c}: ${near(r.colours, c)} pixels`);
+  const white = r.colours.get('#ffffff') ?? 0;
+  assert.ok(white < r.width * r.height * 0.97, 'not a blank page');
+});
+
+test('compare report: one size, the verdict and its interval', (t) => {
+  const runs = sweepRuns([65435], 10);
+  const summaries = summarizeSizes([65435], runs);
+  const doc: SweepDocument = {
+    ...sweepDoc(), command: 'compare', options: { ...sweepDoc().options, sizes: [65435], reps: 10 },
+    runs: runs.map(runJson), summaries, crossover: undefined, verdict: summaries[0].verdict, paysOff: summaries[0].paysOff,
+  };
+  const r = render(t, 'compare', sweepHtml(doc));
+  assert.equal(count(r.dom, /<svg class="chart"/g), 3);
+  assert.equal(count(r.dom, /class="point"/g), 3 * 2);
+  assert.match(r.dom, /verdict: zerocopy saves CPU at 65435 B: zerocopy\/copy CPU per GB 0\.8\d+× \(0\.8\d+–0\.8\d+\)/);
+  assert.equal(doc.verdict, 'saves');
+  for (const c of SERIES_COLORS.slice(0, 2)) assert.ok(near(r.colours, c) > 100, `${c}: ${near(r.colours, c)} pixels`);
+});
+
+test('suite report: throughput bars and the cases as a table', (t) => {
+  const plan = planCases([4], ['tcp', 'udp']);
+  const results: CaseResult[] = plan.map((c, i) => ({
+    case: c, verdict: i === 3 ? 'fail' : 'pass', reasons: i === 3 ? ['sender exited 1: serr: ee_code: 1 != expected 0'] : [],
+    sender: null, receiver: null, tx: { packets: 123456, bytes: 8078343360 },
+    rx: c.path === 'tx-rx' ? { packets: 120000, bytes: 7852200000 } : null, throughputBps: (i + 2) * 1e9,
+    completions: c.mode === 'zerocopy' ? 123456 : null, copiedCompletions: c.mode === 'zerocopy' ? 0 : null,
+    zerocopiedCompletions: null, copiedShare: c.mode === 'zerocopy' ? 0 : null, wallMs: 1,
+  }));
+  const doc: SuiteDocument = {
+    tool: 'msg-zerocopy', command: 'suite', kernel: '6.18.0-test', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 9000,
+    ok: false, exitCode: 1, interrupted: null, error: null, lab: null, options: { families: [4], tests: ['tcp', 'udp'] },
+    summary: { total: plan.length, pass: plan.length - 1, fail: 1, skip: 0, notRun: 0 }, cases: results.map(caseJson), notRun: [],
+  };
+  const r = render(t, 'suite', suiteHtml(doc));
+  assert.equal(count(r.dom, /<svg class="chart bars"/g), 1);
+  assert.equal(count(r.dom, /<rect class="bar /g), plan.length);
+  assert.equal(count(r.dom, /<rect class="bar fail"/g), 1);
+  assert.equal(count(r.dom, /<tr>/g), plan.length + 1, 'a table row per case and the header');
+  assert.match(r.dom, /FAIL: 5 passed, 1 failed, 0 skipped of 6 cases/);
+  assert.match(r.dom, /ipv4_udp_zerocopy_tx-rx/);
+  assert.ok(near(r.colours, SERIES_COLORS[0]) > 1000, 'the bars are drawn');
+  assert.ok(near(r.colours, SERIES_COLORS[1]) > 100, 'the failed case is drawn in its own colour');
+});
+
+test('the browser is really there: Chromium reports its version', () => {
+  const v = execFileSync(chromiumPath(), ['--version'], { encoding: 'utf8' });
+  assert.match(v, /Chromium \d+/);
+});
