@@ -144,8 +144,10 @@ export function runServe(o: ServeOptions, io: ServeIO): Promise<number> {
         sock.destroy();
         return;
       }
-      const ip = plainAddress(sock.remoteAddress);
-      const peer = hostPort(ip, sock.remotePort ?? 0);
+      const addr = plainAddress(sock.remoteAddress);
+      // A peer that reset before we got here has no address left.
+      const ip = addr ?? '#gone';
+      const peer = addr ? hostPort(addr, sock.remotePort ?? 0) : 'a peer that was gone at once';
       const conn = new Connection(sock, MAX_LINE);
       if (pending.size >= MAX_PENDING) {
         const oldest = pending.values().next().value as Connection;

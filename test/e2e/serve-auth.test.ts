@@ -150,7 +150,7 @@ test('peer text is shown escaped and cut: an impostor\'s error with terminal esc
   const o = await runPair(lab, ['-4', '-D', '192.168.1.2', '-p', '9540', '-t', '0', '--secret-file', secret, 'tcp']);
   assert.equal(o.code, 1);
   for (const c of ['\x1b', '\x07', '\r', '\u202e']) assert.ok(!o.stderr.includes(c), `raw ${JSON.stringify(c)} printed`);
-  assert.match(o.stderr, /^msg-zerocopy: pair: serve at 192\.168\.1\.2:9541: \\x1b\[2J\\x1b\[31mPWNED\\x07\\x1b\]0;title\\x07\\x0d\\u\{202e\}y+… \(\d+ more characters\)\n$/);
+  assert.match(o.stderr, /^msg-zerocopy: pair: serve at 192\.168\.1\.2:9541: \\x1b\[2J\\x1b\[31mPWNED\\x07\\x1b\]0;title\\x07\\x0d\\u\{202e\}y+\.\.\. \(\d+ more characters\)\n$/);
   assert.ok(o.stderr.length < 400, `${o.stderr.length} characters`);
   await fake.done;
 });

@@ -140,7 +140,8 @@ async function hostile(secretPath: string, secs: number): Promise<Record<string,
     let k = 'none';
     if (l !== null) {
       try {
-        const v = JSON.parse(l) as { type?: string; message?: string };
+        // after the handshake serve's lines are sealed: "<mac> <json>"
+        const v = JSON.parse(/^[0-9a-f]{64} /.test(l) ? l.slice(65) : l) as { type?: string; message?: string };
         k = v.type === 'error' ? `error: ${String(v.message).slice(0, 60)}` : String(v.type);
       } catch {
         k = 'not json';

@@ -177,10 +177,11 @@ test('peer text is shown with control characters escaped and cut', () => {
   assert.equal(shown('plain text'), 'plain text');
   assert.equal(shown('\x1b[31mred\x1b[0m\r\n\x07'), '\\x1b[31mred\\x1b[0m\\x0d\\x0a\\x07');
   assert.equal(shown('a\u202eb\u0085c\u200bd'), 'a\\u{202e}b\\x85c\\u{200b}d');
-  assert.equal(shown('x'.repeat(1 << 20), 10), `${'x'.repeat(10)}… (${(1 << 20) - 10} more characters)`);
+  assert.equal(shown('x'.repeat(1 << 20), 10), `${'x'.repeat(10)}... (${(1 << 20) - 10} more characters)`);
   assert.equal(shown('\x1b'.repeat(300)).length < 1300, true);
   assert.equal(shown(42), '42');
-  assert.equal(shown('héllo wörld'), 'héllo wörld', 'printable text as it is');
+  assert.equal(shown('plain ASCII ~!'), 'plain ASCII ~!', 'printable ASCII as it is');
+  assert.equal(shown('h\u00e9llo \u05d0\ufffd'), 'h\\xe9llo \\u{5d0}\\u{fffd}', 'anything else escaped (bidi letters, replacement characters)');
 });
 
 test('rate-limited log: one line per peer per window, a cap over all peers, and a count of what was left out', () => {
