@@ -2,10 +2,14 @@
 // Suite output: a table people read at a glance, KTAP v1 for kselftest
 // runners, and JSON with every case.
 
+import { release } from 'node:os';
+import { TOOL_VERSION } from '../core/version.js';
+import type { LabInfo } from '../run/session.js';
 import { droppedNote, fitTable, outputWidth, wrapText, type Column } from '../report/table.js';
 import { formatByteRate, formatBytes } from '../report/units.js';
 import type { SuiteCase } from './cases.js';
 import type { CaseResult } from './runner.js';
+import type { SuiteOptions } from './suite.js';
 
 export { formatBytes };
 
@@ -239,3 +243,51 @@ export function caseJson(r: CaseResult) {
     receiver: childJson(r.receiver),
   };
 }
+
+// ---------------------------------------------------------------------------
+// The whole run
+
+/** What a finished suite run hands to its formatters. */
+export interface SuiteRun {
+  options: Pick<SuiteOptions, 'families' | 'tests' | 'duration' | 'size' | 'port' | 'extra' | 'bin'>;
+  plan: SuiteCase[];
+  results: CaseResult[];
+  startedAt: number;
+  durationMs: number;
+  ok: boolean;
+  exitCode: number;
+  interrupted: string | null;
+  error: string | null;
+  lab: LabInfo | null;
+}
+
+/** The first line of the table. */
+export function suiteHeader(lab: LabInfo, duration: number): string {
+  return `msg-zerocopy suite: kernel ${release()}, namespaces ${lab.txNs} / ${lab.rxNs}, egress ${lab.egressKind}, -t ${duration}`;
+}
+
+/** The --json document of a suite run. */
+export function suiteJson(r: SuiteRun) {
+  const o = r.options;
+  return {
+    tool: 'msg-zerocopy' as const,
+    toolVersion: TOOL_VERSION,
+    command: 'suite' as const,
+    kernel: release(),
+    startedAt: new Date(r.startedAt).toISOString(),
+    durationMs: r.durationMs,
+    ok: r.ok,
+    exitCode: r.exitCode,
+    interrupted: r.interrupted,
+    error: r.error,
+    lab: r.lab,
+    options: {
+      families: o.families, tests: o.tests, duration: o.duration, size: o.size, port: o.port, extra: o.extra, bin: o.bin.path,
+    },
+    summary: summarize(r.plan, r.results),
+    cases: r.results.map(caseJson),
+    notRun: r.plan.slice(r.results.length).map((c) => c.name),
+  };
+}
+
+export type SuiteJson = ReturnType<typeof suiteJson>;

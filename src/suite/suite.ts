@@ -2,15 +2,13 @@
 // The suite: one lab, every planned case in order, results printed as a
 // table, KTAP or JSON; the lab and every child are gone on every exit path.
 
-import { release } from 'node:os';
 import { signalExitCode } from '../core/control.js';
-import { TOOL_VERSION } from '../core/version.js';
 import type { Program } from '../run/run.js';
 import { withLabSession, type LabInfo } from '../run/session.js';
 import { planCases, type SuiteCase, type SuiteFamily, type SuiteTest } from './cases.js';
 import {
-  caseJson, formatKtap, formatKtapHeader, formatKtapNotRun, formatKtapResult, formatKtapTotals,
-  formatTable, suiteOk, summarize,
+  formatKtap, formatKtapHeader, formatKtapNotRun, formatKtapResult, formatKtapTotals, formatTable, suiteHeader, suiteJson,
+  suiteOk,
 } from './format.js';
 import { runCase, type CaseResult, type RunOptions } from './runner.js';
 
@@ -32,6 +30,8 @@ export interface SuiteOptions {
   slackMs: number;
   /** Namespace prefix (default mzc-). */
   prefix?: string;
+  /** -P for every sender and receiver (absent or 1: one flow). */
+  flows?: number;
 }
 
 export interface SuiteIO {
@@ -60,7 +60,7 @@ export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promis
   const started = Date.now();
   const tty = o.progress && o.output === 'table' && Boolean(process.stderr.isTTY) && Boolean(process.stdout.isTTY);
   const runOpts: RunOptions = {
-    bin: o.bin, duration: o.duration, size: o.size, port: o.port, extra: o.extra, slackMs: o.slackMs,
+    bin: o.bin, duration: o.duration, size: o.size, port: o.port, extra: o.extra, slackMs: o.slackMs, flows: o.flows,
   };
 
   if (o.output === 'ktap') io.out(formatKtapHeader(plan.length));
@@ -96,31 +96,12 @@ export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promis
     for (const c of plan.slice(results.length)) io.out(formatKtapNotRun(c, why));
     io.out(formatKtapTotals(plan, results));
   } else if (o.output === 'json') {
-    io.out(`${JSON.stringify({
-      tool: 'msg-zerocopy',
-      toolVersion: TOOL_VERSION,
-      command: 'suite',
-      kernel: release(),
-      startedAt: new Date(started).toISOString(),
-      durationMs: Date.now() - started,
-      ok,
-      exitCode,
-      interrupted,
-      error,
-      lab: labInfo,
-      options: {
-        families: o.families, tests: o.tests, duration: o.duration, size: o.size, port: o.port,
-        extra: o.extra, bin: o.bin.path,
-      },
-      summary: summarize(plan, results),
-      cases: results.map(caseJson),
-      notRun: plan.slice(results.length).map((c) => c.name),
-    })}\n`);
-  } else {
-    const header = labInfo
-      ? `msg-zerocopy suite: kernel ${release()}, namespaces ${labInfo.txNs} / ${labInfo.rxNs}, egress ${labInfo.egressKind}, -t ${o.duration}`
-      : undefined;
-    if (results.length || interrupted || !error) io.out(formatTable(plan, results, { header, interrupted }));
+    io.out(`${JSON.stringify(suiteJson({
+      options: o, plan, results, startedAt: started, durationMs: Date.now() - started, ok, exitCode, interrupted,
+      error, lab: labInfo,
+    }))}\n`);
+  } else if (results.length || interrupted || !error) {
+    io.out(formatTable(plan, results, { header: labInfo ? suiteHeader(labInfo, o.duration) : undefined, interrupted }));
   }
   if (error) io.err(`msg-zerocopy suite: ${error}\n`);
   return { exitCode: error && !interrupted ? (results.length ? 1 : 2) : exitCode, plan, results, interrupted, lab: labInfo, error };
