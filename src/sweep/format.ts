@@ -4,10 +4,14 @@
 // zerocopy side by side) and the verdicts with the confidence interval they
 // stand on. Units: GB = 1e9 bytes, GB/s = 1e9 bytes/s, Gbit/s = 1e9 bits/s.
 
+import { release } from 'node:os';
+import { TOOL_VERSION } from '../core/version.js';
+import type { LabInfo } from '../run/session.js';
 import { droppedNote, fitTable, outputWidth, type Column } from '../report/table.js';
 import { formatSize, sig } from '../report/units.js';
 import { lineChart } from './chart.js';
 import type { RunRecord } from './runner.js';
+import type { SweepOptions } from './sweep.js';
 import type { ModeSummary, SizeSummary } from './summary.js';
 import { conclusive, type RatioInterval, type Summary } from './stats.js';
 
@@ -251,3 +255,91 @@ export function compareMarkdown(s: SizeSummary): string {
 
 /** The payload size as the tables say it (bytes) and as a person reads it (SI). */
 export const sizeText = (bytes: number): string => `${bytes} B (${formatSize(bytes)})`;
+
+// ---------------------------------------------------------------------------
+// The whole run
+
+/** What a finished sweep or compare hands to its formatters. */
+export interface SweepRun {
+  options: SweepOptions;
+  /** Payload sizes, ascending. */
+  sizes: number[];
+  plannedRuns: number;
+  runs: RunRecord[];
+  summaries: SizeSummary[];
+  crossover: number | null;
+  startedAt: number;
+  durationMs: number;
+  exitCode: number;
+  interrupted: string | null;
+  error: string | null;
+  lab: LabInfo | null;
+  /** -Z of the zerocopy runs on this path. */
+  expect: 0 | 1;
+  /** Where the senders sent. */
+  dst: string;
+}
+
+/** The --json document of a sweep or compare. */
+export function sweepJson(r: SweepRun) {
+  const o = r.options;
+  return {
+    tool: 'msg-zerocopy' as const,
+    toolVersion: TOOL_VERSION,
+    command: o.command,
+    kernel: release(),
+    startedAt: new Date(r.startedAt).toISOString(),
+    durationMs: r.durationMs,
+    ok: r.exitCode === 0,
+    exitCode: r.exitCode,
+    interrupted: r.interrupted,
+    error: r.error,
+    lab: r.lab,
+    options: {
+      test: o.test, family: o.family, path: o.path, dst: r.dst, sizes: r.sizes, reps: o.reps, duration: o.duration,
+      port: o.port, expectZerocopy: r.expect, flows: o.flows ?? 1,
+    },
+    plannedRuns: r.plannedRuns,
+    runs: r.runs,
+    summaries: r.summaries,
+    crossover: o.command === 'sweep' ? r.crossover : undefined,
+    paysOff: o.command === 'compare' ? (r.summaries[0]?.paysOff ?? null) : undefined,
+  };
+}
+
+export type SweepJson = ReturnType<typeof sweepJson>;
+
+/** The table (or Markdown) of a sweep or compare, with its notes and, for a sweep on a terminal, charts. */
+export function sweepText(r: SweepRun, color: boolean): string {
+  const o = r.options;
+  const head = `msg-zerocopy ${o.command}: ipv${o.family} ${o.test} ${o.path} to ${r.dst}, ` +
+    `${o.reps} rep${o.reps === 1 ? '' : 's'} × -t ${o.duration} per ${o.command === 'sweep' ? 'size and ' : ''}mode, ` +
+    `${(o.flows ?? 1) > 1 ? `-P ${o.flows} (sums of the flows), ` : ''}` +
+    `kernel ${release()}${r.lab ? `, namespaces ${r.lab.txNs} / ${r.lab.rxNs}, egress ${r.lab.egressKind}` : ''}`;
+  const lines: string[] = [];
+  if (o.output === 'markdown') {
+    lines.push(`**${head}**`, '');
+    if (o.command === 'sweep') {
+      lines.push(sweepMarkdown(r.summaries), '', crossoverLine(r.summaries, r.crossover));
+    } else if (r.summaries[0]) {
+      lines.push(compareMarkdown(r.summaries[0]), '', compareVerdict(r.summaries[0]));
+    }
+  } else {
+    lines.push(head);
+    if (o.command === 'sweep') {
+      lines.push(sweepTable(r.summaries));
+    } else if (r.summaries[0]) {
+      lines.push(`payload ${r.summaries[0].size} B`, compareTable(r.summaries[0], r.runs, r.expect));
+    }
+    lines.push('', 'medians of the runs; min–max their range; spread = (max − min) / median; ' +
+      'CPU = sender user + system time per 1e9 bytes sent');
+    lines.push(o.command === 'sweep' ? crossoverLine(r.summaries, r.crossover) : r.summaries[0] ? compareVerdict(r.summaries[0]) : '');
+  }
+  if (r.runs.some((x) => x.mode === 'zerocopy')) lines.push(expectationLine(r.summaries, r.expect));
+  lines.push(...failureLines(r.runs));
+  if (r.interrupted) lines.push(`interrupted by ${r.interrupted} after ${r.runs.length} of ${r.plannedRuns} runs`);
+  if (o.output === 'table' && o.chart && o.command === 'sweep' && r.runs.length) {
+    lines.push('', sweepCharts(r.summaries, color));
+  }
+  return `${lines.join('\n')}\n`;
+}

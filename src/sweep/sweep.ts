@@ -4,15 +4,10 @@
 // zerocopy/copy ratios, where zerocopy pays off, a table and charts. The lab
 // and every child are gone on every exit path.
 
-import { release } from 'node:os';
 import { signalExitCode } from '../core/control.js';
-import { TOOL_VERSION } from '../core/version.js';
 import { LAB_ADDR } from '../lab/lab.js';
 import { withLabSession } from '../run/session.js';
-import {
-  compareMarkdown, compareTable, compareVerdict, crossoverLine, expectationLine, failureLines, sweepCharts,
-  sweepMarkdown, sweepTable,
-} from './format.js';
+import { sweepJson, sweepText, type SweepRun } from './format.js';
 import {
   destination, expectation, MODES, runOne, type RunRecord, type RunSettings, type RunSpec, type SweepPath, type SweepTest,
 } from './runner.js';
@@ -36,6 +31,8 @@ export interface SweepOptions {
   chart: boolean;
   slackMs: number;
   prefix?: string;
+  /** -P for every run (absent or 1: one flow): the figures are the sums of the flows. */
+  flows?: number;
 }
 
 export interface SweepIO {
@@ -76,7 +73,7 @@ export async function runSweep(o: SweepOptions, io: SweepIO = defaultIO): Promis
   const sizes = [...new Set(o.sizes)].sort((a, b) => a - b);
   const plan = planRuns(sizes, o.reps);
   const settings: RunSettings = {
-    test: o.test, family: o.family, path: o.path, duration: o.duration, port: o.port, slackMs: o.slackMs,
+    test: o.test, family: o.family, path: o.path, duration: o.duration, port: o.port, slackMs: o.slackMs, flows: o.flows,
   };
   const runs: RunRecord[] = [];
   const started = Date.now();
@@ -99,62 +96,12 @@ export async function runSweep(o: SweepOptions, io: SweepIO = defaultIO): Promis
   const expect = expectation(o.path);
   const dst = destination({ addr: LAB_ADDR }, o);
 
-  if (o.output === 'json') {
-    io.out(`${JSON.stringify({
-      tool: 'msg-zerocopy',
-      toolVersion: TOOL_VERSION,
-      command: o.command,
-      kernel: release(),
-      startedAt: new Date(started).toISOString(),
-      durationMs: Date.now() - started,
-      ok: exitCode === 0,
-      exitCode,
-      interrupted,
-      error,
-      lab: labInfo,
-      options: {
-        test: o.test, family: o.family, path: o.path, dst, sizes, reps: o.reps, duration: o.duration, port: o.port,
-        expectZerocopy: expect,
-      },
-      plannedRuns: plan.length,
-      runs,
-      summaries,
-      crossover: o.command === 'sweep' ? cross : undefined,
-      paysOff: o.command === 'compare' ? (summaries[0]?.paysOff ?? null) : undefined,
-    })}\n`);
-  } else if (error && !runs.length && !interrupted) {
-    // nothing ran (no lab): the error line below says why
-  } else {
-    const head = `msg-zerocopy ${o.command}: ipv${o.family} ${o.test} ${o.path} to ${dst}, ` +
-      `${o.reps} rep${o.reps === 1 ? '' : 's'} × -t ${o.duration} per ${o.command === 'sweep' ? 'size and ' : ''}mode, ` +
-      `kernel ${release()}${labInfo ? `, namespaces ${labInfo.txNs} / ${labInfo.rxNs}, egress ${labInfo.egressKind}` : ''}`;
-    const lines: string[] = [];
-    if (o.output === 'markdown') {
-      lines.push(`**${head}**`, '');
-      if (o.command === 'sweep') {
-        lines.push(sweepMarkdown(summaries), '', crossoverLine(summaries, cross));
-      } else if (summaries[0]) {
-        lines.push(compareMarkdown(summaries[0]), '', compareVerdict(summaries[0]));
-      }
-    } else {
-      lines.push(head);
-      if (o.command === 'sweep') {
-        lines.push(sweepTable(summaries));
-      } else if (summaries[0]) {
-        lines.push(`payload ${summaries[0].size} B`, compareTable(summaries[0], runs, expect));
-      }
-      lines.push('', 'medians of the runs; min–max their range; spread = (max − min) / median; ' +
-        'CPU = sender user + system time per 1e9 bytes sent');
-      lines.push(o.command === 'sweep' ? crossoverLine(summaries, cross) : summaries[0] ? compareVerdict(summaries[0]) : '');
-    }
-    if (runs.some((r) => r.mode === 'zerocopy')) lines.push(expectationLine(summaries, expect));
-    lines.push(...failureLines(runs));
-    if (interrupted) lines.push(`interrupted by ${interrupted} after ${runs.length} of ${plan.length} runs`);
-    if (o.output === 'table' && o.chart && o.command === 'sweep' && runs.length) {
-      lines.push('', sweepCharts(summaries, io.tty && !process.env.NO_COLOR));
-    }
-    io.out(`${lines.join('\n')}\n`);
-  }
+  const run: SweepRun = {
+    options: o, sizes, plannedRuns: plan.length, runs, summaries, crossover: cross, startedAt: started,
+    durationMs: Date.now() - started, exitCode, interrupted, error, lab: labInfo, expect, dst,
+  };
+  if (o.output === 'json') io.out(`${JSON.stringify(sweepJson(run))}\n`);
+  else if (!error || runs.length || interrupted) io.out(sweepText(run, io.tty && !process.env.NO_COLOR));
   if (error) io.err(`msg-zerocopy ${o.command}: ${error}\n`);
   return { exitCode, runs, summaries, crossover: cross, interrupted, error };
 }
