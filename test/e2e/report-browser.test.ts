@@ -5,12 +5,9 @@
 // mark per point, the embedded JSON must be the run's document, and the
 // screenshot must show the charts (the series' own colours, many colours in
 // all: not a blank page). Needs `chromium` (.ci/run installs it).
-import { after, before, test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { SERIES_COLORS } from '../../src/report/html.js';
 import { planCases } from '../../src/suite/cases.js';
 import { caseJson } from '../../src/suite/format.js';
@@ -19,35 +16,7 @@ import type { CaseResult } from '../../src/suite/runner.js';
 import { runJson, sweepHtml, type SweepDocument } from '../../src/sweep/report.js';
 import type { RunRecord } from '../../src/sweep/runner.js';
 import { summarizeSizes, sweepCrossover } from '../../src/sweep/summary.js';
-import { colourCounts, decodePng } from '../support/png.js';
-
-/** Where the screenshots stay after the test (the path is printed as a diagnostic). */
-export const SCREENSHOT_DIR = join(tmpdir(), 'msg-zerocopy-report-screenshots');
-let profile = '';
-
-function chromiumPath(): string {
-  const r = spawnSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, 'chromium is not installed: apt-get install chromium (.ci/run does)');
-  return r.stdout.trim();
-}
-
-/** Chromium, headless, in a fresh network namespace (unshare --net: only a loopback that is down). */
-function chromium(args: string[], timeoutMs = 60000): string {
-  const r = spawnSync('unshare', ['--net', chromiumPath(), '--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars',
-    `--user-data-dir=${profile}`, '--no-first-run', '--no-default-browser-check', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-extensions', ...args], { encoding: 'utf8', timeout: timeoutMs });
-  assert.equal(r.error, undefined, `chromium: ${r.error?.message}`);
-  assert.equal(r.status, 0, `chromium exited ${r.status}: ${r.stderr.slice(-2000)}`);
-  return r.stdout;
-}
-
-before(() => {
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  profile = mkdtempSync(join(tmpdir(), 'mzc-chromium-'));
-});
-after(() => {
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
+import { chromiumPath, countOf as count, embeddedJson, pixelsNear as near, render as load, type Rendered } from '../support/browser.js';
 
 /** Run records of a sweep: `reps` alternating pairs per size, with a little deterministic noise. */
 function sweepRuns(sizes: number[], reps: number): RunRecord[] {
@@ -85,31 +54,11 @@ function sweepDoc(): SweepDocument {
   };
 }
 
-interface Rendered { dom: string; png: string; colours: Map<string, number>; width: number; height: number }
-
-/** Load `html` in Chromium: the DOM after load, and a screenshot kept under SCREENSHOT_DIR. */
+/** Load `html` in Chromium: the DOM after load, and a screenshot kept under SCREENSHOT_DIR (path printed). */
 function render(t: TestContext, name: string, html: string): Rendered {
-  const file = join(SCREENSHOT_DIR, `${name}.html`);
-  const png = join(SCREENSHOT_DIR, `${name}.png`);
-  writeFileSync(file, html);
-  rmSync(png, { force: true });
-  const dom = chromium(['--dump-dom', `file://${file}`]);
-  chromium(['--window-size=1200,2400', `--screenshot=${png}`, `file://${file}`]);
-  const img = decodePng(readFileSync(png));
-  t.diagnostic(`screenshot: ${png} (${img.width}×${img.height})`);
-  return { dom, png, colours: colourCounts(img), width: img.width, height: img.height };
-}
-
-const count = (s: string, re: RegExp): number => (s.match(re) ?? []).length;
-/** Pixels within a small distance of a colour (anti-aliasing blends edges). */
-function near(colours: Map<string, number>, hex: string, tol = 24): number {
-  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-  let n = 0;
-  for (const [k, v] of colours) {
-    const [r2, g2, b2] = [1, 3, 5].map((i) => parseInt(k.slice(i, i + 2), 16));
-    if (Math.abs(r - r2) + Math.abs(g - g2) + Math.abs(b - b2) <= tol) n += v;
-  }
-  return n;
+  const r = load(name, html);
+  t.diagnostic(`screenshot: ${r.png} (${r.width}×${r.height})`);
+  return r;
 }
 
 test('sweep report: three SVG charts with every point and its error bar, the JSON embedded, a picture that is not blank', (t) => {
@@ -127,9 +76,7 @@ test('sweep report: three SVG charts with every point and its error bar, the JSO
   assert.match(r.dom, />1 kB</);
   assert.match(r.dom, />50 kB</);
   assert.doesNotMatch(r.dom, /0\.0777|0\.109/);
-  const json = /<script type="application\/json" id="msg-zerocopy-data">([\s\S]*?)<\/script>/.exec(r.dom);
-  assert.ok(json, 'embedded JSON present');
-  assert.deepEqual(JSON.parse(json[1]), JSON.parse(JSON.stringify(doc)), 'the embedded JSON is the run document');
+  assert.deepEqual(embeddedJson(r.dom), JSON.parse(JSON.stringify(doc)), 'the embedded JSON is the run document');
   assert.match(r.dom, /zerocopy saves CPU per GB from 8000 B up/);
   // the picture: both series' colours are drawn, and plenty of colours in all
   assert.ok(r.width >= 1000 && r.height >= 1000);
