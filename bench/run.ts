@@ -8,11 +8,13 @@
 //   npm run bench                      # all cases, 7 pairs, -t 1
 //   npm run bench -- --pairs 9 --cases tcp-copy,udp-txonly-1000
 //   npm run bench:smoke                # CI: one pair of one case, no files rewritten
+//   npm run bench -- --cases flows     # only the flows case: -P 2 against one flow and two C senders
 //
 // Throughput is bytes sent over the nominal run time (200 ms + secs), the
 // same for both programs, with bytes from each program's own `tx=` line.
 // CPU time per GB: user+sys of the sender process measured by GNU time
 // (both programs), and for ours also the cpu fields of its --json report.
+// The flows case (bench/flows.ts) writes its own table, bench/FLOWS.md.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -26,6 +28,7 @@ import { createLab, type Lab } from '../src/lab/lab.js';
 import { ensureReference } from '../src/reference/reference.js';
 import { runPair, runTxOnly } from '../test/compat/harness.js';
 import { describe as show, ourArgv, ourUnavailableReason, parseJson, rootUnavailableReason, type ProcResult, type TxLine } from '../test/support/proc.js';
+import { benchFlows, flowsMarkdown, flowsTables, type FlowsResult } from './flows.js';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const TIME_BIN = '/usr/bin/time';
@@ -85,7 +88,7 @@ interface CaseResult {
 function usage(): never {
   process.stderr.write(
     'usage: bench/run.ts [--pairs N] [--cases a,b] [--seconds N] [--family 4|6] [--pin] [--smoke] [--check] [--no-write]\n' +
-      `cases: ${CASES.map((c) => c.name).join(', ')}\n`,
+      `cases: ${CASES.map((c) => c.name).join(', ')}, ${FLOWS_CASE}\n`,
   );
   process.exit(2);
 }
@@ -110,11 +113,15 @@ const smoke = opt.smoke;
 const pairs = Number(opt.pairs ?? (smoke ? 1 : 7));
 const seconds = Number(opt.seconds ?? 1);
 const family = Number(opt.family) as 4 | 6;
-const caseNames = (opt.cases ?? (smoke ? 'udp-zc-txonly' : CASES.map((c) => c.name).join(','))).split(',').filter(Boolean);
+/** The flows case (bench/flows.ts): its own rounds, its own table. */
+const FLOWS_CASE = 'flows';
+const caseNames = (opt.cases ?? (smoke ? 'udp-zc-txonly' : [...CASES.map((c) => c.name), FLOWS_CASE].join(','))).split(',').filter(Boolean);
+const wantFlows = caseNames.includes(FLOWS_CASE);
 if (!Number.isInteger(pairs) || pairs < 1) usage();
 if (!Number.isInteger(seconds) || seconds < 0) usage();
 if (family !== 4 && family !== 6) usage();
-const cases = caseNames.map((n) => CASES.find((c) => c.name === n) ?? (process.stderr.write(`unknown case ${n}\n`), usage()));
+const cases = caseNames.filter((n) => n !== FLOWS_CASE)
+  .map((n) => CASES.find((c) => c.name === n) ?? (process.stderr.write(`unknown case ${n}\n`), usage()));
 const write = !opt['no-write'];
 
 function median(xs: number[]): number {
@@ -224,6 +231,7 @@ async function main(): Promise<void> {
   const ours = ourArgv();
   const lab = await createLab();
   const results: CaseResult[] = [];
+  let flows: FlowsResult | null = null;
   const started = new Date();
   try {
     for (const c of cases) {
@@ -255,6 +263,9 @@ async function main(): Promise<void> {
         cCpuSecPerGB: medianOrNull(k.map((r) => r.cpuSecPerGB)),
       });
     }
+    if (wantFlows) {
+      flows = await benchFlows(lab, { rounds: pairs, seconds, family, ours, c: cBin, log: (l) => process.stderr.write(`${l}\n`) });
+    }
   } finally {
     await lab.destroy();
   }
@@ -272,13 +283,25 @@ async function main(): Promise<void> {
   };
   const settings = { pairs, seconds, family, pin: opt.pin, cases: cases.map((c) => c.name) };
   const md = markdown(machine, settings, results);
-  process.stdout.write(md.table + '\n');
+  if (results.length) process.stdout.write(md.table + '\n');
+  if (flows) {
+    const t = flowsTables(flows);
+    process.stdout.write(`${t.ratios}\n\n${t.kinds}\n`);
+  }
 
   if (write && !smoke) {
     await mkdir(join(BENCH_DIR, 'results'), { recursive: true });
-    await writeFile(join(BENCH_DIR, 'results', 'latest.json'), JSON.stringify({ machine, settings, results }, null, 2) + '\n');
-    await writeFile(join(BENCH_DIR, 'RESULTS.md'), md.full);
-    process.stderr.write(`bench: wrote bench/RESULTS.md and bench/results/latest.json\n`);
+    if (results.length) {
+      await writeFile(join(BENCH_DIR, 'results', 'latest.json'), JSON.stringify({ machine, settings, results }, null, 2) + '\n');
+      await writeFile(join(BENCH_DIR, 'RESULTS.md'), md.full);
+      process.stderr.write(`bench: wrote bench/RESULTS.md and bench/results/latest.json\n`);
+    }
+    if (flows) {
+      const cmd = `npm run bench -- --cases ${FLOWS_CASE} --pairs ${pairs} --seconds ${seconds}${family === 6 ? ' --family 6' : ''}`;
+      await writeFile(join(BENCH_DIR, 'results', 'flows.json'), JSON.stringify({ machine, flows }, null, 2) + '\n');
+      await writeFile(join(BENCH_DIR, 'FLOWS.md'), flowsMarkdown(flows, machine, cmd));
+      process.stderr.write(`bench: wrote bench/FLOWS.md and bench/results/flows.json\n`);
+    }
   } else if (write && smoke) {
     await mkdir(join(BENCH_DIR, 'results'), { recursive: true });
     await writeFile(join(BENCH_DIR, 'results', 'smoke.json'), JSON.stringify({ machine, settings, results }, null, 2) + '\n');
@@ -288,6 +311,11 @@ async function main(): Promise<void> {
     const low = results.filter((r) => r.ratio.median < 0.95);
     if (low.length) {
       process.stderr.write(`bench: median ratio below 0.95 in ${low.map((r) => r.name).join(', ')}\n`);
+      process.exit(1);
+    }
+    const scaling = flows ? median(flows.ratios.scaling) : null;
+    if (scaling !== null && scaling < 1.7) {
+      process.stderr.write(`bench: flows: -P 2 / one flow ${scaling.toFixed(3)} below 1.7\n`);
       process.exit(1);
     }
   }

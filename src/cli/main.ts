@@ -4,7 +4,7 @@
 // features live in long options and subcommands.
 import { basename } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { addClassicOptions, commanderMessage, toConfig, type RawOptions } from './options.js';
+import { addClassicOptions, addFlowOptions, commanderMessage, flowOptions, toConfig, type RawOptions } from './options.js';
 import { ToolError, UsageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { TOOL_VERSION } from '../core/version.js';
@@ -30,12 +30,15 @@ function printError(e: unknown): number {
 async function runClassic(test: string | undefined, opts: RawOptions): Promise<number> {
   const { ifindex } = await import('./resolve.js');
   const cfg: Config = toConfig(test, opts, { ifindex });
+  // -P n: n children of this program, one flow each (src/flows); without it, nothing else changes.
+  const flows = flowOptions(opts, cfg);
+  if (flows) return (await import('../flows/command.js')).runFlows(cfg, flows, (line) => process.stderr.write(`${line}\n`), prog);
   const { runClassicTest } = await import('./run.js');
   return runClassicTest(cfg, (line) => process.stderr.write(`${line}\n`), prog);
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = addClassicOptions(new Command('msg-zerocopy'))
+  const program = addFlowOptions(addClassicOptions(new Command('msg-zerocopy')))
     .usage('[options] <test>')
     .description('Measure Linux MSG_ZEROCOPY: a port of the kernel selftest msg_zerocopy.\n' +
       '<test> is one of tcp, udp, raw, raw_hdrincl, packet, packet_dgram.')

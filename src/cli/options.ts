@@ -8,6 +8,7 @@ import { parseAddress, unspecified, type Family } from '../net/address.js';
 import { runtimeMs, TESTS, type Config, type TestName } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
+import { MAX_INTERVAL_SECS, MIN_INTERVAL_SECS } from '../core/intervals.js';
 import { didYouMean } from '../core/suggest.js';
 
 export interface RawOptions {
@@ -30,10 +31,20 @@ export interface RawOptions {
   json?: boolean;
   payloadOffset?: string;
   sharedFdTable?: boolean;
+  /** -I / --interval: seconds between interval reports. */
+  interval?: string;
+  /** -P / --flows and --cpus (src/flows). */
+  flows?: string;
+  cpus?: string;
 }
 
 /** Count how often a flag was given (-v, -vv). */
 const count = (_: string, prev: number): number => prev + 1;
+
+/** -P: at most this many flows (each is a Node process of its own). */
+export const MAX_FLOWS = 64;
+/** --cpus: CPU numbers a cpu_set_t can name (see pinCpu). */
+const MAX_CPU = 1023;
 
 
 /** Declare the classic flags on a command. */
@@ -56,11 +67,27 @@ export function addClassicOptions(cmd: Command): Command {
     .option('-z', 'zerocopy: SO_ZEROCOPY on the socket, MSG_ZEROCOPY on sends')
     .option('-Z <0|1>', 'expected notification outcome (1 = not copied); a mismatch exits 1')
     .option('--json', 'print a JSON report on stdout after the run')
+    // iperf3 spells it -i, which the selftest already uses for the interface: here -I (neper's letter) or --interval.
+    .option('-I, --interval <secs>', `a report line on stderr every <secs> s (decimals allowed, e.g. 0.5; ${MIN_INTERVAL_SECS} ` +
+      `to ${MAX_INTERVAL_SECS}; 0 = none) and, with --json, an intervals array (default: none, as the selftest)`)
     .option('--payload-offset <bytes>', `where the payload starts within a page, 0-${PAGE_SIZE - 1} ` +
       `(default ${SELFTEST_PAYLOAD_OFFSET}, where the selftest's buffer lies; 0 = page aligned)`)
     .option('--shared-fd-table', "keep the file descriptor table shared with Node's helper threads " +
       '(by default the run takes a private one, as a single-threaded C program has, so the kernel ' +
       'skips a file reference count per system call)');
+}
+
+/**
+ * Declare -P and --cpus (the classic command, and every argv checked for
+ * it); commands that run one flow of their own leave them out, so that they
+ * refuse them rather than ignore them.
+ */
+export function addFlowOptions(cmd: Command): Command {
+  return cmd
+    .option('-P, --flows <n>', `run <n> flows at once (tcp, udp; max ${MAX_FLOWS}), each a process of its own on ` +
+      'its own CPU; flow k (0 to n-1) uses data port -p + k; per-flow lines [k] and a [SUM] line')
+    .option('--cpus <list>', 'with -P: CPUs for the flows, e.g. 0-3 or 0,2 (flow k on the k-th, round robin; ' +
+      'default: spread over the CPUs this process may use)');
 }
 
 /** The ranges of the classic numeric flags, for every command that passes them on. */
@@ -111,6 +138,7 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
     ifindex = res.ifindex(o.i);
     if (!ifindex) throw new UsageError(`invalid iface: ${o.i}: No such device`, 'pick an interface from `ip link` in this network namespace');
   }
+  const intervalMs = o.interval === undefined ? 0 : parseIntervalMs(o.interval);
   const payloadOffset = o.payloadOffset === undefined
     ? SELFTEST_PAYLOAD_OFFSET : parseInteger(o.payloadOffset, '--payload-offset', 0, PAGE_SIZE - 1);
   const zerocopy = !!o.z;
@@ -121,8 +149,23 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
   return {
     family, test, cork, corkMixed: !!o.m, cpu, dst, dstText: o.D, src, srcText: o.S ?? null, ifindex, ifname: o.i ?? null, notificationLimit, port,
     rx: !!o.r, payloadLen, runtimeMs: runtimeMs(secs), verbose: o.v ?? 0, zerocopy, expectZerocopy, json: !!o.json,
-    payloadOffset, sharedFdTable: !!o.sharedFdTable,
+    payloadOffset, sharedFdTable: !!o.sharedFdTable, intervalMs,
   };
+}
+
+/**
+ * -I / --interval: seconds, decimals allowed ("0.5", ".5", "2"), to whole
+ * milliseconds; 0 turns the reports off. Shorter than MIN_INTERVAL_SECS
+ * makes no sense with loops that look at the clock every 50 ms.
+ */
+export function parseIntervalMs(text: string): number {
+  const t = text.trim();
+  const range = `give seconds from ${MIN_INTERVAL_SECS} to ${MAX_INTERVAL_SECS}, e.g. 0.5 or 2 (0 = no interval reports)`;
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(t)) throw new UsageError(`--interval: not a number of seconds: '${text}'`, range);
+  const secs = Number(t);
+  if (secs === 0) return 0;
+  if (secs < MIN_INTERVAL_SECS || secs > MAX_INTERVAL_SECS) throw new UsageError(`--interval: ${t} s is out of range`, range);
+  return Math.round(secs * 1000);
 }
 
 /**
@@ -130,7 +173,7 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
  * UsageError for anything commander or the checks reject. For tests.
  */
 export function parseClassicArgs(argv: string[], res: Resolvers): Config {
-  const cmd = addClassicOptions(new Command('msg-zerocopy')).argument('[test]').allowExcessArguments(false);
+  const cmd = addFlowOptions(addClassicOptions(new Command('msg-zerocopy'))).argument('[test]').allowExcessArguments(false);
   let message = '';
   cmd.exitOverride().configureOutput({ writeErr: (s) => { message += s; }, writeOut: () => {} });
   try {
@@ -142,7 +185,9 @@ export function parseClassicArgs(argv: string[], res: Resolvers): Config {
     }
     throw e;
   }
-  return toConfig(cmd.args[0], cmd.opts<RawOptions>(), res);
+  const cfg = toConfig(cmd.args[0], cmd.opts<RawOptions>(), res);
+  flowOptions(cmd.opts<RawOptions>(), cfg);
+  return cfg;
 }
 
 /**
@@ -163,4 +208,47 @@ export function commanderMessage(text: string): [string, string | null] {
  */
 export function checkClassicArgs(argvs: Iterable<string[]>): void {
   for (const argv of argvs) parseClassicArgs(argv, { ifindex: () => 1 });
+}
+
+/** A multi-flow run: how many flows, and the CPUs given with --cpus (null: spread over the allowed ones). */
+export interface FlowOptions {
+  flows: number;
+  cpus: number[] | null;
+}
+
+/**
+ * "0-3,6" → [0, 1, 2, 3, 6]: the list syntax of taskset -c and
+ * Cpus_allowed_list, in the order given (repeats allowed: they place flows).
+ */
+export function parseCpuList(text: string, flag = '--cpus'): number[] {
+  const out: number[] = [];
+  const hint = 'a list like 0-3 or 0,2,5';
+  for (const item of text.split(',').map((s) => s.trim())) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(item);
+    if (!m) throw new UsageError(`${flag}: not a CPU or range: '${item}'`, hint);
+    const lo = parseInteger(m[1], flag, 0, MAX_CPU, true);
+    const hi = m[2] === undefined ? lo : parseInteger(m[2], flag, 0, MAX_CPU, true);
+    if (hi < lo) throw new UsageError(`${flag}: range ${item} runs backwards`, hint);
+    for (let c = lo; c <= hi; c++) out.push(c);
+  }
+  return out;
+}
+
+/**
+ * The multi-flow part of the command line, checked against the rest: null
+ * for one flow (no -P, or -P 1), which runs exactly as without these options.
+ */
+export function flowOptions(o: RawOptions, cfg: Config): FlowOptions | null {
+  const flows = o.flows === undefined ? 1 : parseInteger(o.flows, '-P', 1, MAX_FLOWS);
+  if (flows === 1) {
+    if (o.cpus !== undefined) throw new UsageError('--cpus: places the flows of -P <n>', 'pin a single flow with -C <cpu>');
+    return null;
+  }
+  if (cfg.cpu !== null) throw new UsageError(`-C pins a single flow, not the ${flows} of -P`, 'give their CPUs with --cpus <list>');
+  if (cfg.test !== 'tcp' && cfg.test !== 'udp') {
+    throw new UsageError(`-P: ${cfg.test} has no ports to tell the flows apart`, 'run several flows with tcp or udp');
+  }
+  const last = cfg.port + flows - 1;
+  if (last > 65535) throw new UsageError(`-P ${flows}: flow ${flows - 1} would need port ${last}`, `give a -p up to ${65536 - flows}`);
+  return { flows, cpus: o.cpus === undefined ? null : parseCpuList(o.cpus) };
 }

@@ -30,6 +30,8 @@ interface CommonSpec {
   secs: number;
   /** --json (our executable only). */
   json: boolean;
+  /** -P: flows at once (our executable only; ports port .. port + flows - 1); absent or 1: one. */
+  flows?: number;
   verbose?: number;
   /** Flags passed through as typed, after ours (so they win) and before the test name. */
   extra?: readonly string[];
@@ -52,6 +54,8 @@ export interface SenderSpec extends CommonSpec {
 export interface ReceiverSpec extends CommonSpec {
   role: 'receiver';
   test: RxTest;
+  /** -C: pin the receiver. */
+  cpu?: number | null;
 }
 
 export type ClassicSpec = SenderSpec | ReceiverSpec;
@@ -65,6 +69,7 @@ export function classicArgv(s: ClassicSpec): string[] {
   a.push('-D', s.dst);
   if (s.size !== undefined && s.size !== null) a.push('-s', String(s.size));
   a.push('-t', String(s.secs));
+  if (s.flows !== undefined && s.flows > 1) a.push('-P', String(s.flows));
   if (s.role === 'sender') {
     if (s.zerocopy) a.push('-z');
     if (s.expect !== undefined && s.expect !== null) a.push('-Z', String(s.expect));
@@ -74,6 +79,8 @@ export function classicArgv(s: ClassicSpec): string[] {
     if (s.notificationLimit !== undefined) a.push('-l', String(s.notificationLimit));
     if (s.payloadOffset !== undefined && s.payloadOffset !== null) a.push('--payload-offset', String(s.payloadOffset));
     if (s.sharedFdTable) a.push('--shared-fd-table');
+  } else if (s.cpu !== undefined && s.cpu !== null) {
+    a.push('-C', String(s.cpu));
   }
   for (let i = 0; i < (s.verbose ?? 0); i++) a.push('-v');
   if (s.json) a.push('--json');

@@ -63,11 +63,47 @@ export async function ownSocketBound(pid: number, family: Family, test: RxTest, 
   return holdsSocket(pid, await boundInodes(pid, family, test, port));
 }
 
+/** The children of process `pid` (/proc/<pid>/task/<tid>/children), or none. */
+export async function childPids(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = await readdir(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tasks) {
+    try {
+      const text = await readFile(`/proc/${pid}/task/${tid}/children`, 'utf8');
+      for (const c of text.split(/\s+/)) if (c) out.push(Number(c));
+    } catch { /* ended meanwhile */ }
+  }
+  return out;
+}
+
+/**
+ * A multi-flow receiver (-r -P n, src/flows) runs one child per flow: true
+ * when each of ports port .. port + flows - 1 is bound by a socket that the
+ * process or one of its children holds.
+ */
+export async function flowSocketsBound(pid: number, family: Family, test: RxTest, port: number, flows: number): Promise<boolean> {
+  const holders = [pid, ...await childPids(pid)];
+  for (let k = 0; k < flows; k++) {
+    const inodes = await boundInodes(pid, family, test, port + k);
+    let held = false;
+    for (const p of holders) if (!held) held = await holdsSocket(p, inodes);
+    if (!held) return false;
+  }
+  return true;
+}
+
 export interface ReadyOptions {
   family: Family;
   /** Receive mode: tcp, udp or raw. */
   test: RxTest;
   port: number;
+  /** -P: flows of a multi-flow receiver, one child each (absent or 1: the process itself). */
+  flows?: number;
   /** Give up after this long. */
   maxMs: number;
   aborted?: () => boolean;
@@ -87,7 +123,9 @@ export async function waitReady(child: Child, o: ReadyOptions): Promise<Readines
   while (Date.now() < end) {
     if (child.exited) return 'exited';
     if (o.aborted?.()) return 'aborted';
-    if (child.pid && await ownSocketBound(child.pid, o.family, o.test, o.port)) {
+    const flows = o.flows ?? 1;
+    if (child.pid && await (flows > 1 ? flowSocketsBound(child.pid, o.family, o.test, o.port, flows)
+      : ownSocketBound(child.pid, o.family, o.test, o.port))) {
       return child.exited ? 'exited' : 'ready';
     }
     await sleep(5);

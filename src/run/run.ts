@@ -87,7 +87,7 @@ export async function startReceiver(program: Program, spec: ReceiverSpec, ns: st
   const child = spawnChild(argv, { deadlineMs: deadlineFor(spec, slackMs), onStderrLine });
   hooks.track(child);
   const readiness = await waitReady(child, {
-    family: spec.family, test: spec.test, port: spec.port, maxMs: READY_MAX_MS, aborted: hooks.aborted,
+    family: spec.family, test: spec.test, port: spec.port, flows: spec.flows, maxMs: READY_MAX_MS, aborted: hooks.aborted,
   });
   if (readiness !== 'ready') child.kill();
   return { child, argv, readiness };

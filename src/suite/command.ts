@@ -2,8 +2,8 @@
 // `msg-zerocopy suite`: the kernel's msg_zerocopy.sh as a subcommand.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { checkClassicArgs, LIMITS } from '../cli/options.js';
-import { ToolError } from '../core/errors.js';
+import { checkClassicArgs, LIMITS, MAX_FLOWS } from '../cli/options.js';
+import { ToolError, UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
 import { LAB_ADDR } from '../lab/lab.js';
 import { ownProgram, programAt } from '../run/run.js';
@@ -25,6 +25,7 @@ interface SuiteCliOptions {
   progress: boolean;
   slack: number;
   prefix?: string;
+  flows: number;
 }
 
 /** A whole number with the C tool's rules, as a commander argument parser. */
@@ -77,6 +78,8 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
       .argParser(wrap(splitArgs)).default([], 'none'))
     .addOption(new Option('--json', 'print one JSON report with every case').conflicts('ktap'))
     .addOption(new Option('--ktap', 'print KTAP v1 (kselftest result format)'))
+    .addOption(new Option('--flows <n>', 'flows at once in every case (-P to sender and receiver; tcp and udp): ' +
+      'the verdict is on their sums').argParser(intOption('--flows', 1, MAX_FLOWS)).default(1))
     .option('--bin <path>', 'msg_zerocopy executable to run (default: this package\'s bin/msg-zerocopy)')
     .option('--no-progress', 'no progress line, even on a terminal')
     .addOption(new Option('--no-expect-flag', 'do not pass -Z (for C binaries older than 6.13)').hideHelp())
@@ -89,7 +92,13 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
       if (!opts.expectFlag) bin.expectFlag = false;
       const runOpts: RunOptions = {
         bin, duration: opts.duration, size: opts.size ?? null, port: opts.port, extra: opts.extra, slackMs: opts.slack,
+        flows: opts.flows,
       };
+      if (opts.flows > 1) {
+        const portless = opts.tests.filter((t) => t !== 'tcp' && t !== 'udp');
+        if (portless.length) throw new UsageError(`--flows: ${portless.join(', ')} ${portless.length > 1 ? 'have' : 'has'} no ports to tell flows apart`, 'use --tests tcp,udp');
+        if (!bin.node) throw new UsageError('--flows: -P is this tool\'s own', 'the program of --bin runs one flow');
+      }
       // Another program's flags are its own business; ours are checked now.
       if (bin.node) checkSuiteArgs(opts.family, opts.tests, runOpts);
       const output: SuiteOutput = opts.json ? 'json' : opts.ktap ? 'ktap' : 'table';
@@ -105,6 +114,7 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
         progress: opts.progress,
         slackMs: opts.slack,
         prefix: opts.prefix,
+        flows: opts.flows,
       });
       if (done) done(outcome.exitCode);
       else process.exitCode = outcome.exitCode;

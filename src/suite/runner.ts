@@ -22,6 +22,8 @@ export interface RunOptions {
   extra: string[];
   /** Extra time a child may take past its own run time before it is killed. */
   slackMs: number;
+  /** -P for sender and receiver (absent or 1: one flow); tcp and udp only. */
+  flows?: number;
 }
 
 export type Verdict = 'pass' | 'fail' | 'skip';
@@ -52,7 +54,7 @@ export function senderSpec(c: SuiteCase, lab: LabAddr, o: RunOptions): SenderSpe
   return {
     role: 'sender', family: c.family, test: c.test, ifname: lab.dev, port: o.port, src: a.src,
     dst: c.path === 'tx-rx' ? a.dst : a.txOnly, size: o.size, secs: o.duration, json: o.bin.node,
-    zerocopy: c.mode === 'zerocopy', expect: o.bin.expectFlag ? c.expect : null, extra: o.extra,
+    zerocopy: c.mode === 'zerocopy', expect: o.bin.expectFlag ? c.expect : null, extra: o.extra, flows: o.flows,
   };
 }
 
@@ -61,7 +63,7 @@ export function receiverSpec(c: SuiteCase, lab: LabAddr, o: RunOptions): Receive
   const a = lab.addr[c.family];
   return {
     role: 'receiver', family: c.family, test: c.rxMode ?? 'raw', ifname: lab.dev, port: o.port, src: a.src,
-    dst: a.dst, size: o.size, secs: o.duration + 1, json: o.bin.node, extra: o.extra,
+    dst: a.dst, size: o.size, secs: o.duration + 1, json: o.bin.node, extra: o.extra, flows: o.flows,
   };
 }
 

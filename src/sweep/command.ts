@@ -2,7 +2,7 @@
 // `msg-zerocopy sweep` and `msg-zerocopy compare`: command-line options.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { checkClassicArgs, LIMITS } from '../cli/options.js';
+import { checkClassicArgs, LIMITS, MAX_FLOWS } from '../cli/options.js';
 import { ToolError, UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
 import { LAB_ADDR } from '../lab/lab.js';
@@ -53,6 +53,7 @@ interface CliOptions {
   progress: boolean;
   slack: number;
   prefix: string;
+  flows: number;
 }
 
 /** The path a test runs on unless told: udp tx-only, tcp tx-rx (it needs a receiver). */
@@ -74,6 +75,8 @@ function common(cmd: Command, reps: number): Command {
       'tx-rx: to our receiver over the veth pair, always copied (-Z 0). Default: tx-only for udp, tx-rx for tcp')
       .choices(['tx-only', 'tx-rx']))
     .option('-p, --port <port>', 'data port', arg((s) => parseInteger(s, '--port', ...LIMITS.port)), 8000)
+    .option('--flows <n>', 'flows at once in every run (-P to sender and receiver): throughput, CPU per GB and the ' +
+      'verdict are on their sums', arg((s) => parseInteger(s, '--flows', 1, MAX_FLOWS)), 1)
     .option('--json', 'print one JSON object with every run and the summaries')
     .option('--markdown', 'print a Markdown table')
     .option('--no-progress', 'no progress line, even on a terminal')
@@ -95,7 +98,7 @@ function output(o: CliOptions): SweepOutput {
 export function checkSweepArgs(o: SweepOptions): void {
   const lab = { addr: LAB_ADDR };
   const settings: RunSettings = {
-    test: o.test, family: o.family, path: o.path, duration: o.duration, port: o.port, slackMs: o.slackMs,
+    test: o.test, family: o.family, path: o.path, duration: o.duration, port: o.port, slackMs: o.slackMs, flows: o.flows,
   };
   checkClassicArgs(o.sizes.flatMap((size) => MODES.flatMap((mode) => {
     const argv = [senderArgs(lab, settings, { size, mode })];
@@ -121,7 +124,7 @@ export function registerSweepCommands(program: Command, done: (code: number) => 
       done(await start({
         command: 'sweep', test: o.test, family: o.family, path: resolvePath(o.test, o.path), sizes: o.sizes ?? DEFAULT_SIZES,
         reps: o.reps, duration: o.duration, port: o.port, output: output(o), progress: o.progress, chart: o.chart,
-        slackMs: o.slack, prefix: o.prefix,
+        slackMs: o.slack, prefix: o.prefix, flows: o.flows,
       }));
     });
   const compare = common(new Command('compare')
@@ -131,7 +134,7 @@ export function registerSweepCommands(program: Command, done: (code: number) => 
       done(await start({
         command: 'compare', test: o.test, family: o.family, path: resolvePath(o.test, o.path), sizes: [o.size ?? MAX_PAYLOAD],
         reps: o.reps, duration: o.duration, port: o.port, output: output(o), progress: o.progress, chart: false,
-        slackMs: o.slack, prefix: o.prefix,
+        slackMs: o.slack, prefix: o.prefix, flows: o.flows,
       }));
     });
   program.addCommand(sweep);

@@ -24,6 +24,8 @@ export interface RunSettings {
   port: number;
   /** Time a child may overrun its own run time before it is killed. */
   slackMs: number;
+  /** -P for sender and receiver (absent or 1: one flow): every figure is then the sum of the flows. */
+  flows?: number;
 }
 
 export interface RunSpec {
@@ -80,7 +82,7 @@ export function senderSpec(lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSp
   return {
     role: 'sender', family: s.family, test: s.test, port: s.port, dst: destination(lab, s), size: r.size,
     secs: s.duration, zerocopy: r.mode === 'zerocopy', expect: r.mode === 'zerocopy' ? expectation(s.path) : null,
-    json: true,
+    json: true, flows: s.flows,
   };
 }
 
@@ -88,7 +90,7 @@ export function senderSpec(lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSp
 export function receiverSpec(lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSpec, 'size'>): ReceiverSpec {
   return {
     role: 'receiver', family: s.family, test: s.test, port: s.port, dst: lab.addr[s.family].dst, size: r.size,
-    secs: s.duration + 1, json: true,
+    secs: s.duration + 1, json: true, flows: s.flows,
   };
 }
 

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The flows case of `npm run bench`: udp tx-only zerocopy (65435 B, -Z 1)
+// with two flows at once. Each round runs four things back to back, in an
+// order that rotates from round to round (so drift on a shared machine
+// falls on each in turn):
+//
+//   ours, one flow            msg-zerocopy -z -Z 1 udp
+//   ours, -P 2                msg-zerocopy -z -Z 1 -P 2 udp (flows pinned to CPUs 0 and 1)
+//   C, one sender             msg_zerocopy -z udp (6.12 has no -Z; its zc=y is checked)
+//   C, two senders            two msg_zerocopy -z udp side by side, -C 0 -p P and -C 1 -p P+1
+//
+// and the ratios are taken within the round: ours -P 2 / ours one flow (the
+// scaling, target >= 1.7), C two / C one (what the C tool reaches here), ours
+// -P 2 / C two (target: at least ours one flow / C one, the single-flow ratio
+// of the same rounds). Throughput = bytes sent over the nominal run time
+// (200 ms + secs), as the classic cases; two senders' bytes are summed.
+// CPU s/GB (process): user + system time from GNU time around the sender (for
+// ours -P 2 that is the whole process tree: time waits for our process, which
+// waits for its flows), start-up included.
+
+import { loadavg } from 'node:os';
+import type { Lab } from '../src/lab/lab.js';
+import { runTxOnly } from '../test/compat/harness.js';
+import { describe as show, parseJson, type ProcResult } from '../test/support/proc.js';
+
+const PAYLOAD = 65435;
+const TIME_MARK = 'MZC-FLOWS-RUSAGE';
+const WRAP = ['/usr/bin/time', '-f', `${TIME_MARK} %e %U %S`];
+
+export type FlowsKind = 'ours-1' | 'ours-P2' | 'C-1' | 'C-2';
+export const FLOWS_KINDS: readonly FlowsKind[] = ['ours-1', 'ours-P2', 'C-1', 'C-2'];
+
+export interface FlowsRun {
+  kind: FlowsKind;
+  round: number;
+  /** Position in its round (0-3). */
+  order: number;
+  packets: number;
+  bytes: number;
+  throughputBps: number;
+  /** user + sys of the sender process(es) from GNU time, per 1e9 bytes. */
+  cpuSecPerGB: number | null;
+  /** ours: from the --json report (for -P 2, the flows' own CPU plus the parent's). */
+  jsonCpuSecPerGB: number | null;
+  /** ours -P 2: Jain's index of the two flows. */
+  jain: number | null;
+}
+
+export interface FlowsResult {
+  rounds: number;
+  seconds: number;
+  family: 4 | 6;
+  runs: FlowsRun[];
+  /** Per-round ratios. */
+  ratios: Record<'scaling' | 'cScaling' | 'vsTwoC' | 'single', number[]>;
+  loadBefore: number[];
+  loadAfter: number[];
+}
+
+export interface FlowsBenchOptions {
+  rounds: number;
+  seconds: number;
+  family: 4 | 6;
+  /** argv prefix of our CLI and of the C selftest. */
+  ours: string[];
+  c: string[];
+  log: (line: string) => void;
+}
+
+function rusage(stderr: string): { user: number; sys: number } | null {
+  let user = 0;
+  let sys = 0;
+  let n = 0;
+  for (const m of stderr.matchAll(new RegExp(`^${TIME_MARK} ([\\d.]+) ([\\d.]+) ([\\d.]+)$`, 'gm'))) {
+    user += Number(m[2]);
+    sys += Number(m[3]);
+    n++;
+  }
+  return n ? { user, sys } : null;
+}
+
+function fail(what: string, r: ProcResult): never {
+  throw new Error(`bench flows: ${what} failed\n${show(r)}`);
+}
+
+/** Bytes and CPU of one of ours (its --json report: one flow's, or the sum of -P 2). */
+function oursRun(kind: FlowsKind, r: ProcResult): Omit<FlowsRun, 'round' | 'order' | 'throughputBps'> {
+  const j = parseJson(r.stdout) as { packets?: number; bytes?: number; zc?: string; cpu?: { secPerGB?: number | null };
+    fairness?: { jainIndex?: number | null } } | null;
+  if (r.code !== 0 || !j || typeof j.bytes !== 'number' || typeof j.packets !== 'number' || j.zc !== 'y') fail(kind, r);
+  const ru = rusage(r.stderr);
+  return {
+    kind, packets: j.packets, bytes: j.bytes,
+    cpuSecPerGB: ru && j.bytes > 0 ? (ru.user + ru.sys) / (j.bytes / 1e9) : null,
+    jsonCpuSecPerGB: j.cpu?.secPerGB ?? null,
+    jain: j.fairness?.jainIndex ?? null,
+  };
+}
+
+/** Bytes and CPU of C senders (their tx= lines; udp sends are all or nothing, so packets x payload is exact). */
+function cRun(kind: FlowsKind, rs: Array<{ tx: ProcResult; txLine: { tx: number; zc: boolean } | null }>): Omit<FlowsRun, 'round' | 'order' | 'throughputBps'> {
+  let packets = 0;
+  let user = 0;
+  let sys = 0;
+  for (const r of rs) {
+    if (r.tx.code !== 0 || !r.txLine || !r.txLine.zc) fail(kind, r.tx);
+    packets += r.txLine.tx;
+    const ru = rusage(r.tx.stderr);
+    if (ru) {
+      user += ru.user;
+      sys += ru.sys;
+    }
+  }
+  const bytes = packets * PAYLOAD;
+  return { kind, packets, bytes, cpuSecPerGB: bytes > 0 ? (user + sys) / (bytes / 1e9) : null, jsonCpuSecPerGB: null, jain: null };
+}
+
+async function runKind(lab: Lab, o: FlowsBenchOptions, kind: FlowsKind, port: number) {
+  const base = { family: o.family, test: 'udp' as const, txSecs: o.seconds, senderWrap: WRAP };
+  const flags = ['-z', '-Z', '1', '-p', String(port)];
+  switch (kind) {
+    case 'ours-1':
+      return oursRun(kind, (await runTxOnly(lab, { ...base, sender: o.ours, flags: [...flags, '--json'] })).tx);
+    case 'ours-P2':
+      return oursRun(kind, (await runTxOnly(lab, { ...base, sender: o.ours, flags: [...flags, '-P', '2', '--json'] })).tx);
+    // The C release built here (6.12) has no -Z: its zc=y says the completions were not copied.
+    case 'C-1':
+      return cRun(kind, [await runTxOnly(lab, { ...base, sender: o.c, flags: ['-z', '-p', String(port)] })]);
+    case 'C-2':
+      return cRun(kind, await Promise.all([0, 1].map((k) =>
+        runTxOnly(lab, { ...base, sender: o.c, flags: ['-z', '-p', String(port + k), '-C', String(k)] }))));
+  }
+}
+
+export async function benchFlows(lab: Lab, o: FlowsBenchOptions): Promise<FlowsResult> {
+  const runtimeS = 0.2 + o.seconds;
+  const runs: FlowsRun[] = [];
+  const loadBefore = loadavg();
+  for (let round = 0; round < o.rounds; round++) {
+    const order = FLOWS_KINDS.map((_, i) => FLOWS_KINDS[(i + round) % FLOWS_KINDS.length]);
+    const got = new Map<FlowsKind, FlowsRun>();
+    for (const [i, kind] of order.entries()) {
+      const r = await runKind(lab, o, kind, 8100 + 10 * i);
+      const run: FlowsRun = { ...r, round, order: i, throughputBps: r.bytes / runtimeS };
+      got.set(kind, run);
+      runs.push(run);
+    }
+    const gb = (k: FlowsKind): number => (got.get(k)?.throughputBps ?? NaN) / 1e9;
+    o.log(`flows round ${round + 1}/${o.rounds}: ours ${gb('ours-1').toFixed(2)} / -P 2 ${gb('ours-P2').toFixed(2)} GB/s ` +
+      `(x${(gb('ours-P2') / gb('ours-1')).toFixed(2)}), C ${gb('C-1').toFixed(2)} / two ${gb('C-2').toFixed(2)} GB/s ` +
+      `(x${(gb('C-2') / gb('C-1')).toFixed(2)})`);
+  }
+  const per = (a: FlowsKind, b: FlowsKind): number[] => Array.from({ length: o.rounds }, (_, round) => {
+    const x = runs.find((r) => r.round === round && r.kind === a);
+    const y = runs.find((r) => r.round === round && r.kind === b);
+    return (x?.throughputBps ?? NaN) / (y?.throughputBps ?? NaN);
+  });
+  return {
+    rounds: o.rounds, seconds: o.seconds, family: o.family, runs, loadBefore, loadAfter: loadavg(),
+    ratios: { scaling: per('ours-P2', 'ours-1'), cScaling: per('C-2', 'C-1'), vsTwoC: per('ours-P2', 'C-2'), single: per('ours-1', 'C-1') },
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const f3 = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(3));
+const f2 = (x: number): string => x.toFixed(2);
+
+/** The ratio rows and the per-kind rows, as Markdown. */
+export function flowsTables(r: FlowsResult): { ratios: string; kinds: string } {
+  const row = (title: string, xs: number[], target: string): string =>
+    `| ${title} | **${f3(median(xs))}** | ${f3(Math.min(...xs))} | ${f3(Math.max(...xs))} | ${target} |`;
+  const ratios = [
+    '| ratio (per round) | median | min | max | target |',
+    '|---|---:|---:|---:|---|',
+    row('ours -P 2 / ours one flow (scaling)', r.ratios.scaling, '>= 1.7'),
+    row('C two senders / C one sender (scaling)', r.ratios.cScaling, 'reference'),
+    row('ours -P 2 / two C senders', r.ratios.vsTwoC, `>= ours one / C one (${f3(median(r.ratios.single))})`),
+    row('ours one flow / one C sender (single-flow ratio)', r.ratios.single, 'reference'),
+  ].join('\n');
+  const title: Record<FlowsKind, string> = {
+    'ours-1': 'ours, one flow', 'ours-P2': 'ours, -P 2', 'C-1': 'C, one sender', 'C-2': 'C, two senders side by side',
+  };
+  const kinds = [
+    '| sender | GB/s (median) | min | max | CPU s/GB (process) | CPU s/GB ours (--json) | Jain\'s index |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...FLOWS_KINDS.map((k) => {
+      const rs = r.runs.filter((x) => x.kind === k);
+      const gb = rs.map((x) => x.throughputBps / 1e9);
+      const med = (sel: (x: FlowsRun) => number | null): number | null => {
+        const v = rs.map(sel).filter((x): x is number => x !== null && Number.isFinite(x));
+        return v.length ? median(v) : null;
+      };
+      return `| ${title[k]} | ${f2(median(gb))} | ${f2(Math.min(...gb))} | ${f2(Math.max(...gb))} | ${f3(med((x) => x.cpuSecPerGB))} | ` +
+        `${f3(med((x) => x.jsonCpuSecPerGB))} | ${k === 'ours-P2' ? f3(med((x) => x.jain)) : '-'} |`;
+    }),
+  ].join('\n');
+  return { ratios, kinds };
+}
+
+/** bench/FLOWS.md */
+export function flowsMarkdown(r: FlowsResult, machine: Record<string, unknown>, cmd: string): string {
+  const t = flowsTables(r);
+  const load = (l: number[]): string => l.map((x) => x.toFixed(2)).join(' ');
+  return `# Benchmark: two flows at once (-P 2) against one, and against two C senders
+
+Produced by \`${cmd}\` (\`bench/flows.ts\`, the flows case of \`bench/run.ts\`); raw runs in
+\`bench/results/flows.json\`.
+
+## Machine
+
+| | |
+|---|---|
+| CPUs (nproc) | ${machine.nproc} (${machine.cpu}) |
+| kernel | ${machine.kernel} |
+| node | ${machine.node} |
+| date | ${machine.date} |
+| reference | ${machine.reference} |
+| ours | ${machine.ours}${machine.commit ? ` at ${machine.commit}` : ''} |
+| lab egress device | ${machine.egress} |
+| load average (1, 5, 15 min) before / after | ${load(r.loadBefore)} / ${load(r.loadAfter)} |
+
+## Results (${r.rounds} rounds, IPv${r.family}, udp tx-only zerocopy \`-z -Z 1\`, ${PAYLOAD} B, sender \`-t ${r.seconds}\`)
+
+${t.ratios}
+
+${t.kinds}
+
+## Method
+
+- One namespace pair (\`src/lab\`); every sender sends to 192.168.2.2 (fc::2), routed by the receiver
+  namespace into its egress device and dropped, so the completions say not copied: ours runs with
+  \`-Z 1\`, the C release built here (6.12) has no \`-Z\`, and every sender's \`zc=y\` is checked.
+- A round runs the four senders of the second table one after the other; the order rotates by one
+  from round to round. Ratios are taken within a round, then the median, min and max over rounds.
+- Ours -P 2 pins its flows to CPUs 0 and 1 (the default spread over the CPUs it may use); the two C
+  senders get \`-C 0\` and \`-C 1\` and data ports P and P+1, started together. One flow and one C
+  sender are not pinned, as in the classic cases.
+- Throughput = bytes sent (udp: packets x payload; ours: the byte count of its --json report, the
+  sum of the flows for -P 2) over the nominal run time (${(0.2 + r.seconds).toFixed(1)} s). GB = 10^9 bytes.
+- CPU s/GB (process): user + system time from GNU time around each sender command (ours -P 2: the
+  parent and both flows; two C senders: the sum of both), start-up included. CPU s/GB (--json): our
+  report's cpu fields (for -P 2 the flows' own CPU plus the parent's, over the summed bytes).
+- The machine was shared with other work while this ran (see the load average): compare ratios from
+  one run on one host, never absolute figures across hosts.
+`;
+}
