@@ -159,3 +159,13 @@ export function droppedNote(dropped: string[], width: number): string | null {
   const note = `(left out to fit ${width} columns: ${dropped.join(', ')}; a wider terminal or --json shows them)`;
   return wrapText(note, width, false).join('\n');
 }
+
+/** Text fitted to a width: each longer line wrapped at spaces, its continuation lines indented. */
+export function fitText(text: string, width: number, indent = 2): string {
+  if (!Number.isFinite(width)) return text;
+  return text.split('\n').flatMap((line) => {
+    if (textWidth(line) <= width) return [line];
+    const [first, ...rest] = wrapText(line, width, false);
+    return rest.length ? [first, ...wrapText(rest.join(' '), width - indent, false).map((l) => ' '.repeat(indent) + l)] : [first];
+  }).join('\n');
+}

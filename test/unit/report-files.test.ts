@@ -95,3 +95,30 @@ test('SVG chart: a marker and an error bar per point, series side by side, ratio
   assert.equal(square.length, 1);
   assert.ok(Math.abs(square[0] - circle[0] - 7) < 0.11, `copy at ${circle[0]}, zerocopy at ${square[0]}: 7 px apart`);
 });
+
+test('report files: the path is checked up front, the file written whole', async () => {
+  const { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { outputPath, writeReportFiles } = await import('../../src/report/files.js');
+  const dir = mkdtempSync(join(tmpdir(), 'mzc-files-'));
+  try {
+    assert.equal(outputPath('--report', join(dir, 'r.html')), join(dir, 'r.html'));
+    assert.throws(() => outputPath('--report', join(dir, 'no', 'r.html')), /^Error: --report: folder .*\/no does not exist$/);
+    assert.throws(() => outputPath('--csv', dir), /is a folder/);
+    writeFileSync(join(dir, 'file'), 'x');
+    assert.throws(() => outputPath('--csv', join(dir, 'file', 'x.csv')), /is not a folder/);
+    assert.throws(() => outputPath('--csv', ' '), /give a file name/);
+    const out = writeReportFiles([
+      { flag: '--report', path: join(dir, 'r.html'), make: () => '<html></html>' },
+      { flag: '--csv', path: join(dir, 'gone', 'x.csv'), make: () => 'a\r\n' },
+    ]);
+    assert.deepEqual(out.written, [join(dir, 'r.html')]);
+    assert.equal(out.errors.length, 1);
+    assert.match(out.errors[0], /^--csv .*gone\/x\.csv: ENOENT/);
+    assert.equal(readFileSync(join(dir, 'r.html'), 'utf8'), '<html></html>');
+    assert.deepEqual(readdirSync(dir).sort(), ['file', 'r.html'], 'no temporary file left');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

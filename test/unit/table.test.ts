@@ -3,7 +3,7 @@
 // dropped columns, broken words as a last resort; never a line too long.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { droppedNote, fitTable, outputWidth, wrapText, type Column } from '../../src/report/table.js';
+import { droppedNote, fitTable, fitText, outputWidth, wrapText, type Column } from '../../src/report/table.js';
 
 const cols: Column[] = [
   { title: 'name' },
@@ -78,4 +78,9 @@ test('wrapText and outputWidth', () => {
 test('a parenthesised group wraps as one word', () => {
   const t = fitTable([{ title: 'tx', align: 'right' }, { title: 'y' }], [['1.23M (80.78 GB)', 'ok']], { width: 16 });
   assert.deepEqual(t.lines, ['          tx  y', '       1.23M  ok', '  (80.78 GB)']);
+});
+
+test('fitText: long lines wrapped with an indent, short ones and no limit unchanged', () => {
+  assert.equal(fitText('short\n' + 'word '.repeat(6).trim(), 12), 'short\nword word\n  word word\n  word word');
+  assert.equal(fitText('a b c', Infinity), 'a b c');
 });
