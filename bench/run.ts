@@ -9,6 +9,7 @@
 //   npm run bench -- --pairs 9 --cases tcp-copy,udp-txonly-1000
 //   npm run bench:smoke                # CI: one pair of one case, no files rewritten
 //   npm run bench -- --cases flows     # only the flows case: -P 2 against one flow and two C senders
+//   npm run bench -- --cases uring     # only the io_uring cases (bench/uring.ts, its own table bench/URING.md)
 //
 // Throughput is bytes sent over the nominal run time (200 ms + secs), the
 // same for both programs, with bytes from each program's own `tx=` line.
@@ -25,10 +26,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { createLab, type Lab } from '../src/lab/lab.js';
-import { ensureReference } from '../src/reference/reference.js';
+import { ensureReference, ensureUringReference } from '../src/reference/reference.js';
 import { runPair, runTxOnly } from '../test/compat/harness.js';
 import { describe as show, ourArgv, ourUnavailableReason, parseJson, rootUnavailableReason, type ProcResult, type TxLine } from '../test/support/proc.js';
 import { benchFlows, flowsMarkdown, flowsTables, type FlowsResult } from './flows.js';
+import { benchUring, uringMachine, uringTable, writeUring, type UringCaseResult } from './uring.js';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const TIME_BIN = '/usr/bin/time';
@@ -88,7 +90,7 @@ interface CaseResult {
 function usage(): never {
   process.stderr.write(
     'usage: bench/run.ts [--pairs N] [--cases a,b] [--seconds N] [--family 4|6] [--pin] [--smoke] [--check] [--no-write]\n' +
-      `cases: ${CASES.map((c) => c.name).join(', ')}, ${FLOWS_CASE}\n`,
+      `cases: ${CASES.map((c) => c.name).join(', ')}, ${FLOWS_CASE}, ${URING_CASE}\n`,
   );
   process.exit(2);
 }
@@ -115,12 +117,15 @@ const seconds = Number(opt.seconds ?? 1);
 const family = Number(opt.family) as 4 | 6;
 /** The flows case (bench/flows.ts): its own rounds, its own table. */
 const FLOWS_CASE = 'flows';
-const caseNames = (opt.cases ?? (smoke ? 'udp-zc-txonly' : [...CASES.map((c) => c.name), FLOWS_CASE].join(','))).split(',').filter(Boolean);
+/** The io_uring cases (bench/uring.ts): ours and C io_uring_zerocopy_tx, ours and C msg_zerocopy; their own table. */
+const URING_CASE = 'uring';
+const caseNames = (opt.cases ?? (smoke ? 'udp-zc-txonly' : [...CASES.map((c) => c.name), FLOWS_CASE, URING_CASE].join(','))).split(',').filter(Boolean);
 const wantFlows = caseNames.includes(FLOWS_CASE);
+const wantUring = caseNames.includes(URING_CASE);
 if (!Number.isInteger(pairs) || pairs < 1) usage();
 if (!Number.isInteger(seconds) || seconds < 0) usage();
 if (family !== 4 && family !== 6) usage();
-const cases = caseNames.filter((n) => n !== FLOWS_CASE)
+const cases = caseNames.filter((n) => n !== FLOWS_CASE && n !== URING_CASE)
   .map((n) => CASES.find((c) => c.name === n) ?? (process.stderr.write(`unknown case ${n}\n`), usage()));
 const write = !opt['no-write'];
 
@@ -226,12 +231,14 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${why}\n`);
     process.exit(1);
   }
-  const ref = await ensureReference({ log: (l) => process.stderr.write(l + '\n') });
+  const ref = await (wantUring ? ensureUringReference : ensureReference)({ log: (l) => process.stderr.write(l + '\n') });
   const cBin = [ref.bin];
   const ours = ourArgv();
   const lab = await createLab();
   const results: CaseResult[] = [];
   let flows: FlowsResult | null = null;
+  let uring: UringCaseResult[] | null = null;
+  let uringHost: ReturnType<typeof uringMachine> | null = null;
   const started = new Date();
   try {
     for (const c of cases) {
@@ -266,6 +273,10 @@ async function main(): Promise<void> {
     if (wantFlows) {
       flows = await benchFlows(lab, { rounds: pairs, seconds, family, ours, c: cBin, log: (l) => process.stderr.write(`${l}\n`) });
     }
+    if (wantUring) {
+      uringHost = uringMachine(ref, lab);
+      uring = await benchUring(lab, ref, { pairs, seconds, family, log: (l) => process.stderr.write(`${l}\n`) });
+    }
   } finally {
     await lab.destroy();
   }
@@ -288,6 +299,7 @@ async function main(): Promise<void> {
     const t = flowsTables(flows);
     process.stdout.write(`${t.ratios}\n\n${t.kinds}\n`);
   }
+  if (uring) process.stdout.write(`${uringTable(uring)}\n`);
 
   if (write && !smoke) {
     await mkdir(join(BENCH_DIR, 'results'), { recursive: true });
@@ -301,6 +313,10 @@ async function main(): Promise<void> {
       await writeFile(join(BENCH_DIR, 'results', 'flows.json'), JSON.stringify({ machine, flows }, null, 2) + '\n');
       await writeFile(join(BENCH_DIR, 'FLOWS.md'), flowsMarkdown(flows, machine, cmd));
       process.stderr.write(`bench: wrote bench/FLOWS.md and bench/results/flows.json\n`);
+    }
+    if (uring && uringHost) {
+      await writeUring(uring, uringHost, { pairs, seconds, family });
+      process.stderr.write(`bench: wrote bench/URING.md and bench/results/uring.json\n`);
     }
   } else if (write && smoke) {
     await mkdir(join(BENCH_DIR, 'results'), { recursive: true });
@@ -316,6 +332,11 @@ async function main(): Promise<void> {
     const scaling = flows ? median(flows.ratios.scaling) : null;
     if (scaling !== null && scaling < 1.7) {
       process.stderr.write(`bench: flows: -P 2 / one flow ${scaling.toFixed(3)} below 1.7\n`);
+      process.exit(1);
+    }
+    const missed = (uring ?? []).filter((r) => !r.met);
+    if (missed.length) {
+      process.stderr.write(`bench: io_uring targets missed in ${missed.map((r) => `${r.name} (${r.ratio.median.toFixed(3)} < ${r.target})`).join(', ')}\n`);
       process.exit(1);
     }
   }

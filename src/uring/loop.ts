@@ -100,18 +100,30 @@ export class UringLoop {
         if (this.outstanding === 0) {
           if (this.acc.pending > this.pendingLimit && !this.waitNotifications()) return Date.now();
           if (cfg.cork) setIntOption(this.sockFd, IPPROTO_UDP, UDP_CORK, 1);
-          for (let i = 0; i < n; i++) {
-            const k = random ? kinds[random.next() % 3] : one;
-            const w = (tail & sqMask) << shift;
-            sqes[w + SQE_HEAD] = k.head;
-            if (k.zc) {
-              sqes[w + SQE_UD_LO] = zcId;
-              zcId = (zcId + 1) >>> 0;
-            } else {
-              sqes[w + SQE_UD_LO] = 0;
+          if (random) {
+            // -m 3: each request's kind from rand() % 3, as the C tool.
+            for (let i = 0; i < n; i++) {
+              const k = kinds[random.next() % 3];
+              const w = (tail & sqMask) << shift;
+              sqes[w + SQE_HEAD] = k.head;
+              if (k.zc) {
+                sqes[w + SQE_UD_LO] = zcId;
+                zcId = (zcId + 1) >>> 0;
+              } else {
+                sqes[w + SQE_UD_LO] = 0;
+              }
+              sqes[w + SQE_UD_HI] = k.tag;
+              tail = (tail + 1) >>> 0;
             }
-            sqes[w + SQE_UD_HI] = k.tag;
-            tail = (tail + 1) >>> 0;
+          } else if (one.zc) {
+            // One kind: every slot already holds it (fillSlots); only the id changes.
+            for (let i = 0; i < n; i++) {
+              sqes[((tail & sqMask) << shift) + SQE_UD_LO] = zcId;
+              zcId = (zcId + 1) >>> 0;
+              tail = (tail + 1) >>> 0;
+            }
+          } else {
+            tail = (tail + n) >>> 0;
           }
           // Publish the tail: a plain store is enough, the kernel reads it in
           // the io_uring_enter below, on this thread (ring.ts).
@@ -179,6 +191,7 @@ export class UringLoop {
       done += acc.cqe(cqSigned[w + CQE_RES], cq[w + CQE_FLAGS], cq[w + CQE_UD_HI], cq[w + CQE_UD_LO]);
       head = (head + 1) >>> 0;
     } while (head !== tail);
+    acc.flush();
     ring.publishCqHead(head);
     this.cqHeadLocal = head;
     return done;

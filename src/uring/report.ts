@@ -93,7 +93,8 @@ export function uringReport(cfg: UringConfig, r: UringResult, cpu: CpuTime, exit
     expectedCompletions: a.expectedNotifications,
     completions: t.completions,
     uniqueCompletions: t.unique,
-    notifications: t.notifications,
+    /** Notification CQEs (the tracker's ranges coalesce consecutive ones). */
+    notifications: a.notifications,
     copiedCompletions: t.copied,
     zerocopiedCompletions: t.zerocopied,
     copiedShare: t.completions > 0 ? t.copied / t.completions : null,

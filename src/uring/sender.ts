@@ -98,9 +98,10 @@ function sendFailed(e: number, tag: number): never {
 
 /**
  * Fill every SQE slot with what no request changes: fd (or fixed file 0),
- * buffer address and length (or the msghdr), MSG_WAITALL, buffer index 0.
+ * buffer address and length (or the msghdr), MSG_WAITALL, buffer index 0,
+ * and with a single kind of request, its opcode, flags and user_data tag.
  */
-function fillSlots(ring: Ring, cfg: UringConfig, fd: number, payloadAddr: number, msgAddr: number): void {
+function fillSlots(ring: Ring, cfg: UringConfig, fd: number, payloadAddr: number, msgAddr: number, kinds: readonly RequestKind[]): void {
   const dv = new DataView(ring.sqes.buffer, ring.sqes.byteOffset, ring.sqes.byteLength);
   const sendmsg = cfg.mode === MODE_SENDMSG_ZC;
   for (let i = 0; i < ring.sqEntries; i++) {
@@ -112,6 +113,10 @@ function fillSlots(ring: Ring, cfg: UringConfig, fd: number, payloadAddr: number
     dv.setUint32(at + SQE.len, sendmsg ? 1 : cfg.payloadLen, true);
     dv.setUint32(at + SQE.msg_flags, MSG_WAITALL, true);
     dv.setUint16(at + SQE.buf_index, 0, true);
+    if (kinds.length === 1) {
+      dv.setUint32(at + SQE.opcode, kinds[0].head, true);
+      dv.setUint32(at + SQE.user_data + 4, kinds[0].tag, true);
+    }
   }
 }
 
@@ -140,9 +145,10 @@ export async function runUringSender(cfg: UringConfig, ctl: RunControl): Promise
     msg.dv.setBigUint64(MSG.msg_iovlen, 1n, true);
     if (cfg.fixedFile) ring.registerFile(fd);
     if (cfg.registeredRing) ring.registerRingFd();
-    fillSlots(ring, cfg, fd, payload.addr, msg.addr);
+    const kinds = requestKinds(cfg.mode, cfg.fixedFile);
+    fillSlots(ring, cfg, fd, payload.addr, msg.addr, kinds);
 
-    const loop = new UringLoop(cfg, ring, acc, requestKinds(cfg.mode, cfg.fixedFile), fd);
+    const loop = new UringLoop(cfg, ring, acc, kinds, fd);
     const gc = forcedGc();
     const startedAt = Date.now();
     const tstop = startedAt + cfg.runtimeMs;

@@ -43,6 +43,7 @@ test('a zerocopy request: F_MORE completion, then its notification', () => {
   assert.equal(acc.cqe(1000, MORE, TAG_SEND_ZC, 0), 1);
   assert.deepEqual([acc.packets, acc.bytes, acc.pending, acc.expectedNotifications], [1, 1000, 1, 1]);
   assert.equal(acc.cqe(0, NOTIF, TAG_SEND_ZC, 0), 0);
+  acc.flush();
   assert.deepEqual([acc.pending, tracker.completions, tracker.zerocopied, tracker.copied, tracker.gaps], [0, 1, 1, 0, 0]);
 });
 
@@ -52,6 +53,7 @@ test('IORING_NOTIF_USAGE_ZC_COPIED counts as copied', () => {
   acc.cqe(COPIED_RES, NOTIF, TAG_SEND_ZC_FIXED, 0);
   acc.cqe(0, NOTIF, TAG_SEND_ZC_FIXED, 1);
   acc.cqe(COPIED_RES, NOTIF, TAG_SEND_ZC_FIXED, 2);
+  acc.flush();
   assert.deepEqual([tracker.copied, tracker.zerocopied, tracker.completions, acc.byTag[TAG_SEND_ZC_FIXED]], [2, 1, 3, 3]);
 });
 
@@ -90,21 +92,40 @@ test('notification ids wrap at 2^32 without gaps; out-of-order notifications are
   const ids = [0xfffffffe, 0xffffffff, 0, 1];
   for (const id of ids) acc.cqe(1000, MORE, TAG_SEND_ZC, id);
   for (const id of ids) acc.cqe(0, NOTIF, TAG_SEND_ZC, id);
+  acc.flush();
   assert.deepEqual([tracker.completions, tracker.gaps, tracker.next], [4, 0, 2]);
   acc.cqe(1000, MORE, TAG_SEND_ZC, 3);
   acc.cqe(1000, MORE, TAG_SEND_ZC, 2);
   acc.cqe(0, NOTIF, TAG_SEND_ZC, 3);
   acc.cqe(0, NOTIF, TAG_SEND_ZC, 2);
+  acc.flush();
   assert.deepEqual([tracker.completions, tracker.unique, tracker.outOfOrder, tracker.duplicates, acc.pending], [6, 6, 1, 0, 0]);
+});
+
+test('consecutive notifications with one outcome reach the tracker as one range; a change of outcome or id starts another', () => {
+  const { acc, tracker } = accounting();
+  for (let id = 0; id < 8; id++) acc.cqe(1000, MORE, TAG_SEND_ZC, id);
+  for (const id of [0, 1, 2]) acc.cqe(0, NOTIF, TAG_SEND_ZC, id);
+  acc.cqe(COPIED_RES, NOTIF, TAG_SEND_ZC, 3); // outcome changes
+  acc.cqe(COPIED_RES, NOTIF, TAG_SEND_ZC, 5); // id jumps (4 comes later)
+  acc.cqe(COPIED_RES, NOTIF, TAG_SEND_ZC, 4);
+  assert.equal(tracker.notifications, 3, 'ranges flushed before the open one');
+  acc.flush();
+  acc.flush(); // nothing open: no-op
+  assert.deepEqual([tracker.notifications, acc.notifications], [4, 6]); // ranges [0,2] [3] [5] [4]; 6 CQEs
+  assert.deepEqual([tracker.completions, tracker.copied, tracker.zerocopied, tracker.gaps, tracker.outOfOrder, tracker.unique],
+    [6, 3, 3, 2, 1, 6]);
 });
 
 test('-Z: the first notification against the expectation is reported once', () => {
   const { acc, tracker, mismatches } = accounting(1);
   for (let id = 0; id < 4; id++) acc.cqe(1000, MORE, TAG_SEND_ZC, id);
   acc.cqe(0, NOTIF, TAG_SEND_ZC, 0);
+  acc.flush();
   assert.equal(tracker.mismatched, false);
   acc.cqe(COPIED_RES, NOTIF, TAG_SEND_ZC, 1);
   acc.cqe(COPIED_RES, NOTIF, TAG_SEND_ZC, 2);
+  acc.flush();
   assert.deepEqual(mismatches, [[0, 1]]);
   assert.equal(tracker.mismatched, true);
 });
