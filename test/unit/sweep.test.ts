@@ -5,7 +5,7 @@ import { errorLine, lastJsonObject, type ChildResult } from '../../src/lab/child
 import { LAB_ADDR } from '../../src/lab/lab.js';
 import { lineChart, logTicks, sig, valueAxis } from '../../src/sweep/chart.js';
 import { parseFamily, parseSizes, resolvePath } from '../../src/sweep/command.js';
-import { compareMarkdown, compareTable, compareVerdict, crossoverLine, sweepMarkdown, sweepTable } from '../../src/sweep/format.js';
+import { compareMarkdown, compareTable, compareVerdict, crossoverLine, ratioStrip, sweepCharts, sweepMarkdown, sweepTable } from '../../src/sweep/format.js';
 import { receiverArgs, record, senderArgs, type RunRecord, type RunSettings } from '../../src/sweep/runner.js';
 import { planRuns } from '../../src/sweep/sweep.js';
 import { summarizeSizes, sweepCrossover } from '../../src/sweep/summary.js';
@@ -283,6 +283,25 @@ test('chart: narrow values give a linear axis with round steps; ticks thin out o
   const tickLine = narrow.split('\n').slice(-2)[0];
   assert.ok(tickLine.length <= 30, tickLine);
   assert.match(tickLine, /1 kB.*10 kB/);
+});
+
+test('ratio strip: each size\'s interval against 1, saves left of it, costs right; within the width', () => {
+  const s = summarizeSizes([1000, 8000, 65435], [...pairs(1000, 8, 1.2), ...pairs(8000, 8, 1.0), ...pairs(65435, 8, 0.7)]);
+  for (const width of [100, 60]) {
+    const lines = ratioStrip(s, width).split('\n');
+    assert.ok(lines.every((l) => [...l].length <= width), lines.join('\n'));
+    const rows = lines.filter((l) => /^\s*\d+ B /.test(l));
+    assert.equal(rows.length, 3);
+    const one = (l: string) => l.search(/[│┿]/);
+    const dot = (l: string) => l.indexOf('●');
+    assert.ok(dot(rows[0]) > one(rows[0]), 'costs: right of 1');
+    assert.ok(dot(rows[2]) < one(rows[2]), 'saves: left of 1');
+    assert.equal(rows[2].endsWith('saves'), width === 100, 'the verdict only where there is room');
+  }
+  const charts = sweepCharts(s, false, 80);
+  assert.match(charts, /^zerocopy\/copy CPU per GB by payload size: ● estimate/);
+  assert.ok(charts.split('\n').every((l) => [...l].length <= 80));
+  assert.ok(ratioStrip(s, 80, true).includes('\x1b[32m') && !ratioStrip(s, 80).includes('\x1b['), 'colour only when asked');
 });
 
 test('three significant digits', () => {
