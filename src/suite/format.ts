@@ -233,6 +233,10 @@ export function caseJson(r: CaseResult) {
     reasons: r.reasons,
     tx: r.tx,
     rx: r.rx,
+    /** Sender throughput, bytes per second (throughputBps: the old name, kept for one release). */
+    bytesPerSecond: r.throughputBps,
+    /** Sender throughput, bits per second. */
+    bitsPerSecond: r.throughputBps === null ? null : r.throughputBps * 8,
     throughputBps: r.throughputBps,
     completions: r.completions,
     copiedCompletions: r.copiedCompletions,

@@ -44,3 +44,11 @@ for (const width of [80, 60]) {
     assert.ok(lines.some((l) => l.startsWith('7 ipv4_udp_zerocopy_tx-rx: FAIL: sender exited 1')));
   });
 }
+
+test('suite JSON: throughput under names that say their unit, the old name kept', async () => {
+  const { caseJson } = await import('../../src/suite/format.js');
+  const j = caseJson(results[0]);
+  assert.equal(j.bytesPerSecond, 12.73e9);
+  assert.equal(j.bitsPerSecond, 12.73e9 * 8);
+  assert.equal(j.throughputBps, 12.73e9);
+});
