@@ -4,28 +4,13 @@
 
 import { htmlPage, htmlTable, svgBars } from '../report/html.js';
 import { formatByteRate, formatBytes } from '../report/units.js';
-import { formatCount, type caseJson, type SuiteSummary } from './format.js';
+import type { ReportFile } from '../report/files.js';
+import { formatCount, type caseJson, type SuiteJson } from './format.js';
 
 export type CaseJson = ReturnType<typeof caseJson>;
 
-/** The suite's --json document. */
-export interface SuiteDocument {
-  tool: 'msg-zerocopy';
-  toolVersion?: string;
-  command: 'suite';
-  kernel: string;
-  startedAt: string;
-  durationMs: number;
-  ok: boolean;
-  exitCode: number;
-  interrupted: string | null;
-  error: string | null;
-  lab: { id: string; txNs: string; rxNs: string; egressKind: string; egressDev: string } | null;
-  options: Record<string, unknown>;
-  summary: SuiteSummary;
-  cases: CaseJson[];
-  notRun: string[];
-}
+/** The suite's --json document; the HTML report is made from it. */
+export type SuiteDocument = SuiteJson;
 
 const label = (c: CaseJson): string => `${c.index} ipv${c.family} ${c.test} ${c.path} ${c.mode}`;
 const sent = (x: { packets: number | null; bytes: number | null } | null): string =>
@@ -68,4 +53,9 @@ export function suiteHtml(doc: SuiteDocument): string {
     ],
     data: doc,
   });
+}
+
+/** The file --report asks for, made from the run's JSON document. */
+export function suiteReportFiles(doc: SuiteDocument, paths: { report?: string }): ReportFile[] {
+  return paths.report ? [{ flag: '--report', path: paths.report, make: () => suiteHtml(doc) }] : [];
 }

@@ -12,7 +12,7 @@ import { formatSize, sig } from '../report/units.js';
 import { lineChart } from './chart.js';
 import type { RunRecord } from './runner.js';
 import type { SweepOptions } from './sweep.js';
-import type { ModeSummary, SizeSummary } from './summary.js';
+import { runJson, type ModeSummary, type SizeSummary } from './summary.js';
 import { conclusive, type RatioInterval, type Summary } from './stats.js';
 
 export const num = (v: number | null): string => (v === null ? '-' : sig(v));
@@ -91,11 +91,6 @@ export function sweepTable(summaries: SizeSummary[], width = outputWidth()): str
   const t = fitTable(SWEEP_COLUMNS, rows, { width });
   const note = droppedNote(t.dropped, width);
   return [...t.lines, ...(note ? [note] : [])].join('\n');
-}
-
-/** The footnote under the sweep and compare tables. */
-export function tableNote(): string {
-  return TABLE_NOTE;
 }
 
 export function sweepMarkdown(summaries: SizeSummary[]): string {
@@ -334,9 +329,10 @@ export function sweepJson(r: SweepRun) {
       port: o.port, expectZerocopy: r.expect, flows: o.flows ?? 1,
     },
     plannedRuns: r.plannedRuns,
-    runs: r.runs,
+    runs: r.runs.map(runJson),
     summaries: r.summaries,
     crossover: o.command === 'sweep' ? r.crossover : undefined,
+    verdict: o.command === 'compare' ? (r.summaries[0]?.verdict ?? 'no significant difference') : undefined,
     paysOff: o.command === 'compare' ? (r.summaries[0]?.paysOff ?? null) : undefined,
   };
 }
@@ -344,7 +340,7 @@ export function sweepJson(r: SweepRun) {
 export type SweepJson = ReturnType<typeof sweepJson>;
 
 /** The table (or Markdown) of a sweep or compare, with its notes and, for a sweep on a terminal, charts. */
-export function sweepText(r: SweepRun, color: boolean): string {
+export function sweepText(r: SweepRun, color: boolean, width = outputWidth()): string {
   const o = r.options;
   const head = `msg-zerocopy ${o.command}: ipv${o.family} ${o.test} ${o.path} to ${r.dst}, ` +
     `${o.reps} rep${o.reps === 1 ? '' : 's'} × -t ${o.duration} per ${o.command === 'sweep' ? 'size and ' : ''}mode, ` +
@@ -361,19 +357,20 @@ export function sweepText(r: SweepRun, color: boolean): string {
   } else {
     lines.push(head);
     if (o.command === 'sweep') {
-      lines.push(sweepTable(r.summaries));
+      lines.push(sweepTable(r.summaries, width));
     } else if (r.summaries[0]) {
-      lines.push(`payload ${r.summaries[0].size} B`, compareTable(r.summaries[0], r.runs, r.expect));
+      lines.push(`payload ${r.summaries[0].size} B`, compareTable(r.summaries[0], r.runs, r.expect, width));
     }
-    lines.push('', 'medians of the runs; min–max their range; spread = (max − min) / median; ' +
-      'CPU = sender user + system time per 1e9 bytes sent');
+    lines.push('', TABLE_NOTE);
     lines.push(o.command === 'sweep' ? crossoverLine(r.summaries, r.crossover) : r.summaries[0] ? compareVerdict(r.summaries[0]) : '');
   }
   if (r.runs.some((x) => x.mode === 'zerocopy')) lines.push(expectationLine(r.summaries, r.expect));
   lines.push(...failureLines(r.runs));
   if (r.interrupted) lines.push(`interrupted by ${r.interrupted} after ${r.runs.length} of ${r.plannedRuns} runs`);
   if (o.output === 'table' && o.chart && o.command === 'sweep' && r.runs.length) {
-    lines.push('', sweepCharts(r.summaries, color));
+    lines.push('', sweepCharts(r.summaries, color, width));
   }
-  return `${lines.join('\n')}\n`;
+  // the tables and charts already fit; prose lines are wrapped (never Markdown, whose rows must stay whole)
+  const text = lines.join('\n');
+  return `${o.output === 'table' ? fitText(text, width) : text}\n`;
 }

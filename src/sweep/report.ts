@@ -5,49 +5,15 @@
 import { toCsv, type CsvValue } from '../report/csv.js';
 import { htmlPage, htmlTable, svgChart, type SvgSeries } from '../report/html.js';
 import { formatSize, sig } from '../report/units.js';
-import { compareVerdict, crossoverLine, expectationLine, ratioCell } from './format.js';
-import type { RunRecord, SweepPath, SweepTest } from './runner.js';
-import { conclusive, type Interval, type RatioInterval, type Verdict } from './stats.js';
-import type { ModeSummary, SizeSummary } from './summary.js';
+import type { ReportFile } from '../report/files.js';
+import { compareVerdict, crossoverLine, expectationLine, ratioCell, type SweepJson } from './format.js';
+import { conclusive, type Interval, type RatioInterval } from './stats.js';
+import { runJson, type ModeSummary, type RunJson, type SizeSummary } from './summary.js';
 
-/** A run record as the JSON report gives it: the throughput also under names that say their unit. */
-export interface RunJson extends RunRecord {
-  /** Sender throughput, bytes per second (throughputBps is the old name). */
-  bytesPerSecond: number | null;
-  /** Sender throughput, bits per second. */
-  bitsPerSecond: number | null;
-}
-
-export function runJson(r: RunRecord): RunJson {
-  return { ...r, bytesPerSecond: r.throughputBps, bitsPerSecond: r.throughputBps === null ? null : r.throughputBps * 8 };
-}
+export { runJson, type RunJson };
 
 /** The --json document of sweep and compare; the HTML report and the CSV are made from it. */
-export interface SweepDocument {
-  tool: 'msg-zerocopy';
-  toolVersion?: string;
-  command: 'sweep' | 'compare';
-  kernel: string;
-  startedAt: string;
-  durationMs: number;
-  ok: boolean;
-  exitCode: number;
-  interrupted: string | null;
-  error: string | null;
-  lab: { id: string; txNs: string; rxNs: string; egressKind: string; egressDev: string } | null;
-  options: {
-    test: SweepTest; family: 4 | 6; path: SweepPath; dst: string; sizes: number[]; reps: number; duration: number; port: number;
-    expectZerocopy: 0 | 1;
-  };
-  plannedRuns: number;
-  runs: RunJson[];
-  summaries: SizeSummary[];
-  /** sweep: smallest size from which zerocopy saves CPU per GB at every larger size. */
-  crossover?: number | null;
-  /** compare: the verdict at the one size, and paysOff (true only for saves). */
-  verdict?: Verdict;
-  paysOff?: boolean | null;
-}
+export type SweepDocument = SweepJson;
 
 /** "12.3 [11.9–12.6]": a median and its interval (the level named when below the nominal). */
 function medianCell(median: number | null, i: Interval, scale = 1): string {
@@ -194,4 +160,12 @@ export function sweepCsv(doc: Pick<SweepDocument, 'command' | 'summaries'>): str
     }
   }
   return toCsv(CSV_HEADER, rows);
+}
+
+/** The files --report and --csv ask for, made from the run's JSON document. */
+export function sweepReportFiles(doc: SweepDocument, paths: { report?: string; csv?: string }): ReportFile[] {
+  const files: ReportFile[] = [];
+  if (paths.report) files.push({ flag: '--report', path: paths.report, make: () => sweepHtml(doc) });
+  if (paths.csv) files.push({ flag: '--csv', path: paths.csv, make: () => sweepCsv(doc) });
+  return files;
 }

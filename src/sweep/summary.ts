@@ -128,6 +128,18 @@ export function summarizeSizes(sizes: number[], records: RunRecord[]): SizeSumma
   return [...new Set(sizes)].sort((a, b) => a - b).map((size) => sizeSummary(size, records.filter((r) => r.size === size)));
 }
 
+/** A run record as the JSON report gives it: the throughput also under names that say their unit. */
+export interface RunJson extends RunRecord {
+  /** Sender throughput, bytes per second (throughputBps is the old name, kept for one release). */
+  bytesPerSecond: number | null;
+  /** Sender throughput, bits per second. */
+  bitsPerSecond: number | null;
+}
+
+export function runJson(r: RunRecord): RunJson {
+  return { ...r, bytesPerSecond: r.throughputBps, bitsPerSecond: r.throughputBps === null ? null : r.throughputBps * 8 };
+}
+
 /** Smallest size from which zerocopy saves CPU per GB (by the interval) at every larger size, or null. */
 export function sweepCrossover(summaries: SizeSummary[]): number | null {
   return verdictCrossover(summaries);

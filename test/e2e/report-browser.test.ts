@@ -10,10 +10,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { SERIES_COLORS } from '../../src/report/html.js';
 import { planCases } from '../../src/suite/cases.js';
-import { caseJson } from '../../src/suite/format.js';
+import { suiteJson } from '../../src/suite/format.js';
 import { suiteHtml, type SuiteDocument } from '../../src/suite/report.js';
 import type { CaseResult } from '../../src/suite/runner.js';
-import { runJson, sweepHtml, type SweepDocument } from '../../src/sweep/report.js';
+import { sweepJson } from '../../src/sweep/format.js';
+import { sweepHtml, type SweepDocument } from '../../src/sweep/report.js';
 import type { RunRecord } from '../../src/sweep/runner.js';
 import { summarizeSizes, sweepCrossover } from '../../src/sweep/summary.js';
 import { chromiumPath, countOf as count, embeddedJson, pixelsNear as near, render as load, type Rendered } from '../support/browser.js';
@@ -41,17 +42,20 @@ function sweepRuns(sizes: number[], reps: number): RunRecord[] {
   return out;
 }
 
-function sweepDoc(): SweepDocument {
-  const sizes = [1000, 2000, 4000, 8000, 16000, 32000, 65435];
-  const runs = sweepRuns(sizes, 8);
+const LAB = { id: 'abcdef', txNs: 'mzc-abcdef-tx', rxNs: 'mzc-abcdef-rx', egressKind: 'ifb' as const, egressDev: 'ifb0' };
+
+/** The JSON document of a sweep or compare, made by the same function that prints --json. */
+function sweepDoc(command: 'sweep' | 'compare', sizes: number[], reps: number): SweepDocument {
+  const runs = sweepRuns(sizes, reps);
   const summaries = summarizeSizes(sizes, runs);
-  return {
-    tool: 'msg-zerocopy', command: 'sweep', kernel: '6.18.0-test', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 123456,
-    ok: true, exitCode: 0, interrupted: null, error: null,
-    lab: { id: 'abcdef', txNs: 'mzc-abcdef-tx', rxNs: 'mzc-abcdef-rx', egressKind: 'ifb', egressDev: 'ifb0' },
-    options: { test: 'udp', family: 4, path: 'tx-only', dst: '192.168.2.2', sizes, reps: 8, duration: 1, port: 8000, expectZerocopy: 1 },
-    plannedRuns: runs.length, runs: runs.map(runJson), summaries, crossover: sweepCrossover(summaries),
-  };
+  return sweepJson({
+    options: {
+      command, test: 'udp', family: 4, path: 'tx-only', sizes, reps, duration: 1, port: 8000, output: 'json', progress: false,
+      chart: false, slackMs: 0,
+    },
+    sizes, plannedRuns: runs.length, runs, summaries, crossover: sweepCrossover(summaries), startedAt: Date.parse('2026-01-01T00:00:00Z'),
+    durationMs: 123456, exitCode: 0, interrupted: null, error: null, lab: LAB, expect: 1, dst: '192.168.2.2',
+  });
 }
 
 /** Load `html` in Chromium: the DOM after load, and a screenshot kept under SCREENSHOT_DIR (path printed). */
@@ -62,7 +66,8 @@ function render(t: TestContext, name: string, html: string): Rendered {
 }
 
 test('sweep report: three SVG charts with every point and its error bar, the JSON embedded, a picture that is not blank', (t) => {
-  const doc = sweepDoc();
+  const doc = sweepDoc('sweep', [1000, 2000, 4000, 8000, 16000, 32000, 65435], 8);
+  assert.ok(doc.runs.every((r) => r.bytesPerSecond === r.throughputBps));
   const html = sweepHtml(doc);
   // self-contained: nothing to fetch
   assert.equal(count(html, /\s(src|href)=/g), 0, 'no src= or href= anywhere');
@@ -87,12 +92,7 @@ test('sweep report: three SVG charts with every point and its error bar, the JSO
 });
 
 test('compare report: one size, the verdict and its interval', (t) => {
-  const runs = sweepRuns([65435], 10);
-  const summaries = summarizeSizes([65435], runs);
-  const doc: SweepDocument = {
-    ...sweepDoc(), command: 'compare', options: { ...sweepDoc().options, sizes: [65435], reps: 10 },
-    runs: runs.map(runJson), summaries, crossover: undefined, verdict: summaries[0].verdict, paysOff: summaries[0].paysOff,
-  };
+  const doc = sweepDoc('compare', [65435], 10);
   const r = render(t, 'compare', sweepHtml(doc));
   assert.equal(count(r.dom, /<svg class="chart"/g), 3);
   assert.equal(count(r.dom, /class="point"/g), 3 * 2);
@@ -110,11 +110,10 @@ test('suite report: throughput bars and the cases as a table', (t) => {
     completions: c.mode === 'zerocopy' ? 123456 : null, copiedCompletions: c.mode === 'zerocopy' ? 0 : null,
     zerocopiedCompletions: null, copiedShare: c.mode === 'zerocopy' ? 0 : null, wallMs: 1,
   }));
-  const doc: SuiteDocument = {
-    tool: 'msg-zerocopy', command: 'suite', kernel: '6.18.0-test', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 9000,
-    ok: false, exitCode: 1, interrupted: null, error: null, lab: null, options: { families: [4], tests: ['tcp', 'udp'] },
-    summary: { total: plan.length, pass: plan.length - 1, fail: 1, skip: 0, notRun: 0 }, cases: results.map(caseJson), notRun: [],
-  };
+  const doc: SuiteDocument = suiteJson({
+    options: { families: [4], tests: ['tcp', 'udp'], duration: 1, size: null, port: 8000, extra: [], bin: { path: '/x/bin/msg-zerocopy', node: true, expectFlag: true } },
+    plan, results, startedAt: Date.parse('2026-01-01T00:00:00Z'), durationMs: 9000, ok: false, exitCode: 1, interrupted: null, error: null, lab: null,
+  });
   const r = render(t, 'suite', suiteHtml(doc));
   assert.equal(count(r.dom, /<svg class="chart bars"/g), 1);
   assert.equal(count(r.dom, /<rect class="bar /g), plan.length);
