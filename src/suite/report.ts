@@ -39,8 +39,12 @@ export function suiteHtml(doc: SuiteDocument): string {
   const lab = doc.lab ? `; namespaces ${doc.lab.txNs} / ${doc.lab.rxNs}, egress ${doc.lab.egressKind}` : '';
   return htmlPage({
     title: 'msg-zerocopy suite',
-    meta: [`kernel ${doc.kernel}; started ${doc.startedAt}; ${(doc.durationMs / 1000).toFixed(1)} s${lab}` +
-      `${doc.toolVersion ? `; msg-zerocopy ${doc.toolVersion}` : ''}`],
+    meta: [
+      `families ${doc.options.families.map((f) => `ipv${f}`).join(', ')}; tests ${doc.options.tests.join(', ')}; -t ${doc.options.duration}` +
+        `${doc.options.size !== null ? `; -s ${doc.options.size}` : ''}${doc.options.extra.length ? `; extra flags ${doc.options.extra.join(' ')}` : ''}`,
+      `kernel ${doc.kernel}; started ${doc.startedAt}; ${(doc.durationMs / 1000).toFixed(1)} s${lab}` +
+        `${doc.toolVersion ? `; msg-zerocopy ${doc.toolVersion}` : ''}`,
+    ],
     verdict: { text: `${word}: ${parts.join(', ')} of ${s.total} cases`, bad: !doc.ok },
     sections: [
       { heading: 'Throughput', html: bars },

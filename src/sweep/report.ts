@@ -110,7 +110,8 @@ export function sweepHtml(doc: SweepDocument): string {
     r.reasons.join('; ')]), 'runs');
   const meta = [
     `ipv${o.family} ${o.test} ${o.path} to ${o.dst}; ${o.reps} repetition${o.reps === 1 ? '' : 's'} of -t ${o.duration} per ` +
-      `${doc.command === 'sweep' ? 'size and ' : ''}mode, copy and zerocopy alternating; sizes ${o.sizes.map(formatSize).join(', ')}`,
+      `${doc.command === 'sweep' ? 'size and ' : ''}mode, copy and zerocopy alternating; sizes ${o.sizes.map(formatSize).join(', ')}` +
+      `${o.flows > 1 ? `; -P ${o.flows} flows per run (the figures are their sums)` : ''}`,
     `kernel ${doc.kernel}; started ${doc.startedAt}; ${(doc.durationMs / 1000).toFixed(1)} s; ` +
       `${doc.runs.length} of ${doc.plannedRuns} runs${doc.lab ? `; namespaces ${doc.lab.txNs} / ${doc.lab.rxNs}, egress ${doc.lab.egressKind}` : ''}` +
       `${doc.toolVersion ? `; msg-zerocopy ${doc.toolVersion}` : ''}`,
