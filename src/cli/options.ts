@@ -8,6 +8,7 @@ import { parseAddress, unspecified, type Family } from '../net/address.js';
 import { runtimeMs, TESTS, type Config, type TestName } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
+import { MAX_INTERVAL_SECS, MIN_INTERVAL_SECS } from '../core/intervals.js';
 import { didYouMean } from '../core/suggest.js';
 
 export interface RawOptions {
@@ -30,6 +31,8 @@ export interface RawOptions {
   json?: boolean;
   payloadOffset?: string;
   sharedFdTable?: boolean;
+  /** -I / --interval: seconds between interval reports. */
+  interval?: string;
   /** -P / --flows and --cpus (src/flows). */
   flows?: string;
   cpus?: string;
@@ -64,6 +67,9 @@ export function addClassicOptions(cmd: Command): Command {
     .option('-z', 'zerocopy: SO_ZEROCOPY on the socket, MSG_ZEROCOPY on sends')
     .option('-Z <0|1>', 'expected notification outcome (1 = not copied); a mismatch exits 1')
     .option('--json', 'print a JSON report on stdout after the run')
+    // iperf3 spells it -i, which the selftest already uses for the interface: here -I (neper's letter) or --interval.
+    .option('-I, --interval <secs>', `a report line on stderr every <secs> s (decimals allowed, e.g. 0.5; ${MIN_INTERVAL_SECS} ` +
+      `to ${MAX_INTERVAL_SECS}; 0 = none) and, with --json, an intervals array (default: none, as the selftest)`)
     .option('--payload-offset <bytes>', `where the payload starts within a page, 0-${PAGE_SIZE - 1} ` +
       `(default ${SELFTEST_PAYLOAD_OFFSET}, where the selftest's buffer lies; 0 = page aligned)`)
     .option('--shared-fd-table', "keep the file descriptor table shared with Node's helper threads " +
@@ -132,6 +138,7 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
     ifindex = res.ifindex(o.i);
     if (!ifindex) throw new UsageError(`invalid iface: ${o.i}: No such device`, 'pick an interface from `ip link` in this network namespace');
   }
+  const intervalMs = o.interval === undefined ? 0 : parseIntervalMs(o.interval);
   const payloadOffset = o.payloadOffset === undefined
     ? SELFTEST_PAYLOAD_OFFSET : parseInteger(o.payloadOffset, '--payload-offset', 0, PAGE_SIZE - 1);
   const zerocopy = !!o.z;
@@ -142,8 +149,23 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
   return {
     family, test, cork, corkMixed: !!o.m, cpu, dst, dstText: o.D, src, srcText: o.S ?? null, ifindex, ifname: o.i ?? null, notificationLimit, port,
     rx: !!o.r, payloadLen, runtimeMs: runtimeMs(secs), verbose: o.v ?? 0, zerocopy, expectZerocopy, json: !!o.json,
-    payloadOffset, sharedFdTable: !!o.sharedFdTable,
+    payloadOffset, sharedFdTable: !!o.sharedFdTable, intervalMs,
   };
+}
+
+/**
+ * -I / --interval: seconds, decimals allowed ("0.5", ".5", "2"), to whole
+ * milliseconds; 0 turns the reports off. Shorter than MIN_INTERVAL_SECS
+ * makes no sense with loops that look at the clock every 50 ms.
+ */
+export function parseIntervalMs(text: string): number {
+  const t = text.trim();
+  const range = `give seconds from ${MIN_INTERVAL_SECS} to ${MAX_INTERVAL_SECS}, e.g. 0.5 or 2 (0 = no interval reports)`;
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(t)) throw new UsageError(`--interval: not a number of seconds: '${text}'`, range);
+  const secs = Number(t);
+  if (secs === 0) return 0;
+  if (secs < MIN_INTERVAL_SECS || secs > MAX_INTERVAL_SECS) throw new UsageError(`--interval: ${t} s is out of range`, range);
+  return Math.round(secs * 1000);
 }
 
 /**

@@ -4,7 +4,9 @@
 import { allocNative, errno, privateFdTable, sched_setaffinity, strerror } from '../libc/libc.js';
 import { runReceiver } from '../receiver/receiver.js';
 import { runSender } from '../sender/sender.js';
-import { receiverLine, receiverReport, senderLine, senderReport, type CpuTime, type FdTable } from '../report/report.js';
+import {
+  errorReport, receiverIntervalLine, receiverLine, receiverReport, senderIntervalLine, senderLine, senderReport, type CpuTime, type FdTable,
+} from '../report/report.js';
 import { RunControl } from '../core/control.js';
 import { ToolError } from '../core/errors.js';
 import type { Config } from '../core/config.js';
@@ -39,13 +41,13 @@ export async function runClassicTest(cfg: Config, log: (line: string) => void, p
   const cpu0 = process.cpuUsage();
   try {
     if (cfg.rx) {
-      const r = await runReceiver(cfg, ctl);
+      const r = await runReceiver(cfg, ctl, (iv) => log(receiverIntervalLine(iv)));
       log(receiverLine(r));
       const status = ctl.exitCode ?? 0;
       if (cfg.json) process.stdout.write(`${JSON.stringify(receiverReport(cfg, r, cpuSince(cpu0), status, fdTable))}\n`);
       return status;
     }
-    const r = await runSender(cfg, ctl, log);
+    const r = await runSender(cfg, ctl, log, (iv) => log(senderIntervalLine(iv, cfg.zerocopy)));
     log(senderLine({ ...r, completions: r.tracker.completions }));
     // Where the selftest would still be waiting for room: the partial line above, then why it ended.
     if (r.stall) log(`${prog}: ${r.stall.error.line}`);
@@ -56,10 +58,7 @@ export async function runClassicTest(cfg: Config, log: (line: string) => void, p
     if (!(e instanceof ToolError)) throw e;
     log(`${prog}: ${e.line}`);
     if (cfg.json) {
-      process.stdout.write(`${JSON.stringify({
-        role: cfg.rx ? 'receiver' : 'sender', tool: 'msg-zerocopy', test: cfg.test, family: cfg.family,
-        zerocopy: cfg.zerocopy, error: e.message, hint: e.hint ?? null, exitStatus: e.exitCode,
-      })}\n`);
+      process.stdout.write(`${JSON.stringify(errorReport(cfg, e.message, e.hint ?? null, e.exitCode))}\n`);
     }
     return e.exitCode;
   } finally {

@@ -40,6 +40,8 @@ export interface Config {
   sharedFdTable: boolean;
   /** --json: print a JSON report on stdout. */
   json: boolean;
+  /** -I / --interval: a report every this many ms while the run lasts (0: none, as the selftest). */
+  intervalMs: number;
 }
 
 /** The selftest's run time for -t secs: 200 ms + secs × 1000 ms. */

@@ -17,12 +17,22 @@ import { closeSocket, fail, openSocket, setIntOption, socketKind } from '../net/
 import { RECEIVER_EXTRA_MS, WAIT_MS, type Config } from '../core/config.js';
 import { RunError, UsageError } from '../core/errors.js';
 import type { RunControl } from '../core/control.js';
+import { IntervalMeter, processCpu, windowMs, type IntervalRecord } from '../core/intervals.js';
 
 export interface ReceiverResult {
   packets: number;
   bytes: number;
   startedAt: number;
+  /** The run: from the start of reading (after accept for tcp) to its end. */
   durationMs: number;
+  /**
+   * The interval in which data arrived, first to last read that moved bytes
+   * (see runReceiver for the resolution): the time the rates are over. 0
+   * when nothing arrived.
+   */
+  dataMs: number;
+  /** -I: the intervals, in order; their counts sum to the totals. null without -I. */
+  intervals: IntervalRecord[] | null;
   interrupted: string | null;
   /** tcp: the run ended at the peer's EOF, before the deadline. */
   peerClosed: boolean;
@@ -60,7 +70,8 @@ async function acceptWithDeadline(listenFd: number, cfg: Config, ctl: RunControl
   return fd;
 }
 
-export async function runReceiver(cfg: Config, ctl: RunControl): Promise<ReceiverResult> {
+/** `onInterval`: with -I, called with each interval as it closes (at the end of a slice). */
+export async function runReceiver(cfg: Config, ctl: RunControl, onInterval?: (r: IntervalRecord) => void): Promise<ReceiverResult> {
   checkReceiverTest(cfg);
   const kind = socketKind(cfg.test, cfg.family);
   let fd = openSocket(kind, 'socket r', cfg);
@@ -118,18 +129,38 @@ export async function runReceiver(cfg: Config, ctl: RunControl): Promise<Receive
 
   const startedAt = Date.now();
   const tstop = startedAt + cfg.runtimeMs + RECEIVER_EXTRA_MS;
+  // -I: counted at slice ends; the last interval is closed by finish() below.
+  const meter = cfg.intervalMs > 0 ? new IntervalMeter(cfg.intervalMs, startedAt, processCpu, onInterval) : null;
+  // When data arrived: the clock is read after every poll, i.e. just before
+  // every read, so `now` before a read that moved bytes is when they were
+  // taken (to within that one recv call and Date.now()'s 1 ms). The first
+  // and the last such reads bound the interval the rates are over.
+  let firstAt = -1;
+  let lastAt = -1;
   let now = startedAt;
   while (now < tstop && !ctl.stopped && peerOpen) {
     const sliceEnd = Math.min(tstop, now + SLICE_MS);
     do {
+      const before = r.bytes;
       flush();
+      if (r.bytes !== before) {
+        if (firstAt < 0) firstAt = now;
+        lastAt = now;
+      }
       if (!peerOpen) break;
-      readable.wait(WAIT_MS);
+      // With -I an idle receiver wakes at the slice's end, so its intervals end on time; without, the selftest's wait.
+      readable.wait(meter ? Math.max(1, Math.min(WAIT_MS, sliceEnd - now)) : WAIT_MS);
       now = Date.now();
     } while (now < sliceEnd);
+    if (meter && now < tstop && peerOpen) meter.tick(now, r.bytes, r.packets, 0, 0);
     await ctl.yield();
   }
-  const durationMs = Date.now() - startedAt;
+  const endedAt = Date.now();
+  const durationMs = endedAt - startedAt;
+  const intervals = meter && meter.finish(endedAt, { bytes: r.bytes, packets: r.packets, completions: 0, copied: 0 });
   closeSocket(fd);
-  return { packets: r.packets, bytes: r.bytes, startedAt, durationMs, interrupted: ctl.signal, peerClosed: !peerOpen };
+  return {
+    packets: r.packets, bytes: r.bytes, startedAt, durationMs, dataMs: windowMs({ firstAt, lastAt }, r.bytes), intervals,
+    interrupted: ctl.signal, peerClosed: !peerOpen,
+  };
 }

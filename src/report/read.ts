@@ -7,7 +7,13 @@ import type { ClassicReport, ErrorReport, ReceiverReport, SenderReport } from '.
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-/** Fields every counted report has, with their JSON types. */
+/**
+ * Fields every counted report has, with their JSON types. The rates are
+ * checked under their old names (throughputBps, packetsPerSec): aliases of
+ * bytesPerSecond and packetsPerSecond for one release, which every writer
+ * still has (the classic reports, the -P aggregate, a peer one release
+ * older); check the new names once the aliases go.
+ */
 const COUNTED = ['packets', 'bytes', 'durationMs', 'exitStatus', 'throughputBps', 'packetsPerSec'] as const;
 const SENDER = ['expectedCompletions', 'completions', 'copiedCompletions', 'zerocopiedCompletions', 'gaps', 'sendCalls'] as const;
 

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // What a run prints: the selftest's classic stderr lines, and the --json report.
 import type { Config } from '../core/config.js';
+import type { IntervalRecord } from '../core/intervals.js';
+import { TOOL_VERSION } from '../core/version.js';
 import type { ReceiverResult } from '../receiver/receiver.js';
 import type { SenderResult } from '../sender/sender.js';
+import { formatBitRate, formatBytes } from './units.js';
 
 export interface CpuTime {
   userUs: number;
@@ -32,13 +35,29 @@ export function parseReceiverLine(stderr: string): { packets: number; mb: number
   return m ? { packets: Number(m[1]), mb: Number(m[2]) } : null;
 }
 
-function rates(bytes: number, packets: number, durationMs: number, cpu: CpuTime) {
-  const secs = durationMs / 1000;
+/**
+ * Rates over `dataMs`, the time data moved (sender: first to last send;
+ * receiver: first to last byte read), and the CPU over the whole run
+ * (`durationMs`). Units are in the names: bytes, bits and packets per
+ * second (SI: a GB/s is 1e9 bytes/s). The old names `throughputBps` (bytes/s),
+ * `throughputGbps` (Gbit/s) and `packetsPerSec` are aliases of the new ones
+ * for one release (0.1.x; see the README) and then go away.
+ */
+export function rates(bytes: number, packets: number, dataMs: number, durationMs: number, cpu: CpuTime) {
+  const secs = dataMs / 1000;
   const cpuUs = cpu.userUs + cpu.sysUs;
+  const bytesPerSecond = secs > 0 ? bytes / secs : 0;
+  const packetsPerSecond = secs > 0 ? packets / secs : 0;
   return {
-    throughputBps: secs > 0 ? bytes / secs : 0,
-    throughputGbps: secs > 0 ? (bytes * 8) / secs / 1e9 : 0,
-    packetsPerSec: secs > 0 ? packets / secs : 0,
+    /** The interval the rates are over, ms. */
+    dataMs,
+    bytesPerSecond,
+    bitsPerSecond: bytesPerSecond * 8,
+    packetsPerSecond,
+    /** Deprecated aliases (one release): bytesPerSecond, bitsPerSecond / 1e9, packetsPerSecond. */
+    throughputBps: bytesPerSecond,
+    throughputGbps: (bytesPerSecond * 8) / 1e9,
+    packetsPerSec: packetsPerSecond,
     cpu: {
       userUs: cpu.userUs,
       sysUs: cpu.sysUs,
@@ -56,6 +75,7 @@ export type FdTable = 'private' | 'shared';
 function common(cfg: Config, fdTable: FdTable) {
   return {
     tool: 'msg-zerocopy',
+    toolVersion: TOOL_VERSION,
     test: cfg.test,
     family: cfg.family,
     zerocopy: cfg.zerocopy,
@@ -64,8 +84,79 @@ function common(cfg: Config, fdTable: FdTable) {
     port: cfg.port,
     dst: cfg.dstText,
     runtimeMs: cfg.runtimeMs,
+    /** -I in seconds, or null (no interval reports). */
+    intervalSecs: cfg.intervalMs > 0 ? cfg.intervalMs / 1000 : null,
     fdTable,
   };
+}
+
+/** Seconds from the run's start, for an interval's bounds. */
+const toSec = (ms: number): number => ms / 1000;
+
+/** What every interval reports (sender and receiver). */
+function intervalCommon(r: IntervalRecord) {
+  const ms = r.endMs - r.startMs;
+  const cpuUs = r.userUs + r.sysUs;
+  const bytesPerSecond = ms > 0 ? r.bytes / (ms / 1000) : 0;
+  return {
+    /** Start and end, seconds since the run's start (startedAt). */
+    startSec: toSec(r.startMs),
+    endSec: toSec(r.endMs),
+    bytes: r.bytes,
+    packets: r.packets,
+    bytesPerSecond,
+    bitsPerSecond: bytesPerSecond * 8,
+    packetsPerSecond: ms > 0 ? r.packets / (ms / 1000) : 0,
+    /** CPU time of the process in the interval, µs, and the share of one CPU it kept busy. */
+    cpu: { userUs: r.userUs, sysUs: r.sysUs, utilization: ms > 0 ? cpuUs / 1000 / ms : 0 },
+  };
+}
+
+/** A sender's interval in --json: counts in the interval (they sum to the run's totals). */
+export function senderInterval(r: IntervalRecord) {
+  return {
+    ...intervalCommon(r),
+    completions: r.completions,
+    copiedCompletions: r.copied,
+    zerocopiedCompletions: r.completions - r.copied,
+  };
+}
+
+export const receiverInterval = intervalCommon;
+
+/** "0.50-1.00 s": an interval's bounds, seconds since the run's start. */
+const span = (r: IntervalRecord): string => `${toSec(r.startMs).toFixed(2)}-${toSec(r.endMs).toFixed(2)} s`;
+
+/** "1.63 GB at 26.1 Gbit/s": SI units, the rate over the interval. */
+function amount(r: IntervalRecord): string {
+  const ms = r.endMs - r.startMs;
+  return `${formatBytes(r.bytes)} at ${formatBitRate(ms > 0 ? (r.bytes * 8) / (ms / 1000) : 0)}`;
+}
+
+/** "CPU 98%": the share of one CPU the process kept busy in the interval. */
+function cpuShare(r: IntervalRecord): string {
+  const ms = r.endMs - r.startMs;
+  return `CPU ${ms > 0 ? Math.round((r.userUs + r.sysUs) / 10 / ms) : 0}%`;
+}
+
+/**
+ * The sender's line for one interval (stderr, -I):
+ * `interval 0.50-1.00 s: 1.63 GB at 26.1 Gbit/s, 24935 sends, 24900 completions (100% copied), CPU 98%`;
+ * without -z no completions.
+ */
+export function senderIntervalLine(r: IntervalRecord, zerocopy: boolean): string {
+  const parts = [`interval ${span(r)}: ${amount(r)}`, `${r.packets} sends`];
+  if (zerocopy) {
+    const share = r.completions > 0 ? ` (${Math.round((100 * r.copied) / r.completions)}% copied)` : '';
+    parts.push(`${r.completions} completions${share}`);
+  }
+  parts.push(cpuShare(r));
+  return parts.join(', ');
+}
+
+/** The receiver's line for one interval: `interval 0.50-1.00 s: 1.63 GB at 26.1 Gbit/s, 812 reads, CPU 45%`. */
+export function receiverIntervalLine(r: IntervalRecord): string {
+  return [`interval ${span(r)}: ${amount(r)}`, `${r.packets} reads`, cpuShare(r)].join(', ');
 }
 
 export function senderReport(cfg: Config, r: SenderResult, cpu: CpuTime, exitStatus: number, fdTable: FdTable) {
@@ -97,7 +188,9 @@ export function senderReport(cfg: Config, r: SenderResult, cpu: CpuTime, exitSta
     missingNotifications: r.missingNotifications,
     expectationMet: cfg.expectZerocopy === -1 ? null : !t.mismatched,
     zc: r.zc,
-    ...rates(r.bytes, r.packets, r.durationMs, cpu),
+    ...rates(r.bytes, r.packets, r.dataMs, r.durationMs, cpu),
+    /** -I: one entry per interval, or null. */
+    intervals: r.intervals ? r.intervals.map(senderInterval) : null,
     interrupted: r.interrupted,
     /** The socket stayed unwritable past the end of the run (exit 1); the line, its hint and figures in `stall`. */
     stalled: !!r.stall,
@@ -116,7 +209,9 @@ export function receiverReport(cfg: Config, r: ReceiverResult, cpu: CpuTime, exi
     durationMs: r.durationMs,
     packets: r.packets,
     bytes: r.bytes,
-    ...rates(r.bytes, r.packets, r.durationMs, cpu),
+    ...rates(r.bytes, r.packets, r.dataMs, r.durationMs, cpu),
+    /** -I: one entry per interval, or null. */
+    intervals: r.intervals ? r.intervals.map(receiverInterval) : null,
     interrupted: r.interrupted,
     /** tcp: ended at the sender's EOF rather than at the deadline. */
     peerClosed: r.peerClosed,
@@ -133,6 +228,7 @@ export function errorReport(cfg: Pick<Config, 'rx' | 'test' | 'family' | 'zeroco
   return {
     role: cfg.rx ? 'receiver' as const : 'sender' as const,
     tool: 'msg-zerocopy' as const,
+    toolVersion: TOOL_VERSION,
     test: cfg.test,
     family: cfg.family,
     zerocopy: cfg.zerocopy,

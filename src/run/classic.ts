@@ -30,6 +30,8 @@ interface CommonSpec {
   secs: number;
   /** --json (our executable only). */
   json: boolean;
+  /** --interval in seconds (our executable only): interval reports; absent or 0: none. */
+  interval?: number;
   /** -P: flows at once (our executable only; ports port .. port + flows - 1); absent or 1: one. */
   flows?: number;
   verbose?: number;
@@ -83,6 +85,7 @@ export function classicArgv(s: ClassicSpec): string[] {
     a.push('-C', String(s.cpu));
   }
   for (let i = 0; i < (s.verbose ?? 0); i++) a.push('-v');
+  if (s.interval) a.push('--interval', String(s.interval));
   if (s.json) a.push('--json');
   a.push(...(s.extra ?? []));
   if (s.role === 'receiver') a.push('-r');
@@ -104,6 +107,6 @@ export function senderSpecOf(cfg: Config): SenderSpec {
     ifname: cfg.ifname ?? undefined, port: cfg.port, size: cfg.payloadLen, secs: (cfg.runtimeMs - runtimeMs(0)) / 1000,
     zerocopy: cfg.zerocopy, expect: cfg.expectZerocopy === -1 ? null : cfg.expectZerocopy, cork: cfg.cork,
     corkMixed: cfg.corkMixed, cpu: cfg.cpu, notificationLimit: cfg.notificationLimit, payloadOffset: cfg.payloadOffset,
-    sharedFdTable: cfg.sharedFdTable, verbose: cfg.verbose, json: true,
+    sharedFdTable: cfg.sharedFdTable, verbose: cfg.verbose, interval: cfg.intervalMs / 1000 || undefined, json: true,
   };
 }

@@ -15,6 +15,7 @@ import { CompletionTracker, type TrackerEvents } from '../notify/tracker.js';
 import { WAIT_MS, type Config } from '../core/config.js';
 import type { RunControl } from '../core/control.js';
 import { RunError } from '../core/errors.js';
+import { IntervalMeter, processCpu, windowMs, type IntervalRecord } from '../core/intervals.js';
 import { SendLoop, type Stall } from './loop.js';
 
 export interface SenderResult {
@@ -27,7 +28,15 @@ export interface SenderResult {
   expectedCompletions: number;
   tracker: CompletionTracker;
   startedAt: number;
+  /** The run: from the first slice's start to the last one's end. */
   durationMs: number;
+  /**
+   * The sending interval, first send to last send (see SendLoop.firstSendAt
+   * for the resolution): the time the rates are over. 0 when nothing was sent.
+   */
+  dataMs: number;
+  /** -I: the intervals, in order; their counts sum to the totals. null without -I. */
+  intervals: IntervalRecord[] | null;
   interrupted: string | null;
   /** The C tool's zc= letter. */
   zc: 'y' | 'n';
@@ -117,7 +126,12 @@ function stallError(s: Stall, cfg: Config): RunError {
 /** How long one synchronous slice of the loop runs before signals get a look in. */
 const SLICE_MS = 50;
 
-export async function runSender(cfg: Config, ctl: RunControl, log: (line: string) => void): Promise<SenderResult> {
+/**
+ * `onInterval`: with -I, called with each interval as it closes (at the end
+ * of a slice, the last one after the last notifications have been counted).
+ */
+export async function runSender(cfg: Config, ctl: RunControl, log: (line: string) => void,
+  onInterval?: (r: IntervalRecord) => void): Promise<SenderResult> {
   const events: TrackerEvents = {};
   if (cfg.verbose >= 1) events.gap = (lo, hi, next) => log(`gap: ${lo}..${hi} does not append to ${next}`);
   if (cfg.verbose >= 2) events.completed = (range, hi, lo) => log(`completed: ${range} (h=${hi} l=${lo})`);
@@ -137,9 +151,12 @@ export async function runSender(cfg: Config, ctl: RunControl, log: (line: string
   const startedAt = Date.now();
   const tstop = startedAt + cfg.runtimeMs;
   loop.deadline = tstop;
+  // -I: counted at slice ends only (nothing per send); the slice that ends the run is closed by finish() below.
+  const meter = cfg.intervalMs > 0 ? new IntervalMeter(cfg.intervalMs, startedAt, processCpu, onInterval) : null;
   let now = startedAt;
   while (now < tstop && !ctl.stopped) {
     now = loop.runSlice(Math.min(tstop, now + SLICE_MS));
+    if (meter && now < tstop && !loop.stall) meter.tick(now, loop.bytes, loop.packets, tracker.completions, tracker.copied);
     await ctl.yield();
   }
   const durationMs = Date.now() - startedAt;
@@ -154,14 +171,19 @@ export async function runSender(cfg: Config, ctl: RunControl, log: (line: string
       missing = tracker.completions < loop.expected;
     } else {
       missing = !errq.waitRemaining(loop.expected, WAIT_MS);
-      if (missing) log(`missing notifications: ${tracker.completions} < ${loop.expected}`);
     }
   }
+  // The last interval takes the remainder up to here: with -z, the completions of the final wait too.
+  const intervals = meter && meter.finish(Date.now(), {
+    bytes: loop.bytes, packets: loop.packets, completions: tracker.completions, copied: tracker.copied,
+  });
+  if (missing && !stall) log(`missing notifications: ${tracker.completions} < ${loop.expected}`);
   closeSocket(fd);
 
   return {
     packets: loop.packets, bytes: loop.bytes, calls: loop.calls, eagain: loop.eagain, enobufs: loop.enobufs,
     expectedCompletions: loop.expected, tracker, startedAt, durationMs,
+    dataMs: windowMs({ firstAt: loop.firstSendAt, lastAt: loop.lastSendAt }, loop.bytes), intervals,
     interrupted: ctl.signal, zc: cfg.zerocopy && tracker.expectation === 1 ? 'y' : 'n', missingNotifications: missing,
     stall,
   };

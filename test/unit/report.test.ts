@@ -45,7 +45,7 @@ test('JSON report carries counters, completions split and CPU per GB', () => {
   tracker.record(10, 19, 0);
   const r = senderReport(cfg, {
     packets: 20, bytes: 2e9, calls: 20, eagain: 3, enobufs: 0, expectedCompletions: 20, tracker,
-    startedAt: 0, durationMs: 2000, interrupted: null, zc: 'n', missingNotifications: false,
+    startedAt: 0, durationMs: 2000, dataMs: 2000, intervals: null, interrupted: null, zc: 'n', missingNotifications: false,
   }, { userUs: 500_000, sysUs: 1_500_000 }, 1, 'private');
   assert.equal(r.role, 'sender');
   assert.equal(r.fdTable, 'private');
@@ -54,6 +54,9 @@ test('JSON report carries counters, completions split and CPU per GB', () => {
   assert.equal(r.zerocopiedCompletions, 10);
   assert.equal(r.copiedShare, 0.5);
   assert.equal(r.expectationMet, false);
+  assert.equal(r.bytesPerSecond, 1e9);
+  assert.equal(r.bitsPerSecond, 8e9);
+  assert.equal(r.packetsPerSecond, 10);
   assert.equal(r.throughputBps, 1e9);
   assert.equal(r.throughputGbps, 8);
   assert.equal(r.cpu.secPerGB, 1);
