@@ -20,7 +20,7 @@ import { receiveMode } from '../core/vocabulary.js';
 import { checkProof, decodeNonce, encodeNonce, newNonce, proof, sessionKey } from './auth.js';
 import { neighbourMac, routeTo } from './neigh.js';
 import {
-  Connection, endText, expect, MAX_LINE, MAX_REPORT_LINE, PROTOCOL_VERSION, type Ended, type ReportMessage,
+  Connection, endText, expect, MAX_LINE, MAX_REPORT_LINE, PROTOCOL_VERSION, SENDER_DID_NOT_RUN, type Ended, type ReportMessage,
 } from './protocol.js';
 import { startClassic } from './spawn.js';
 import { summarizePair, summaryLines, type PairSummary } from './summary.js';
@@ -162,6 +162,24 @@ export async function packetPath(spec: SenderSpec, host: string, note: (line: st
   return { ...spec, ifname: route.dev };
 }
 
+/** Tests whose IP header the sender builds itself (-S is its source address). */
+const HAND_BUILT: readonly string[] = ['raw_hdrincl', 'packet', 'packet_dgram'];
+
+/**
+ * raw_hdrincl, packet, packet_dgram without -S: the classic sender writes
+ * the unspecified address as the source, which a receiving host drops as a
+ * martian; pair gives it the source address of the route towards -D.
+ */
+export async function headerSource(spec: SenderSpec, host: string, note: (line: string) => void): Promise<SenderSpec> {
+  let src: string | null = null;
+  try {
+    src = (await routeTo(spec.family, host)).src;
+  } catch { /* no route: left as the classic sender has it */ }
+  if (!src) return spec;
+  note(`pair: ${spec.test}: -S ${src} (the source address of the route to ${host}; the hand-built header needs one)`);
+  return { ...spec, src };
+}
+
 /** Run one pair. Resolves with the exit status; throws RunError for control failures. */
 export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
   const where = hostPort(o.host, o.controlPort);
@@ -171,8 +189,10 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
   const ctl = new RunControl().install({
     stop: (sig) => {
       interrupted = sig;
-      conn.send({ type: 'abort', reason: sig });
-      sender?.kill('SIGTERM');
+      // A running sender is stopped first (its partial counts are kept),
+      // then serve is told; without one, serve is told at once.
+      if (sender && !sender.exited) sender.kill('SIGTERM');
+      else conn.send({ type: 'abort', reason: sig });
     },
   });
   const gone = (e: Ended, when: string): RunError =>
@@ -181,7 +201,10 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
   try {
     await handshake(conn, o, where);
     let spec = o.sender;
-    if (spec.test === 'packet' || spec.test === 'packet_dgram') spec = await packetPath(spec, o.host, (l) => io.err(`${l}\n`));
+    const note = (l: string): void => io.err(`${l}\n`);
+    if (spec.test === 'packet' || spec.test === 'packet_dgram') spec = await packetPath(spec, o.host, note);
+    if (HAND_BUILT.includes(spec.test) && spec.src === undefined) spec = await headerSource(spec, o.host, note);
+    if (interrupted) return signalExitCode(interrupted);
     conn.send({
       type: 'run', family: spec.family, test: receiveMode(spec.test), senderTest: spec.test, port: spec.port,
       size: spec.size ?? 0, secs: spec.secs + 1, client: hostname().slice(0, 64),
@@ -195,7 +218,15 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
     const ready = expect(r.msg, 'ready');
     if (!ready) throw new RunError(`pair: serve at ${where} answered "${shown(r.msg.type, 20)}", not ready`);
 
-    const started = startClassic(spec, o.slackMs, (l) => { if (l.trim()) io.err(`${l}\n`); });
+    // The sender's lines are shown as they come, but its own error line is
+    // held until the outcome is known: when serve went away, the sender's
+    // "connection reset" is a consequence, told in pair's one line.
+    const held: string[] = [];
+    const started = startClassic(spec, o.slackMs, (l) => {
+      if (!l.trim()) return;
+      if (/^msg-zerocopy: /.test(l)) held.push(l);
+      else io.err(`${l}\n`);
+    });
     sender = started.child;
     // From here the control connection is watched: a report (or refusal)
     // ends the watch; the connection ending first stops the sender.
@@ -223,13 +254,18 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
     const tx: ChildResult = await sender.done;
     const txReport = readReport(tx.stdout);
     const senderRan = isSenderReport(txReport) && tx.signal === null && !tx.timedOut;
-    conn.send({ type: 'sent', ok: senderRan });
+    if (interrupted) conn.send({ type: 'abort', reason: interrupted });
+    else conn.send({ type: 'sent', ok: senderRan });
     const reportWait = spec.secs * 1000 + 1200 + 400 + o.slackMs + REPORT_MARGIN_MS;
     let timedOut = false;
     await Promise.race([watch, new Promise<void>((resolve) => setTimeout(() => { timedOut = true; resolve(); }, reportWait).unref())]);
     conn.close();
+    if (lost && !last) {
+      const saw = held.map((l) => l.replace(/^msg-zerocopy: /, '')).join('; ');
+      throw gone(lost, `during the run; the sender was stopped${saw ? ` (it saw: ${saw})` : ''}`);
+    }
+    for (const l of held) io.err(`${l}\n`);
     if (interrupted && !last) return signalExitCode(interrupted);
-    if (lost) throw gone(lost, 'during the run; the sender was stopped');
     if (serveError) throw new RunError(`pair: serve at ${where}: ${serveError}`);
     if (malformed) throw new RunError(`pair: serve at ${where} sent ${malformed} instead of the receiver's report`);
     if (timedOut || !last) throw new RunError(`pair: no report from the serve at ${where} within ${Math.round(reportWait / 1000)} s`);
@@ -255,28 +291,35 @@ function finishRun(o: PairOptions, io: PairIO, where: string, senderArgv: string
     if (c.ok && c.report.role === 'receiver') rxReport = c.report;
     else rxProblem = `the receiver's report is unusable (${c.ok ? 'it is not a receiver report' : c.reason})`;
   }
-  const test = o.sender.test;
-  const summary: PairSummary = summarizePair(test, o.sender.cork ?? 0, txReport, rxReport);
-  const txError = isErrorReport(txReport) ? txReport.error : null;
+  const summary: PairSummary = summarizePair(o.sender.test, o.sender.cork ?? 0, txReport, rxReport);
+  const txError = isErrorReport(txReport) ? txReport.error : summary.sender === null ? childError(tx) ?? 'no report' : null;
   const txCode = tx.exitCode ?? (tx.signal ? signalExitCode(tx.signal) : 1);
   const rxCode = rx.exitCode ?? (rx.signal ? signalExitCode(rx.signal) : 1);
-  let exitCode = interrupted ? signalExitCode(interrupted) : txCode !== 0 ? txCode : rxCode !== 0 || rxProblem ? 1 : 0;
-  if (!interrupted && exitCode === 0 && summary.bytesMatch === false) exitCode = 1;
+  // serve stopped the receiver for a reason of its own (it stopped, it lost us), not because the sender failed
+  const stopped = rx.failure !== null && rx.failure !== SENDER_DID_NOT_RUN ? shown(rx.failure) : null;
+  const nothingArrived = summary.loss === 1;
+
+  let exitCode: number;
+  if (interrupted) exitCode = signalExitCode(interrupted);
+  else if (stopped) exitCode = 1;
+  else if (txCode !== 0) exitCode = txCode;
+  else exitCode = rxCode !== 0 || rxProblem || summary.bytesMatch === false || nothingArrived ? 1 : 0;
 
   const lines: string[] = [];
-  if (txError || summary.sender === null) {
-    lines.push(`pair: the sender failed (exit ${tx.exitCode ?? tx.signal}${txError ?? childError(tx) ? `: ${txError ?? childError(tx)}` : ''}); ` +
-      'the receiver was stopped');
-  } else {
-    lines.push(...summaryLines(summary));
+  if (!txError) lines.push(...summaryLines(summary));
+  const txFailed = txError ? `(exit ${tx.exitCode ?? tx.signal}: ${shown(txError)})` : '';
+  if (stopped) lines.push(`pair: serve stopped the receiver: ${stopped}${txError ? `; the sender then failed ${txFailed}` : ''}`);
+  else if (txError) lines.push(`pair: the sender failed ${txFailed}; the receiver was stopped`);
+  if (rxProblem && !txError) lines.push(`pair: ${rxProblem}; receiver on ${o.host} exit ${rx.exitCode ?? rx.signal}`);
+  if (nothingArrived && !stopped && !interrupted) {
+    lines.push(`pair: nothing arrived at ${o.host}: check the route and firewalls between the hosts` +
+      (['raw_hdrincl', 'packet', 'packet_dgram'].includes(o.sender.test) && o.sender.src === undefined ? ', and give -S (the hand-built header says 0.0.0.0)' : ''));
   }
-  if (rxProblem && !txError) lines.push(`pair: ${rxProblem}; receiver on ${o.host} ${rx.failure ? `stopped: ${shown(rx.failure)}` : `exit ${rx.exitCode ?? rx.signal}`}`);
-  else if (rx.failure && !txError) lines.push(`pair: serve stopped the receiver: ${shown(rx.failure)}`);
 
   if (o.json) {
     io.out(`${JSON.stringify({
       tool: 'msg-zerocopy', command: 'pair', control: where, exitCode, senderArgv, receiverArgv,
-      sender: txReport ?? { role: 'sender', error: childError(tx), exitStatus: tx.exitCode },
+      sender: txReport ?? { role: 'sender', error: txError, exitStatus: tx.exitCode },
       receiver: rxReport ?? { role: 'receiver', error: rxProblem, exitStatus: rx.exitCode },
       receiverEnd: { exitCode: rx.exitCode, signal: rx.signal, timedOut: rx.timedOut, stopped: rx.failure },
       summary,

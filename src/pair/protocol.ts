@@ -78,6 +78,9 @@ export interface ReportMessage {
   /** The receiver's stderr (its last lines). */
   stderr: string;
 }
+/** The failure serve reports when it stopped the receiver because the pair said its sender never ran. */
+export const SENDER_DID_NOT_RUN = 'the sender did not run';
+
 export type Message = HelloMessage | ChallengeMessage | AuthMessage | RefusedMessage | ErrorMessage | RunRequest
   | ReadyMessage | PingMessage | SentMessage | AbortMessage | ReportMessage;
 

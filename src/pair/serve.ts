@@ -20,7 +20,7 @@ import { checkProof, decodeNonce, encodeNonce, newNonce, proof, sessionKey } fro
 import { checkRunRequest, policyLine, type ServePolicy } from './policy.js';
 import { describeHolders, portHolders, socketInodes } from './ports.js';
 import {
-  Connection, endText, expect, HANDSHAKE_MS, MAX_LINE, PROTOCOL_VERSION, type ReportMessage, type RunRequest,
+  Connection, endText, expect, HANDSHAKE_MS, MAX_LINE, PROTOCOL_VERSION, SENDER_DID_NOT_RUN, type ReportMessage, type RunRequest,
 } from './protocol.js';
 import { RateLog } from './ratelog.js';
 import { startClassic } from './spawn.js';
@@ -315,7 +315,7 @@ export function runServe(o: ServeOptions, io: ServeIO): Promise<number> {
             log(`${who}: the pair aborted (${shown(abort.reason, 80)}); stopping the receiver`);
             stop(`the pair aborted (${shown(abort.reason, 80)})`);
           } else if (sent && !sent.ok) {
-            stop('the sender did not run');
+            stop(SENDER_DID_NOT_RUN);
           } else if (!sent) {
             conn.fail('garbage', `an unexpected "${shown(n.msg.type, 20)}" message`);
           }

@@ -91,9 +91,9 @@ describe('serve with default policy', () => {
   });
 
   test('raw receivers only with --allow-raw', async () => {
-    const o = await pair(9730, 'raw_hdrincl');
+    const o = await pair(9730, 'raw');
     assert.equal(o.code, 1);
-    assert.equal(o.stderr, `msg-zerocopy: pair: serve at ${D}:9701: raw receivers are not allowed here (the raw_hdrincl test needs one): start serve with --allow-raw\n`);
+    assert.equal(o.stderr, `msg-zerocopy: pair: serve at ${D}:9701: raw receivers are not allowed here (the raw test needs one): start serve with --allow-raw\n`);
   });
 
   test('after all that, the data port is free again and a run goes through', async () => {
