@@ -7,7 +7,7 @@
 import type { Config } from '../core/config.js';
 import { isReceiverReport, isSenderReport } from '../report/read.js';
 import {
-  errorReport, receiverLine, senderLine, type ClassicReport, type CpuTime, type ReceiverReport, type SenderReport,
+  errorReport, rates, receiverLine, senderLine, type ClassicReport, type CpuTime, type ReceiverReport, type SenderReport,
 } from '../report/report.js';
 
 /** How one flow ended. */
@@ -96,24 +96,14 @@ function span(reports: ReadonlyArray<{ startedAt: string; durationMs: number }>)
 export const CPU_SCOPE = 'process tree: user + system time of every flow (each from its own report, all its threads) ' +
   'plus this process';
 
-/** Throughput over the span of the flows, and the CPU of the whole process tree per GB (1e9 bytes). */
-function rates(bytes: number, packets: number, spanMs: number, cpu: CpuTime) {
-  const secs = spanMs / 1000;
-  const cpuUs = cpu.userUs + cpu.sysUs;
-  return {
-    throughputBps: secs > 0 ? bytes / secs : 0,
-    throughputGbps: secs > 0 ? (bytes * 8) / secs / 1e9 : 0,
-    packetsPerSec: secs > 0 ? packets / secs : 0,
-    cpu: {
-      userUs: cpu.userUs,
-      sysUs: cpu.sysUs,
-      /** CPU seconds per GB moved; null when nothing moved. */
-      secPerGB: bytes > 0 ? cpuUs / 1e6 / (bytes / 1e9) : null,
-      /** CPUs the process tree kept busy over the span (up to the number of flows and more). */
-      utilization: spanMs > 0 ? cpuUs / 1000 / spanMs : 0,
-      scope: CPU_SCOPE,
-    },
-  };
+/**
+ * Throughput over the span of the flows (the classic report's rates and field
+ * names, the span as their data interval), and the CPU of the whole process
+ * tree per GB (1e9 bytes); utilisation counts CPUs kept busy over the span.
+ */
+function treeRates(bytes: number, packets: number, spanMs: number, cpu: CpuTime) {
+  const r = rates(bytes, packets, spanMs, spanMs, cpu);
+  return { ...r, cpu: { ...r.cpu, scope: CPU_SCOPE } };
 }
 
 const addCpu = (reports: ReadonlyArray<{ cpu: CpuTime }>, own: CpuTime): CpuTime => ({
@@ -174,7 +164,9 @@ export function flowsSenderReport(x: FlowsRun) {
     stall: counted.find((r) => r.stall !== null)?.stall ?? null,
     expectationMet: x.cfg.expectZerocopy === -1 ? null : every && counted.every((r) => r.expectationMet === true),
     zc: sumZc(x.flows),
-    ...rates(s.bytes, s.packets, t.spanMs, addCpu(counted, x.ownCpu)),
+    ...treeRates(s.bytes, s.packets, t.spanMs, addCpu(counted, x.ownCpu)),
+    /** Interval reports are each flow's own (in `flows`); the sums have none. */
+    intervals: null,
     interrupted: x.interrupted ?? counted.find((r) => r.interrupted !== null)?.interrupted ?? null,
     exitStatus: x.exitStatus,
     ...flowsPart(x),
@@ -195,7 +187,9 @@ export function flowsReceiverReport(x: FlowsRun) {
     startedAt: new Date(t.startMs).toISOString(),
     durationMs: t.spanMs,
     startSkewMs: t.skewMs,
-    ...rates(s.bytes, s.packets, t.spanMs, addCpu(counted, x.ownCpu)),
+    ...treeRates(s.bytes, s.packets, t.spanMs, addCpu(counted, x.ownCpu)),
+    /** Interval reports are each flow's own (in `flows`); the sums have none. */
+    intervals: null,
     interrupted: x.interrupted ?? counted.find((r) => r.interrupted !== null)?.interrupted ?? null,
     /** tcp: every flow ended at its sender's EOF. */
     peerClosed: counted.every((r) => r.peerClosed),

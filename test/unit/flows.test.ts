@@ -169,6 +169,10 @@ test('--json: the sums as a sender report every reader takes, each flow\'s repor
   assert.equal(back.startedAt, new Date(T0).toISOString());
   assert.equal(back.durationMs, 1220, 'from the first start to the last end');
   assert.equal(back.throughputBps, 4_000_000 / 1.22);
+  assert.equal(back.bytesPerSecond, 4_000_000 / 1.22, 'the new field names carry the sums too, not one flow\'s');
+  assert.equal(back.bitsPerSecond, (4_000_000 * 8) / 1.22);
+  assert.equal(back.dataMs, 1220);
+  assert.equal(back.intervals, null);
   assert.equal(back.cpu.userUs, 2500);
   assert.equal(back.cpu.sysUs, 18500);
   assert.equal(back.cpu.secPerGB, 0.021 / 0.004);
