@@ -7,6 +7,7 @@ import type { ClassicReport } from '../report/report.js';
 export interface SideSummary {
   packets: number;
   bytes: number;
+  /** The time data moved (the report's dataMs; its durationMs when it has none). */
   durationMs: number;
   /** SI: 10^9 bits per second. */
   throughputGbps: number;
@@ -25,10 +26,17 @@ export interface PairSummary {
   loss: number | null;
 }
 
+/**
+ * One side, from the fields checkReport (src/report/read.ts) has checked, so
+ * that a peer's report missing a newer field still gives numbers: the rate
+ * (over the time data moved), and CPU per GB from user + system time.
+ */
 function side(r: ClassicReport | null): SideSummary | null {
   if (!isSenderReport(r) && !isReceiverReport(r)) return null;
+  const dataMs = typeof r.dataMs === 'number' && Number.isFinite(r.dataMs) ? r.dataMs : r.durationMs;
   return {
-    packets: r.packets, bytes: r.bytes, durationMs: r.durationMs, throughputGbps: r.throughputGbps, cpuSecPerGB: r.cpu.secPerGB,
+    packets: r.packets, bytes: r.bytes, durationMs: dataMs, throughputGbps: (r.throughputBps * 8) / 1e9,
+    cpuSecPerGB: r.bytes > 0 ? (r.cpu.userUs + r.cpu.sysUs) / 1e6 / (r.bytes / 1e9) : null,
   };
 }
 

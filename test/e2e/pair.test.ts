@@ -30,7 +30,7 @@ after(async () => {
   assert.ok(!left.includes(lab.txNs) && !left.includes(lab.rxNs), 'lab namespaces removed');
 });
 
-interface Side { [k: string]: number | string | boolean | null | Record<string, number | null> }
+interface Side { [k: string]: number | string | boolean | null | unknown[] | Record<string, number | null> }
 interface PairJson {
   command: string;
   exitCode: number;
@@ -132,7 +132,7 @@ for (const family of [4, 6] as const) {
 
     test('every classic sender flag reaches the sender: in its argv and, where it has a field, in its report', async () => {
       const o = await pair([...common(), '-t', '1', '--json', '-s', '1000', '-c', '4', '-m', '-z', '-Z', '0', '-l', '64',
-        '--payload-offset', '0', '--shared-fd-table', '-v', '-C', '0', '-S', lab.addr[4].src, '-i', 'veth0', 'udp']);
+        '--payload-offset', '0', '--shared-fd-table', '-v', '-C', '0', '-S', lab.addr[4].src, '-i', 'veth0', '-I', '0.5', 'udp']);
       assert.equal(o.code, 0, o.stderr);
       const j = JSON.parse(o.stdout) as PairJson;
       const s = j.sender;
@@ -148,9 +148,11 @@ for (const family of [4, 6] as const) {
       assert.equal(s.dst, lab.addr[4].dst);
       assert.equal(s.runtimeMs, 1200);
       assert.equal(s.completions, (s.packets as number) / 2, 'mixed cork: every other call is zerocopy');
+      assert.equal(s.intervalSecs, 0.5);
+      assert.ok(Array.isArray(s.intervals) && (s.intervals as unknown[]).length >= 2, 'interval reports');
       const a = j.senderArgv.join(' ');
       for (const flag of ['-4', '-i veth0', `-p ${dport}`, `-S ${lab.addr[4].src}`, `-D ${lab.addr[4].dst}`, '-s 1000', '-t 1', '-z',
-        '-Z 0', '-c 4', '-m', '-C 0', '-l 64', '--payload-offset 0', '--shared-fd-table', '-v', '--json']) {
+        '-Z 0', '-c 4', '-m', '-C 0', '-l 64', '--payload-offset 0', '--shared-fd-table', '-v', '--interval 0.5', '--json']) {
         assert.ok(` ${a} `.includes(` ${flag} `), `${flag} missing from ${a}`);
       }
       assert.equal(j.receiver.payloadLen, 1000, 'the receiver checks the size the sender sends');
@@ -165,6 +167,41 @@ for (const family of [4, 6] as const) {
       assert.match(String(j.sender.error), /Operation not supported/);
       assert.equal(j.receiver.role, 'receiver');
       assert.match(o.stderr, /^pair: the sender failed \(exit 2: .*Operation not supported.*\); the receiver was stopped$/m);
+    });
+
+    for (const kind of ['packet', 'packet_dgram']) {
+      test(`${kind}: the next hop's MAC from the neighbour table, -i and -S from the route; frames arrive`, async () => {
+        const o = await pair([...common(), '-t', '0', '--json', '-s', '1000', kind]);
+        assert.equal(o.code, 0, o.stderr);
+        assert.match(o.stderr, new RegExp(`^pair: ${kind}: frames leave by veth0 to 06:06:06:06:06:06 \\(192\\.168\\.1\\.2, (reachable|stale|delay|probe)\\)$`, 'm'));
+        assert.match(o.stderr, new RegExp(`^pair: ${kind}: -S 192\\.168\\.1\\.1 \\(the source address of the route to 192\\.168\\.1\\.2; the hand-built header needs one\\)$`, 'm'));
+        const j = JSON.parse(o.stdout) as PairJson;
+        assert.ok(` ${j.senderArgv.join(' ')} `.includes(' -i veth0 '), j.senderArgv.join(' '));
+        assert.ok(` ${j.senderArgv.join(' ')} `.includes(' -S 192.168.1.1 '), j.senderArgv.join(' '));
+        assert.equal(j.receiver.test, 'raw');
+        assert.ok((j.receiver.packets as number) > 0, `${j.receiver.packets} frames arrived of ${j.sender.packets}`);
+      });
+    }
+
+    test('packet: a next hop whose MAC is not the one the classic sender writes is refused before anything starts', async () => {
+      // give the receiving side another MAC; the control connection learns it afresh
+      const setMac = (mac: string): void => {
+        execFileSync('ip', ['-n', lab.rxNs, 'link', 'set', 'dev', 'veth0', 'address', mac]);
+        execFileSync('ip', ['-n', lab.txNs, 'neigh', 'flush', 'dev', 'veth0']);
+      };
+      setMac('02:00:00:00:00:99');
+      try {
+        const o = await pair([...common(), '-t', '0', 'packet']);
+        assert.equal(o.code, 1, o.stderr);
+        assert.equal(o.stderr, 'msg-zerocopy: pair: packet: the next hop 192.168.1.2 on veth0 has MAC 02:00:00:00:00:99, but the ' +
+          'classic packet sender addresses every frame to 06:06:06:06:06:06 (as the selftest), so the receiver would get nothing ' +
+          '(run tcp, udp, raw or raw_hdrincl between these hosts, or give veth0 of the receiving host the MAC 06:06:06:06:06:06)\n');
+        const i = await pair([...common(), '-t', '0', '-i', 'lo', 'packet_dgram']);
+        assert.equal(i.code, 1);
+        assert.match(i.stderr, /^msg-zerocopy: pair: packet_dgram: -i lo is not the interface towards 192\.168\.1\.2 \(the route leaves by veth0\) \(give -i veth0, or leave -i out\)\n$/);
+      } finally {
+        setMac('06:06:06:06:06:06');
+      }
     });
 
     test('policy: the control port, a privileged port and an overlong run are refused with the reason', async () => {
@@ -195,7 +232,7 @@ for (const family of [4, 6] as const) {
       assert.equal(out.code, 0, out.stderr);
       assert.match(out.stderr, /^msg-zerocopy serve: SIGTERM: stopping$/m);
       const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as { command: string; receiver: { role: string } | null });
-      assert.equal(lines.length, 7, `${lines.length} runs served`);
+      assert.equal(lines.length, 9, `${lines.length} runs served`);
       assert.ok(lines.every((l) => l.command === 'serve'));
       assert.doesNotMatch(out.stderr, /receiver on \S+:(80|9341),/, 'no receiver started for a refused request');
       assert.equal(out.stderr.match(/: refused: /g)?.length, 3);

@@ -10,7 +10,8 @@ import type { ClassicReport } from '../../src/report/report.js';
 
 function report(role: 'sender' | 'receiver', packets: number, bytes: number, durationMs = 1000, cpuUs = 500000): ClassicReport {
   return {
-    tool: 'msg-zerocopy', role, packets, bytes, durationMs, exitStatus: 0, throughputBps: bytes / (durationMs / 1000),
+    tool: 'msg-zerocopy', role, packets, bytes, durationMs: durationMs + 300, dataMs: durationMs, exitStatus: 0,
+    throughputBps: bytes / (durationMs / 1000),
     throughputGbps: (bytes * 8) / (durationMs / 1000) / 1e9, packetsPerSec: packets / (durationMs / 1000),
     cpu: { userUs: cpuUs / 2, sysUs: cpuUs / 2, secPerGB: bytes > 0 ? cpuUs / 1e6 / (bytes / 1e9) : null, utilization: 0.5 },
     ...(role === 'sender' ? {
@@ -45,6 +46,9 @@ test('pair summary: udp loss counted in datagrams (cork); a missing or failed si
   assert.deepEqual(summaryLines(none), ['pair: sender: no report', 'pair: receiver: no report']);
   const failed = { tool: 'msg-zerocopy', role: 'receiver', error: 'bind: Address in use', exitStatus: 1 } as unknown as ClassicReport;
   assert.equal(summarizePair('udp', 0, report('sender', 5, 5000), failed).receiver, null);
+  const old = { ...report('receiver', 3, 2e9, 2000) } as Record<string, unknown>;
+  delete old.dataMs;
+  assert.equal(summarizePair('tcp', 0, null, old as unknown as ClassicReport).receiver?.durationMs, 2300, 'no dataMs: durationMs');
   const empty = summarizePair('udp', 0, report('sender', 0, 0), report('receiver', 0, 0));
   assert.equal(empty.loss, null, 'no datagrams sent: no loss figure');
   assert.match(summaryLines(empty)[0], /CPU -$/);
