@@ -14,7 +14,7 @@ import { RunError } from '../core/errors.js';
 import { childError, type Child, type ChildResult } from '../lab/child.js';
 import { checkReport, isErrorReport, isSenderReport, readReport } from '../report/read.js';
 import type { ClassicReport } from '../report/report.js';
-import type { SenderSpec } from '../run/classic.js';
+import { receiverDeadlineMs, type SenderSpec } from '../run/classic.js';
 import { READY_MAX_MS } from '../run/run.js';
 import { receiveMode } from '../core/vocabulary.js';
 import { checkProof, decodeNonce, encodeNonce, newNonce, proof, sessionKey } from './auth.js';
@@ -48,6 +48,8 @@ export interface PairIO {
 export const CLASSIC_DST_MAC = '06:06:06:06:06:06';
 /** How long pair waits for serve's challenge once connected. */
 const HANDSHAKE_WAIT_MS = 5000;
+/** How long pair waits for "ready": serve's own wait for the receiver's socket, and its checks. */
+const READY_WAIT_MS = READY_MAX_MS + 10000;
 /** Beyond the receiver's own deadline: how long pair waits for the report. */
 const REPORT_MARGIN_MS = 5000;
 /** Receiver output lines shown at most. */
@@ -209,9 +211,9 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
       type: 'run', family: spec.family, test: receiveMode(spec.test), senderTest: spec.test, port: spec.port,
       size: spec.size ?? 0, secs: spec.secs + 1, client: hostname().slice(0, 64),
     });
-    const r = await conn.next(READY_MAX_MS + 10000);
+    const r = await conn.next(READY_WAIT_MS);
     if (interrupted) return signalExitCode(interrupted);
-    if ('timeout' in r) throw new RunError(`pair: serve at ${where} did not start its receiver within ${(READY_MAX_MS + 10000) / 1000} s`);
+    if ('timeout' in r) throw new RunError(`pair: serve at ${where} did not start its receiver within ${READY_WAIT_MS / 1000} s`);
     if ('end' in r) throw gone(r.end, 'before its receiver was ready');
     const err = expect(r.msg, 'error');
     if (err) throw new RunError(`pair: serve at ${where}: ${shown(err.message)}`);
@@ -231,6 +233,7 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
     // From here the control connection is watched: a report (or refusal)
     // ends the watch; the connection ending first stops the sender.
     let lost: Ended | null = null;
+    let lostWhileSending = false;
     let last: ReportMessage | null = null;
     let serveError: string | null = null;
     let malformed: string | null = null;
@@ -239,6 +242,7 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
         const n = await conn.next(Infinity);
         if ('end' in n) {
           lost = n.end;
+          lostWhileSending = !sender?.exited;
           sender?.kill('SIGTERM');
           return;
         }
@@ -256,15 +260,17 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
     const senderRan = isSenderReport(txReport) && tx.signal === null && !tx.timedOut;
     if (interrupted) conn.send({ type: 'abort', reason: interrupted });
     else conn.send({ type: 'sent', ok: senderRan });
-    const reportWait = spec.secs * 1000 + 1200 + 400 + o.slackMs + REPORT_MARGIN_MS;
+    // The receiver runs one second longer than the sender (the request's secs).
+    const reportWait = receiverDeadlineMs(spec.secs + 1, o.slackMs) + REPORT_MARGIN_MS;
     let timedOut = false;
     await Promise.race([watch, new Promise<void>((resolve) => setTimeout(() => { timedOut = true; resolve(); }, reportWait).unref())]);
     conn.close();
-    if (lost && !last) {
+    if (lost && !last && lostWhileSending) {
       const saw = held.map((l) => l.replace(/^msg-zerocopy: /, '')).join('; ');
       throw gone(lost, `during the run; the sender was stopped${saw ? ` (it saw: ${saw})` : ''}`);
     }
     for (const l of held) io.err(`${l}\n`);
+    if (lost && !last) throw gone(lost, 'before sending the receiver\'s report');
     if (interrupted && !last) return signalExitCode(interrupted);
     if (serveError) throw new RunError(`pair: serve at ${where}: ${serveError}`);
     if (malformed) throw new RunError(`pair: serve at ${where} sent ${malformed} instead of the receiver's report`);

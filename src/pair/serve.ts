@@ -54,8 +54,6 @@ export const MAX_PENDING = 64;
 const REPORT_STDERR_LINES = 20;
 const REPORT_STDERR_CHARS = 8192;
 
-export { hostPort };
-
 type Handshake = { ok: true } | { ok: false; log: string; tell?: string };
 
 /** serve's half of the handshake (auth.ts): challenge, check the pair's proof, seal the connection. */
@@ -164,7 +162,8 @@ export function runServe(o: ServeOptions, io: ServeIO): Promise<number> {
       }, (e: unknown) => {
         pending.delete(conn);
         conn.fail('local', 'internal error');
-        log(`${peer}: internal error: ${(e as Error).message}`);
+        log(`${peer}: internal error: ${shown((e as Error).message)}`);
+        if (stopping && !active) finish();
       });
     });
 
@@ -343,6 +342,8 @@ export function runServe(o: ServeOptions, io: ServeIO): Promise<number> {
       return status;
     } finally {
       active = null;
+      // Whatever happened above, no receiver outlives its run here.
+      if (child && !child.exited) child.kill('SIGTERM');
     }
   }
 }
