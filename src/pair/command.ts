@@ -62,8 +62,8 @@ export function registerPairCommands(program: Command, done: (code: number) => v
   const serve = new Command('serve')
     .description('host B of a host pair: listen on a control port (data port + 1, default 8001) and, for each ' +
       '`msg-zerocopy pair` from host A that proves it holds the shared secret, run our receiver and send its ' +
-      'report back; one pair at a time, until SIGINT/SIGTERM. Runs as root and opens sockets on request: see ' +
-      'the README, "Running between two hosts"')
+      'report back; one pair at a time, until SIGINT/SIGTERM. It opens sockets on request (root is needed only for ' +
+      '--allow-raw): see the README, "Running between two hosts", for what it exposes')
     .option('-4', 'IPv4', count, 0)
     .option('-6', 'IPv6', count, 0)
     .option('-D <addr>', 'this host\'s address: the control port and the receiver bind to it')
