@@ -3,8 +3,8 @@
 // --json report, whose fields are named as the classic sender's where they
 // mean the same (so a compare or sweep reads both with one reader), plus the
 // io_uring specifics.
-import type { CpuTime, FdTable } from '../report/report.js';
-import { megabytes } from '../report/report.js';
+import { megabytes, rates, type CpuTime, type FdTable } from '../report/report.js';
+import { TOOL_VERSION } from '../core/version.js';
 import { MODE_NAMES, zerocopyMode, type UringConfig } from './config.js';
 import { TAG_SEND, TAG_SEND_ZC, TAG_SEND_ZC_FIXED, TAG_SENDMSG_ZC } from './completions.js';
 import type { UringResult } from './sender.js';
@@ -28,39 +28,25 @@ export function parseUringLine(stderr: string): { packets: number; mb: number; p
   return m ? { packets: Number(m[1]), mb: Number(m[2]), packetsPerSec: Number(m[3]), mbPerSec: Number(m[4]) } : null;
 }
 
-/** Throughput and CPU cost, with the classic report's field names and units. */
-function rates(bytes: number, packets: number, durationMs: number, cpu: CpuTime) {
-  const secs = durationMs / 1000;
-  const cpuUs = cpu.userUs + cpu.sysUs;
-  return {
-    throughputBps: secs > 0 ? bytes / secs : 0,
-    throughputGbps: secs > 0 ? (bytes * 8) / secs / 1e9 : 0,
-    packetsPerSec: secs > 0 ? packets / secs : 0,
-    cpu: {
-      userUs: cpu.userUs,
-      sysUs: cpu.sysUs,
-      /** CPU seconds spent per GB (1e9 bytes) moved; null when nothing moved. */
-      secPerGB: bytes > 0 ? cpuUs / 1e6 / (bytes / 1e9) : null,
-      /** Share of one CPU the run kept busy. */
-      utilization: durationMs > 0 ? cpuUs / 1000 / durationMs : 0,
-    },
-  };
-}
-
 export function uringReport(cfg: UringConfig, r: UringResult, cpu: CpuTime, exitStatus: number, fdTable: FdTable) {
   const t = r.tracker;
   const a = r.acc;
   return {
     role: 'sender' as const,
     tool: 'msg-zerocopy' as const,
+    toolVersion: TOOL_VERSION,
     api: 'uring' as const,
     test: cfg.test,
     family: cfg.family,
     zerocopy: zerocopyMode(cfg.mode),
     payloadLen: cfg.payloadLen,
+    /** The payload is page aligned, as the C tool's static buffer. */
+    payloadOffset: 0,
     port: cfg.port,
     dst: cfg.dstText,
     runtimeMs: cfg.runtimeMs,
+    /** No interval reports (-I) on the io_uring sender. */
+    intervalSecs: null,
     fdTable,
     mode: cfg.mode,
     modeName: MODE_NAMES[cfg.mode],
@@ -104,7 +90,8 @@ export function uringReport(cfg: UringConfig, r: UringResult, cpu: CpuTime, exit
     missingNotifications: r.missingNotifications,
     expectationMet: cfg.expectZerocopy === -1 ? null : !t.mismatched,
     zc: r.zc,
-    ...rates(a.bytes, a.packets, r.durationMs, cpu),
+    // Data moves from the first submit to the deadline: the rates are over the loop's duration.
+    ...rates(a.bytes, a.packets, r.durationMs, r.durationMs, cpu),
     interrupted: r.interrupted,
     exitStatus,
   };
