@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLab, type Lab } from '../../src/lab/lab.js';
+import { isSenderReport, readReport } from '../../src/report/read.js';
 import { parseUringLine } from '../../src/uring/report.js';
 import { BIN, describe as show, ours, ourArgv, parseJson, requireRoot, rxLine, sleep, start, type ProcResult } from '../support/proc.js';
 
@@ -34,6 +35,8 @@ function result(r: ProcResult, code = 0): { line: NonNullable<ReturnType<typeof 
   assert.equal(j.packets, line.packets, `json packets != tx=\n${show(r)}`);
   assert.equal(Math.floor(j.bytes / 2 ** 20), line.mb, `json bytes != MB=\n${show(r)}`);
   assert.doesNotMatch(r.stderr, /^\s+at .+:\d+:\d+\)?$/m, `stack trace\n${show(r)}`);
+  // What suite, sweep and compare read from a child: the classic sender report's reader accepts it.
+  assert.ok(isSenderReport(readReport(r.stdout)), `the run layer's reader refuses the report\n${show(r)}`);
   return { line, j };
 }
 
