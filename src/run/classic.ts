@@ -62,6 +62,49 @@ export interface ReceiverSpec extends CommonSpec {
 
 export type ClassicSpec = SenderSpec | ReceiverSpec;
 
+/**
+ * Our io_uring sender (`msg-zerocopy uring`, io_uring_zerocopy_tx's flags):
+ * -m 0 plain send, 1 SEND_ZC, 2 SEND_ZC from a registered buffer, 3 a mix,
+ * 4 SENDMSG_ZC; -n requests per submit.
+ */
+export interface UringSenderSpec {
+  role: 'sender';
+  api: 'uring';
+  family: Family;
+  test: 'tcp' | 'udp';
+  dst: string;
+  port: number;
+  size?: number | null;
+  secs: number;
+  mode: 0 | 1 | 2 | 3 | 4;
+  batch: number;
+  /** -c 1: UDP_CORK around each batch. */
+  cork?: boolean;
+  /** -Z, or none. */
+  expect?: 0 | 1 | null;
+  json: boolean;
+}
+
+/** Any sender a run can start: the classic one (MSG_ZEROCOPY) or the io_uring one. */
+export type AnySenderSpec = SenderSpec | UringSenderSpec;
+
+export const isUringSpec = (s: AnySenderSpec | ReceiverSpec): s is UringSenderSpec => 'api' in s && s.api === 'uring';
+
+/** The `msg-zerocopy uring` argv for a spec (without the executable). */
+export function uringArgv(s: UringSenderSpec): string[] {
+  const a = ['uring', `-${s.family}`, '-D', s.dst, '-p', String(s.port)];
+  if (s.size !== undefined && s.size !== null) a.push('-s', String(s.size));
+  a.push('-t', String(s.secs), '-n', String(s.batch), '-m', String(s.mode));
+  if (s.cork) a.push('-c', '1');
+  if (s.expect !== undefined && s.expect !== null) a.push('-Z', String(s.expect));
+  if (s.json) a.push('--json');
+  a.push(s.test);
+  return a;
+}
+
+/** The argv of any spec: classic, or the io_uring sender's. */
+export const specArgv = (s: AnySenderSpec | ReceiverSpec): string[] => (isUringSpec(s) ? uringArgv(s) : classicArgv(s));
+
 /** The classic argv for a spec (without the executable). */
 export function classicArgv(s: ClassicSpec): string[] {
   const a = [`-${s.family}`];
@@ -94,7 +137,7 @@ export function classicArgv(s: ClassicSpec): string[] {
 }
 
 /** The deadline of the child a spec describes. */
-export const deadlineFor = (s: ClassicSpec, slackMs: number): number =>
+export const deadlineFor = (s: ClassicSpec | UringSenderSpec, slackMs: number): number =>
   (s.role === 'sender' ? senderDeadlineMs : receiverDeadlineMs)(s.secs, slackMs);
 
 /**

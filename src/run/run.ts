@@ -10,7 +10,7 @@ import { nsExecArgv } from '../lab/lab.js';
 import { ownBinPath, spawnChild, type Child, type ChildResult } from '../lab/child.js';
 import { parseSenderLine } from '../report/report.js';
 import { isSenderReport, readReport } from '../report/read.js';
-import { classicArgv, deadlineFor, type ReceiverSpec, type SenderSpec } from './classic.js';
+import { classicArgv, deadlineFor, specArgv, type AnySenderSpec, type ReceiverSpec } from './classic.js';
 import { waitReady, type Readiness } from './ready.js';
 
 /** The msg_zerocopy executable a run starts: ours, or another (the C selftest). */
@@ -54,7 +54,7 @@ export interface RunHooks {
 
 export interface RunPlan {
   program: Program;
-  sender: SenderSpec;
+  sender: AnySenderSpec;
   /** Null for a tx-only run (nothing listens). */
   receiver: ReceiverSpec | null;
   senderNs?: string;
@@ -103,7 +103,7 @@ const SIGNAL_EXITS = new Set([130, 143, 129]);
 /** Run one sender, after its receiver when there is one. Never throws for a child's failure. */
 export async function runClassic(plan: RunPlan, hooks: RunHooks): Promise<RunResult> {
   const started = Date.now();
-  const senderArgv = programArgv(plan.program, classicArgv(plan.sender), plan.senderNs);
+  const senderArgv = programArgv(plan.program, specArgv(plan.sender), plan.senderNs);
   const receiverArgv = plan.receiver ? programArgv(plan.program, classicArgv(plan.receiver), plan.receiverNs) : null;
   let receiver: Child | null = null;
   let readiness: Readiness | null = null;

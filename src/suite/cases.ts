@@ -25,6 +25,24 @@ export interface SuiteCase {
   name: string;
   /** Readable label, e.g. "ipv4 udp tx-only". */
   label: string;
+  /** The send interface: MSG_ZEROCOPY (the classic sender) or io_uring (`msg-zerocopy uring`). */
+  api: Api;
+  /** io_uring cases: -m (1 SEND_ZC, 2 from a registered buffer, 3 a mix) and -n (requests per submit). */
+  uring: { mode: 1 | 2 | 3; batch: number } | null;
+}
+
+export type Api = 'msg' | 'uring';
+export const APIS: readonly Api[] = ['msg', 'uring'];
+
+/** "msg,uring" → ['msg', 'uring']; throws on anything else. */
+export function parseApis(text: string): Api[] {
+  const out: Api[] = [];
+  for (const raw of text.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean)) {
+    if (!(APIS as readonly string[]).includes(raw)) throw new Error(`--api: unknown interface '${raw}' (msg, uring)`);
+    if (!out.includes(raw as Api)) out.push(raw as Api);
+  }
+  if (out.length === 0) throw new Error('--api: give msg, uring or both');
+  return out;
 }
 
 export { receiveMode };
@@ -51,12 +69,47 @@ export function planCases(families: SuiteFamily[], tests: SuiteTest[]): SuiteCas
             rxMode: path === 'tx-rx' ? receiveMode(test) : null,
             name: `ipv${family}_${test}_${mode}_${path}`,
             label: `ipv${family} ${test} ${path}`,
+            api: 'msg',
+            uring: null,
           });
         }
       }
     }
   }
   return out;
+}
+
+/**
+ * The plan of the kernel's io_uring driver (io_uring_zerocopy_tx.sh without
+ * arguments): for each family, modes 1 to 3, udp with -n 32 then tcp with
+ * -n 1, to our receiver (copied, -Z 0); then tx-only udp cases out of the
+ * egress device, which must report not copied (-Z 1). `tests` keeps tcp
+ * and udp only (the io_uring sender knows no other).
+ */
+export function planUringCases(families: SuiteFamily[], tests: SuiteTest[]): SuiteCase[] {
+  const out: SuiteCase[] = [];
+  const add = (family: SuiteFamily, test: 'tcp' | 'udp', mode: 1 | 2 | 3, path: CasePath): void => {
+    out.push({
+      index: out.length + 1, family, test, mode: 'zerocopy', path, expect: expectationFor(path),
+      rxMode: path === 'tx-rx' ? test : null, name: `ipv${family}_${test}_uring-m${mode}_${path}`,
+      label: `ipv${family} ${test} ${path} -m ${mode}`, api: 'uring', uring: { mode, batch: test === 'udp' ? 32 : 1 },
+    });
+  };
+  const modes = [1, 2, 3] as const;
+  for (const family of families) {
+    for (const mode of modes) {
+      if (tests.includes('udp')) add(family, 'udp', mode, 'tx-rx');
+      if (tests.includes('tcp')) add(family, 'tcp', mode, 'tx-rx');
+    }
+  }
+  if (tests.includes('udp')) for (const family of families) for (const mode of modes) add(family, 'udp', mode, 'tx-only');
+  return out;
+}
+
+/** The plans of the interfaces asked for, one after the other, numbered through. */
+export function planSuite(apis: readonly Api[], families: SuiteFamily[], tests: SuiteTest[]): SuiteCase[] {
+  const all = apis.flatMap((a) => (a === 'msg' ? planCases(families, tests) : planUringCases(families, tests)));
+  return all.map((c, i) => ({ ...c, index: i + 1 }));
 }
 
 /** "4,6", "ipv4", "6" → [4, 6]; throws on anything else. */

@@ -7,13 +7,17 @@ import { ToolError, UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
 import { LAB_ADDR } from '../lab/lab.js';
 import { ownProgram, programAt } from '../run/run.js';
-import { parseFamilies, parseTests, planCases, splitArgs, type SuiteFamily, type SuiteTest } from './cases.js';
+import { parseUringArgs } from '../uring/options.js';
+import {
+  parseApis, parseFamilies, parseTests, planSuite, splitArgs, type Api, type SuiteFamily, type SuiteTest,
+} from './cases.js';
 import { receiverArgs, senderArgs, type RunOptions } from './runner.js';
 import { runSuite, type SuiteOutput } from './suite.js';
 
 interface SuiteCliOptions {
   family: SuiteFamily[];
   tests: SuiteTest[];
+  api: Api[];
   duration: number;
   size?: number;
   port: number;
@@ -46,10 +50,14 @@ function wrap<T>(fn: (s: string) => T) {
  * Every case's command lines, parsed as our executable will parse them,
  * before the lab exists: bad input is refused with nothing created.
  */
-export function checkSuiteArgs(families: SuiteFamily[], tests: SuiteTest[], o: RunOptions): void {
+export function checkSuiteArgs(apis: readonly Api[], families: SuiteFamily[], tests: SuiteTest[], o: RunOptions): void {
   const lab = { addr: LAB_ADDR, dev: 'veth0' as const };
-  checkClassicArgs(planCases(families, tests).flatMap((c) =>
-    c.path === 'tx-rx' ? [senderArgs(c, lab, o), receiverArgs(c, lab, o)] : [senderArgs(c, lab, o)]));
+  const plan = planSuite(apis, families, tests);
+  for (const c of plan.filter((x) => x.uring)) parseUringArgs(senderArgs(c, lab, o).slice(1));
+  checkClassicArgs(plan.flatMap((c) => {
+    const argv = c.path === 'tx-rx' ? [receiverArgs(c, lab, o)] : [];
+    return c.uring ? argv : [senderArgs(c, lab, o), ...argv];
+  }));
 }
 
 /**
@@ -76,6 +84,9 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
     .addOption(new Option('-p, --port <port>', 'data port').argParser(intOption('--port', ...LIMITS.port)).default(8000))
     .addOption(new Option('--extra <flags>', 'more flags for sender and receiver, after the suite\'s own (so they win), e.g. "-c 4 -m"')
       .argParser(wrap(splitArgs)).default([], 'none'))
+    .addOption(new Option('--api <list>', 'send interfaces, comma separated: msg (MSG_ZEROCOPY, the msg_zerocopy.sh plan), ' +
+      'uring (io_uring SEND_ZC, the io_uring_zerocopy_tx.sh plan: modes 1-3, udp -n 32, tcp -n 1, and tx-only udp)')
+      .argParser(wrap(parseApis)).default(['msg'], 'msg'))
     .addOption(new Option('--json', 'print one JSON report with every case').conflicts('ktap'))
     .addOption(new Option('--ktap', 'print KTAP v1 (kselftest result format)'))
     .addOption(new Option('--flows <n>', 'flows at once in every case (-P to sender and receiver; tcp and udp): ' +
@@ -99,10 +110,20 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
         if (portless.length) throw new UsageError(`--flows: ${portless.join(', ')} ${portless.length > 1 ? 'have' : 'has'} no ports to tell flows apart`, 'use --tests tcp,udp');
         if (!bin.node) throw new UsageError('--flows: -P is this tool\'s own', 'the program of --bin runs one flow');
       }
+      if (opts.api.includes('uring')) {
+        const why = !bin.node ? '--bin names a msg_zerocopy; the io_uring sender is this tool\'s own'
+          : opts.flows > 1 ? '--flows: the io_uring sender runs one flow'
+            : opts.extra.length ? '--extra holds msg_zerocopy flags; the io_uring sender takes none of them' : null;
+        if (why) throw new UsageError(`--api uring: ${why}`, 'run the uring plan on its own, without that option');
+        if (!opts.tests.some((t) => t === 'tcp' || t === 'udp')) {
+          throw new UsageError('--api uring: the io_uring sender knows tcp and udp only', 'use --tests tcp,udp');
+        }
+      }
       // Another program's flags are its own business; ours are checked now.
-      if (bin.node) checkSuiteArgs(opts.family, opts.tests, runOpts);
+      if (bin.node) checkSuiteArgs(opts.api, opts.family, opts.tests, runOpts);
       const output: SuiteOutput = opts.json ? 'json' : opts.ktap ? 'ktap' : 'table';
       const outcome = await runSuite({
+        apis: opts.api,
         families: opts.family,
         tests: opts.tests,
         duration: opts.duration,

@@ -253,7 +253,7 @@ export function caseJson(r: CaseResult) {
 
 /** What a finished suite run hands to its formatters. */
 export interface SuiteRun {
-  options: Pick<SuiteOptions, 'families' | 'tests' | 'duration' | 'size' | 'port' | 'extra' | 'bin'>;
+  options: Pick<SuiteOptions, 'apis' | 'families' | 'tests' | 'duration' | 'size' | 'port' | 'extra' | 'bin'>;
   plan: SuiteCase[];
   results: CaseResult[];
   startedAt: number;
@@ -286,7 +286,7 @@ export function suiteJson(r: SuiteRun) {
     error: r.error,
     lab: r.lab,
     options: {
-      families: o.families, tests: o.tests, duration: o.duration, size: o.size, port: o.port, extra: o.extra, bin: o.bin.path,
+      apis: o.apis ?? ['msg'], families: o.families, tests: o.tests, duration: o.duration, size: o.size, port: o.port, extra: o.extra, bin: o.bin.path,
     },
     summary: summarize(r.plan, r.results),
     cases: r.results.map(caseJson),

@@ -4,7 +4,7 @@
 
 import type { ChildResult } from '../lab/child.js';
 import type { Lab } from '../lab/lab.js';
-import { classicArgv, runtimeMs, type ReceiverSpec, type SenderSpec } from '../run/classic.js';
+import { classicArgv, runtimeMs, specArgv, type AnySenderSpec, type ReceiverSpec } from '../run/classic.js';
 import { readinessFailure, runClassic, type Program, type RunHooks } from '../run/run.js';
 import { childFailure as failure } from '../lab/child.js';
 import type { SuiteCase } from './cases.js';
@@ -49,8 +49,16 @@ export interface CaseResult {
 type LabAddr = Pick<Lab, 'addr' | 'dev'>;
 
 /** The sender of a case, as the kernel driver starts it. */
-export function senderSpec(c: SuiteCase, lab: LabAddr, o: RunOptions): SenderSpec {
+export function senderSpec(c: SuiteCase, lab: LabAddr, o: RunOptions): AnySenderSpec {
   const a = lab.addr[c.family];
+  if (c.uring) {
+    // The io_uring driver's sender: tcp or udp only, its own flags, -Z as ours.
+    return {
+      role: 'sender', api: 'uring', family: c.family, test: c.test === 'tcp' ? 'tcp' : 'udp', port: o.port,
+      dst: c.path === 'tx-rx' ? a.dst : a.txOnly, size: o.size, secs: o.duration, mode: c.uring.mode,
+      batch: c.uring.batch, expect: c.expect, json: true,
+    };
+  }
   return {
     role: 'sender', family: c.family, test: c.test, ifname: lab.dev, port: o.port, src: a.src,
     dst: c.path === 'tx-rx' ? a.dst : a.txOnly, size: o.size, secs: o.duration, json: o.bin.node,
@@ -67,7 +75,7 @@ export function receiverSpec(c: SuiteCase, lab: LabAddr, o: RunOptions): Receive
   };
 }
 
-export const senderArgs = (c: SuiteCase, lab: LabAddr, o: RunOptions): string[] => classicArgv(senderSpec(c, lab, o));
+export const senderArgs = (c: SuiteCase, lab: LabAddr, o: RunOptions): string[] => specArgv(senderSpec(c, lab, o));
 export const receiverArgs = (c: SuiteCase, lab: LabAddr, o: RunOptions): string[] => classicArgv(receiverSpec(c, lab, o));
 
 const UNSUPPORTED = /Operation not supported|EOPNOTSUPP|not supported/i;

@@ -5,7 +5,7 @@
 import { signalExitCode } from '../core/control.js';
 import type { Program } from '../run/run.js';
 import { withLabSession, type LabInfo } from '../run/session.js';
-import { planCases, type SuiteCase, type SuiteFamily, type SuiteTest } from './cases.js';
+import { planSuite, type Api, type SuiteCase, type SuiteFamily, type SuiteTest } from './cases.js';
 import {
   formatKtap, formatKtapHeader, formatKtapNotRun, formatKtapResult, formatKtapTotals, formatTable, suiteHeader, suiteJson,
   suiteOk,
@@ -15,6 +15,8 @@ import { runCase, type CaseResult, type RunOptions } from './runner.js';
 export type SuiteOutput = 'table' | 'json' | 'ktap';
 
 export interface SuiteOptions {
+  /** Send interfaces whose plans run (default: msg, the msg_zerocopy.sh plan). */
+  apis?: Api[];
   families: SuiteFamily[];
   tests: SuiteTest[];
   /** Sender -t in seconds (receiver: +1). */
@@ -55,7 +57,7 @@ const defaultIO: SuiteIO = {
 };
 
 export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promise<SuiteOutcome> {
-  const plan = planCases(o.families, o.tests);
+  const plan = planSuite(o.apis ?? ['msg'], o.families, o.tests);
   const results: CaseResult[] = [];
   const started = Date.now();
   const tty = o.progress && o.output === 'table' && Boolean(process.stderr.isTTY) && Boolean(process.stdout.isTTY);

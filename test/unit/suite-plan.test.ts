@@ -2,7 +2,7 @@
 // The suite's pure parts: plan, option parsing, argv per case, output parsing, verdicts, table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFamilies, parseTests, planCases, receiveMode, splitArgs } from '../../src/suite/cases.js';
+import { parseApis, parseFamilies, parseTests, planCases, planSuite, receiveMode, splitArgs } from '../../src/suite/cases.js';
 import { parseChildOutput, type ChildOutcome } from '../../src/suite/child.js';
 import { formatTable, suiteOk } from '../../src/suite/format.js';
 import { judge, receiverArgs, senderArgs, type CaseResult, type RunOptions } from '../../src/suite/runner.js';
@@ -160,4 +160,26 @@ test('table: a row per case, reasons below, one verdict line', () => {
   assert.equal(lines[lines.length - 1], 'FAIL: 2 passed, 1 failed, 0 skipped, 1 not run of 4 cases');
   assert.equal(suiteOk(plan, results), false);
   assert.equal(suiteOk(plan.slice(0, 2), results.slice(0, 2)), true);
+});
+
+test('io_uring plan: the kernel driver\'s matrix, then tx-only udp; argv of our uring sender', () => {
+  const plan = planSuite(['uring'], [4, 6], ['tcp', 'udp']);
+  assert.equal(plan.length, 18);
+  assert.deepEqual(plan.map((c) => c.index), Array.from({ length: 18 }, (_, i) => i + 1));
+  assert.deepEqual(plan.slice(0, 6).map((c) => `${c.family} ${c.test} ${c.uring?.mode} ${c.uring?.batch} ${c.path}`),
+    ['4 udp 1 32 tx-rx', '4 tcp 1 1 tx-rx', '4 udp 2 32 tx-rx', '4 tcp 2 1 tx-rx', '4 udp 3 32 tx-rx', '4 tcp 3 1 tx-rx']);
+  assert.deepEqual(plan.slice(12).map((c) => `${c.family} ${c.test} ${c.uring?.mode} ${c.path} ${c.expect}`),
+    ['4 udp 1 tx-only 1', '4 udp 2 tx-only 1', '4 udp 3 tx-only 1', '6 udp 1 tx-only 1', '6 udp 2 tx-only 1', '6 udp 3 tx-only 1']);
+  assert.ok(plan.every((c) => c.api === 'uring' && c.mode === 'zerocopy' && (c.path === 'tx-only' || c.expect === 0)));
+  assert.deepEqual(planSuite(['uring'], [4], ['udp']).map((c) => c.name), ['ipv4_udp_uring-m1_tx-rx', 'ipv4_udp_uring-m2_tx-rx',
+    'ipv4_udp_uring-m3_tx-rx', 'ipv4_udp_uring-m1_tx-only', 'ipv4_udp_uring-m2_tx-only', 'ipv4_udp_uring-m3_tx-only']);
+  assert.deepEqual(senderArgs(plan[1], lab, opts),
+    ['uring', '-4', '-D', '192.168.1.2', '-p', '8000', '-t', '1', '-n', '1', '-m', '1', '-Z', '0', '--json', 'tcp']);
+  assert.deepEqual(receiverArgs(plan[1], lab, opts),
+    ['-4', '-i', 'veth0', '-p', '8000', '-S', '192.168.1.1', '-D', '192.168.1.2', '-t', '2', '--json', '-r', 'tcp']);
+  const both = planSuite(['msg', 'uring'], [4], ['udp']);
+  assert.equal(both.length, 4 + 6);
+  assert.deepEqual(both.map((c) => c.api), [...Array(4).fill('msg'), ...Array(6).fill('uring')]);
+  assert.deepEqual(parseApis('uring, msg,uring'), ['uring', 'msg']);
+  assert.throws(() => parseApis('rds'), /unknown interface 'rds'/);
 });
