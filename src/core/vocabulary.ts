@@ -16,6 +16,21 @@ export const FAMILIES: readonly Family[] = [4, 6];
 export type Mode = 'copy' | 'zerocopy';
 export const MODES: readonly Mode[] = ['copy', 'zerocopy'];
 
+/** The kernel's two zero-copy send interfaces: MSG_ZEROCOPY on sendmsg (msg), io_uring SEND_ZC (uring). */
+export type Api = 'msg' | 'uring';
+export const APIS: readonly Api[] = ['msg', 'uring'];
+
+/** "msg,uring" → ['msg', 'uring']; throws on anything else. */
+export function parseApis(text: string): Api[] {
+  const out: Api[] = [];
+  for (const raw of text.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean)) {
+    if (!(APIS as readonly string[]).includes(raw)) throw new Error(`--api: unknown interface '${raw}' (msg, uring)`);
+    if (!out.includes(raw as Api)) out.push(raw as Api);
+  }
+  if (out.length === 0) throw new Error('--api: give msg, uring or both');
+  return out;
+}
+
 /** tx-rx: to a receiver over the veth pair (always copied); tx-only: routed out of a device (not copied). */
 export type Path = 'tx-rx' | 'tx-only';
 

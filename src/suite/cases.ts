@@ -2,7 +2,7 @@
 // The cases a suite runs: the kernel driver's do_test() for each selected
 // family and test, first in copy mode, then in zerocopy mode.
 
-import { expectationFor, receiveMode, TESTS, type Mode, type Path, type RxTest, type TestName } from '../core/vocabulary.js';
+import { expectationFor, parseApis, receiveMode, TESTS, type Api, type Mode, type Path, type RxTest, type TestName } from '../core/vocabulary.js';
 
 export const SUITE_TESTS = TESTS;
 export type SuiteTest = TestName;
@@ -31,19 +31,9 @@ export interface SuiteCase {
   uring: { mode: 1 | 2 | 3; batch: number } | null;
 }
 
-export type Api = 'msg' | 'uring';
-export const APIS: readonly Api[] = ['msg', 'uring'];
+export type { Api };
 
-/** "msg,uring" → ['msg', 'uring']; throws on anything else. */
-export function parseApis(text: string): Api[] {
-  const out: Api[] = [];
-  for (const raw of text.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean)) {
-    if (!(APIS as readonly string[]).includes(raw)) throw new Error(`--api: unknown interface '${raw}' (msg, uring)`);
-    if (!out.includes(raw as Api)) out.push(raw as Api);
-  }
-  if (out.length === 0) throw new Error('--api: give msg, uring or both');
-  return out;
-}
+export { parseApis };
 
 export { receiveMode };
 

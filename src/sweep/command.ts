@@ -5,7 +5,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { checkClassicArgs, LIMITS, MAX_FLOWS } from '../cli/options.js';
 import { ToolError, UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
+import { parseApis, type Api } from '../core/vocabulary.js';
 import { LAB_ADDR } from '../lab/lab.js';
+import { parseUringArgs } from '../uring/options.js';
 import { MAX_PAYLOAD } from '../libc/layout.js';
 import { runSweep, type SweepOptions, type SweepOutput } from './sweep.js';
 import { MODES, receiverArgs, senderArgs, type RunSettings, type SweepPath, type SweepTest } from './runner.js';
@@ -54,6 +56,7 @@ interface CliOptions {
   slack: number;
   prefix: string;
   flows: number;
+  api: Api[];
 }
 
 /** The path a test runs on unless told: udp tx-only, tcp tx-rx (it needs a receiver). */
@@ -75,6 +78,9 @@ function common(cmd: Command, reps: number): Command {
       'tx-rx: to our receiver over the veth pair, always copied (-Z 0). Default: tx-only for udp, tx-rx for tcp')
       .choices(['tx-only', 'tx-rx']))
     .option('-p, --port <port>', 'data port', arg((s) => parseInteger(s, '--port', ...LIMITS.port)), 8000)
+    .addOption(new Option('--api <list>', 'send interfaces side by side, comma separated: msg (sendmsg, MSG_ZEROCOPY), uring ' +
+      `(io_uring: IORING_OP_SEND vs SEND_ZC from a registered buffer, -n 32 for udp, 1 for tcp); with both, io_uring's ` +
+      'zerocopy against MSG_ZEROCOPY with the same statistics').argParser(arg(parseApis)).default(['msg'], 'msg'))
     .option('--flows <n>', 'flows at once in every run (-P to sender and receiver): throughput, CPU per GB and the ' +
       'verdict are on their sums', arg((s) => parseInteger(s, '--flows', 1, MAX_FLOWS)), 1)
     .option('--json', 'print one JSON object with every run and the summaries')
@@ -100,8 +106,13 @@ export function checkSweepArgs(o: SweepOptions): void {
   const settings: RunSettings = {
     test: o.test, family: o.family, path: o.path, duration: o.duration, port: o.port, slackMs: o.slackMs, flows: o.flows,
   };
+  const apis = o.apis ?? ['msg'];
+  if (apis.includes('uring') && (o.flows ?? 1) > 1) {
+    throw new UsageError('--api uring: the io_uring sender runs one flow', 'leave out --flows, or compare msg alone');
+  }
   checkClassicArgs(o.sizes.flatMap((size) => MODES.flatMap((mode) => {
-    const argv = [senderArgs(lab, settings, { size, mode })];
+    const argv = apis.includes('msg') ? [senderArgs(lab, settings, { size, mode })] : [];
+    if (apis.includes('uring')) parseUringArgs(senderArgs(lab, settings, { size, mode, api: 'uring' }).slice(1));
     if (o.path === 'tx-rx') argv.push(receiverArgs(lab, settings, { size }));
     return argv;
   })));
@@ -124,7 +135,7 @@ export function registerSweepCommands(program: Command, done: (code: number) => 
       done(await start({
         command: 'sweep', test: o.test, family: o.family, path: resolvePath(o.test, o.path), sizes: o.sizes ?? DEFAULT_SIZES,
         reps: o.reps, duration: o.duration, port: o.port, output: output(o), progress: o.progress, chart: o.chart,
-        slackMs: o.slack, prefix: o.prefix, flows: o.flows,
+        slackMs: o.slack, prefix: o.prefix, flows: o.flows, apis: o.api,
       }));
     });
   const compare = common(new Command('compare')
@@ -134,7 +145,7 @@ export function registerSweepCommands(program: Command, done: (code: number) => 
       done(await start({
         command: 'compare', test: o.test, family: o.family, path: resolvePath(o.test, o.path), sizes: [o.size ?? MAX_PAYLOAD],
         reps: o.reps, duration: o.duration, port: o.port, output: output(o), progress: o.progress, chart: false,
-        slackMs: o.slack, prefix: o.prefix, flows: o.flows,
+        slackMs: o.slack, prefix: o.prefix, flows: o.flows, apis: o.api,
       }));
     });
   program.addCommand(sweep);

@@ -10,9 +10,10 @@ import type { LabInfo } from '../run/session.js';
 import { droppedNote, fitTable, fitText, outputWidth, type Column } from '../report/table.js';
 import { formatSize, sig } from '../report/units.js';
 import { lineChart } from './chart.js';
-import type { RunRecord } from './runner.js';
+import { URING_MODE, uringBatch, type RunRecord } from './runner.js';
+import type { Api } from '../core/vocabulary.js';
 import type { SweepOptions } from './sweep.js';
-import { runJson, type ModeSummary, type SizeSummary } from './summary.js';
+import { runJson, type ApiComparison, type ModeSummary, type SizeSummary } from './summary.js';
 import { conclusive, type RatioInterval, type Summary } from './stats.js';
 
 export const num = (v: number | null): string => (v === null ? '-' : sig(v));
@@ -295,8 +296,13 @@ export interface SweepRun {
   sizes: number[];
   plannedRuns: number;
   runs: RunRecord[];
+  /** The first interface's summaries and crossover (the only ones without --api). */
   summaries: SizeSummary[];
   crossover: number | null;
+  /** Every interface's, in the order asked for. */
+  byApi?: ApiSummaries[];
+  /** io_uring against MSG_ZEROCOPY (zerocopy runs), when both ran. */
+  apiComparison?: ApiComparison[] | null;
   startedAt: number;
   durationMs: number;
   exitCode: number;
@@ -309,9 +315,39 @@ export interface SweepRun {
   dst: string;
 }
 
+export interface ApiSummaries {
+  api: Api;
+  summaries: SizeSummary[];
+  crossover: number | null;
+}
+
+/** What each interface's copy and zerocopy runs are. */
+export function apiTitle(api: Api, test: string): string {
+  return api === 'msg' ? 'MSG_ZEROCOPY: sendmsg copy vs sendmsg MSG_ZEROCOPY'
+    : `io_uring: IORING_OP_SEND (-m ${URING_MODE.copy}) vs SEND_ZC from a registered buffer (-m ${URING_MODE.zerocopy}), ` +
+      `-n ${uringBatch(test === 'tcp' ? 'tcp' : 'udp')}`;
+}
+
+/** One line per size: io_uring's zerocopy against MSG_ZEROCOPY's, with the interval and the verdict. */
+export function apiComparisonLines(c: readonly ApiComparison[]): string[] {
+  return c.map((x) => {
+    const i = x.secPerGBInterval;
+    const t = x.throughputInterval;
+    const range = (v: RatioInterval): string => (v.low === null || v.high === null ? 'n/a'
+      : `×${sig(v.estimate ?? NaN)} [${sig(v.low)}, ${sig(v.high)}] (${Math.round(v.level * 100)}%, n=${v.n})`);
+    const says = x.verdict === 'saves' ? 'io_uring costs less CPU per GB' : x.verdict === 'costs' ? 'io_uring costs more CPU per GB'
+      : 'no significant difference in CPU per GB';
+    return `${x.size} B: io_uring SEND_ZC / MSG_ZEROCOPY: CPU per GB ${range(i)}, throughput ${range(t)}: ${says}`;
+  });
+}
+
+/** The interfaces of a run (without --api: MSG_ZEROCOPY alone). */
+const apisOf = (r: SweepRun): ApiSummaries[] => r.byApi ?? [{ api: 'msg', summaries: r.summaries, crossover: r.crossover }];
+
 /** The --json document of a sweep or compare. */
 export function sweepJson(r: SweepRun) {
   const o = r.options;
+  const byApi = apisOf(r);
   return {
     tool: 'msg-zerocopy' as const,
     toolVersion: TOOL_VERSION,
@@ -326,12 +362,16 @@ export function sweepJson(r: SweepRun) {
     lab: r.lab,
     options: {
       test: o.test, family: o.family, path: o.path, dst: r.dst, sizes: r.sizes, reps: o.reps, duration: o.duration,
-      port: o.port, expectZerocopy: r.expect, flows: o.flows ?? 1,
+      port: o.port, expectZerocopy: r.expect, flows: o.flows ?? 1, apis: byApi.map((a) => a.api),
     },
     plannedRuns: r.plannedRuns,
     runs: r.runs.map(runJson),
     summaries: r.summaries,
     crossover: o.command === 'sweep' ? r.crossover : undefined,
+    /** Each interface's summaries (--api; the first is `summaries`). */
+    apis: byApi.map((a) => ({ api: a.api, summaries: a.summaries, crossover: o.command === 'sweep' ? a.crossover : undefined })),
+    /** io_uring SEND_ZC against MSG_ZEROCOPY per size, when both ran. */
+    apiComparison: r.apiComparison ?? null,
     verdict: o.command === 'compare' ? (r.summaries[0]?.verdict ?? 'no significant difference') : undefined,
     paysOff: o.command === 'compare' ? (r.summaries[0]?.paysOff ?? null) : undefined,
   };
@@ -347,24 +387,32 @@ export function sweepText(r: SweepRun, color: boolean, width = outputWidth()): s
     `${(o.flows ?? 1) > 1 ? `-P ${o.flows} (sums of the flows), ` : ''}` +
     `kernel ${release()}${r.lab ? `, namespaces ${r.lab.txNs} / ${r.lab.rxNs}, egress ${r.lab.egressKind}` : ''}`;
   const lines: string[] = [];
-  if (o.output === 'markdown') {
-    lines.push(`**${head}**`, '');
-    if (o.command === 'sweep') {
-      lines.push(sweepMarkdown(r.summaries), '', crossoverLine(r.summaries, r.crossover));
-    } else if (r.summaries[0]) {
-      lines.push(compareMarkdown(r.summaries[0]), '', compareVerdict(r.summaries[0]));
+  const byApi = apisOf(r);
+  const several = byApi.length > 1;
+  lines.push(o.output === 'markdown' ? `**${head}**` : head);
+  for (const a of byApi) {
+    const runs = r.runs.filter((x) => (x.api ?? 'msg') === a.api);
+    if (several) lines.push('', o.output === 'markdown' ? `*${apiTitle(a.api, o.test)}*` : apiTitle(a.api, o.test));
+    if (o.output === 'markdown') {
+      lines.push('');
+      if (o.command === 'sweep') {
+        lines.push(sweepMarkdown(a.summaries), '', crossoverLine(a.summaries, a.crossover));
+      } else if (a.summaries[0]) {
+        lines.push(compareMarkdown(a.summaries[0]), '', compareVerdict(a.summaries[0]));
+      }
+    } else {
+      if (o.command === 'sweep') {
+        lines.push(sweepTable(a.summaries, width));
+      } else if (a.summaries[0]) {
+        lines.push(`payload ${a.summaries[0].size} B`, compareTable(a.summaries[0], runs, r.expect, width));
+      }
+      if (!several) lines.push('', TABLE_NOTE);
+      lines.push(o.command === 'sweep' ? crossoverLine(a.summaries, a.crossover) : a.summaries[0] ? compareVerdict(a.summaries[0]) : '');
     }
-  } else {
-    lines.push(head);
-    if (o.command === 'sweep') {
-      lines.push(sweepTable(r.summaries, width));
-    } else if (r.summaries[0]) {
-      lines.push(`payload ${r.summaries[0].size} B`, compareTable(r.summaries[0], r.runs, r.expect, width));
-    }
-    lines.push('', TABLE_NOTE);
-    lines.push(o.command === 'sweep' ? crossoverLine(r.summaries, r.crossover) : r.summaries[0] ? compareVerdict(r.summaries[0]) : '');
+    if (runs.some((x) => x.mode === 'zerocopy')) lines.push(expectationLine(a.summaries, r.expect));
   }
-  if (r.runs.some((x) => x.mode === 'zerocopy')) lines.push(expectationLine(r.summaries, r.expect));
+  if (several && o.output !== 'markdown') lines.push('', TABLE_NOTE);
+  if (r.apiComparison) lines.push('', ...apiComparisonLines(r.apiComparison));
   lines.push(...failureLines(r.runs));
   if (r.interrupted) lines.push(`interrupted by ${r.interrupted} after ${r.runs.length} of ${r.plannedRuns} runs`);
   if (o.output === 'table' && o.chart && o.command === 'sweep' && r.runs.length) {

@@ -6,9 +6,9 @@
 import { childError, childFailure, type ChildResult } from '../lab/child.js';
 import type { Lab } from '../lab/lab.js';
 import { isReceiverReport, isSenderReport, readReport } from '../report/read.js';
-import { classicArgv, type ReceiverSpec, type SenderSpec } from '../run/classic.js';
+import { classicArgv, specArgv, type AnySenderSpec, type ReceiverSpec } from '../run/classic.js';
 import { ownProgram, readinessFailure, runClassic, type RunHooks } from '../run/run.js';
-import { expectationFor, MODES, type Mode, type Path } from '../core/vocabulary.js';
+import { expectationFor, MODES, type Api, type Mode, type Path } from '../core/vocabulary.js';
 
 export type { Mode };
 export { MODES };
@@ -35,6 +35,8 @@ export interface RunSpec {
   mode: Mode;
   /** 1-based repetition. */
   rep: number;
+  /** The send interface (absent: msg, MSG_ZEROCOPY). */
+  api?: Api;
 }
 
 export interface RunRecord extends RunSpec {
@@ -78,7 +80,19 @@ export function destination(lab: Pick<Lab, 'addr'>, s: Pick<RunSettings, 'family
 /** Expected notification outcome of a zerocopy sender on this path. */
 export const expectation = expectationFor;
 
-export function senderSpec(lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSpec, 'size' | 'mode'>): SenderSpec {
+/** io_uring runs: copy is a plain IORING_OP_SEND (-m 0), zerocopy SEND_ZC from a registered buffer (-m 2, its default). */
+export const URING_MODE = { copy: 0, zerocopy: 2 } as const;
+/** Requests per submit, as the kernel's io_uring driver: 32 for udp, 1 for tcp. */
+export const uringBatch = (test: SweepTest): number => (test === 'udp' ? 32 : 1);
+
+export function senderSpec(lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSpec, 'size' | 'mode' | 'api'>): AnySenderSpec {
+  const expect = r.mode === 'zerocopy' ? expectation(s.path) : null;
+  if (r.api === 'uring') {
+    return {
+      role: 'sender', api: 'uring', family: s.family, test: s.test, port: s.port, dst: destination(lab, s), size: r.size,
+      secs: s.duration, mode: URING_MODE[r.mode], batch: uringBatch(s.test), expect, json: true,
+    };
+  }
   return {
     role: 'sender', family: s.family, test: s.test, port: s.port, dst: destination(lab, s), size: r.size,
     secs: s.duration, zerocopy: r.mode === 'zerocopy', expect: r.mode === 'zerocopy' ? expectation(s.path) : null,
@@ -94,8 +108,8 @@ export function receiverSpec(lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<Run
   };
 }
 
-export const senderArgs = (lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSpec, 'size' | 'mode'>): string[] =>
-  classicArgv(senderSpec(lab, s, r));
+export const senderArgs = (lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSpec, 'size' | 'mode' | 'api'>): string[] =>
+  specArgv(senderSpec(lab, s, r));
 export const receiverArgs = (lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSpec, 'size'>): string[] =>
   classicArgv(receiverSpec(lab, s, r));
 

@@ -144,3 +144,39 @@ export function runJson(r: RunRecord): RunJson {
 export function sweepCrossover(summaries: SizeSummary[]): number | null {
   return verdictCrossover(summaries);
 }
+
+/** io_uring SEND_ZC against MSG_ZEROCOPY at one size: both zerocopy, paired by repetition. */
+export interface ApiComparison {
+  size: number;
+  /** uring / msg of the zerocopy runs' throughput, over repetitions (each pair ran back to back). */
+  throughputInterval: RatioInterval;
+  /** uring / msg of the zerocopy runs' CPU per GB: the verdict's evidence. */
+  secPerGBInterval: RatioInterval;
+  /** saves: io_uring costs less CPU per GB than MSG_ZEROCOPY; costs: more; or no significant difference. */
+  verdict: Verdict;
+}
+
+/**
+ * For each size, the zerocopy run of each interface in repetition k paired
+ * (they ran back to back), with the same statistics as copy against zerocopy.
+ */
+export function compareApis(sizes: number[], records: RunRecord[]): ApiComparison[] {
+  return [...new Set(sizes)].sort((a, b) => a - b).map((size) => {
+    const zc = records.filter((r) => r.size === size && r.mode === 'zerocopy' && r.measured);
+    const pairs = (pick: (r: RunRecord) => number | null): Pair[] => {
+      const reps = [...new Set(zc.map((r) => r.rep))].sort((a, b) => a - b);
+      return reps.map((rep) => {
+        const of = (api: string): RunRecord | undefined => zc.find((r) => r.rep === rep && (r.api ?? 'msg') === api);
+        const m = of('msg');
+        const u = of('uring');
+        // Pair's names: the baseline (msg) as `copy`, the candidate (uring) as `zerocopy`.
+        return { copy: m ? pick(m) : null, zerocopy: u ? pick(u) : null };
+      });
+    };
+    const secPerGBInterval = pairedRatioInterval(pairs((r) => r.secPerGB));
+    return {
+      size, throughputInterval: pairedRatioInterval(pairs((r) => r.throughputBps)), secPerGBInterval,
+      verdict: verdict(secPerGBInterval),
+    };
+  });
+}

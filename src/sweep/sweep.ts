@@ -5,13 +5,14 @@
 // and every child are gone on every exit path.
 
 import { signalExitCode } from '../core/control.js';
+import type { Api } from '../core/vocabulary.js';
 import { LAB_ADDR } from '../lab/lab.js';
 import { withLabSession } from '../run/session.js';
 import { sweepJson, sweepText, type SweepRun } from './format.js';
 import {
   destination, expectation, MODES, runOne, type RunRecord, type RunSettings, type RunSpec, type SweepPath, type SweepTest,
 } from './runner.js';
-import { summarizeSizes, sweepCrossover, type SizeSummary } from './summary.js';
+import { compareApis, summarizeSizes, sweepCrossover, type SizeSummary } from './summary.js';
 
 export type SweepOutput = 'table' | 'json' | 'markdown';
 
@@ -33,6 +34,8 @@ export interface SweepOptions {
   prefix?: string;
   /** -P for every run (absent or 1: one flow): the figures are the sums of the flows. */
   flows?: number;
+  /** Send interfaces side by side (absent: msg only). */
+  apis?: Api[];
 }
 
 export interface SweepIO {
@@ -52,12 +55,17 @@ export interface SweepOutcome {
 }
 
 
-/** The runs in order: for each size, for each repetition, copy then zerocopy. */
-export function planRuns(sizes: number[], reps: number): RunSpec[] {
+/**
+ * The runs in order: for each size, for each repetition, for each interface,
+ * copy then zerocopy (so the runs compared are close in time).
+ */
+export function planRuns(sizes: number[], reps: number, apis: readonly Api[] = ['msg']): RunSpec[] {
   const out: RunSpec[] = [];
   for (const size of sizes) {
     for (let rep = 1; rep <= reps; rep++) {
-      for (const mode of MODES) out.push({ index: out.length + 1, size, mode, rep });
+      for (const api of apis) {
+        for (const mode of MODES) out.push({ index: out.length + 1, size, mode, rep, api });
+      }
     }
   }
   return out;
@@ -71,7 +79,8 @@ const defaultIO: SweepIO = {
 
 export async function runSweep(o: SweepOptions, io: SweepIO = defaultIO): Promise<SweepOutcome> {
   const sizes = [...new Set(o.sizes)].sort((a, b) => a - b);
-  const plan = planRuns(sizes, o.reps);
+  const apis = o.apis ?? ['msg'];
+  const plan = planRuns(sizes, o.reps, apis);
   const settings: RunSettings = {
     test: o.test, family: o.family, path: o.path, duration: o.duration, port: o.port, slackMs: o.slackMs, flows: o.flows,
   };
@@ -81,7 +90,8 @@ export async function runSweep(o: SweepOptions, io: SweepIO = defaultIO): Promis
   const end = await withLabSession({ prefix: o.prefix, progress: showProgress, err: io.err }, async (s) => {
     for (const spec of plan) {
       if (s.interrupted()) break;
-      s.progress(`[${spec.index}/${plan.length}] ${spec.size} B ${spec.mode} rep ${spec.rep}/${o.reps} …`);
+      const api = apis.length > 1 ? `${spec.api} ` : '';
+      s.progress(`[${spec.index}/${plan.length}] ${spec.size} B ${api}${spec.mode} rep ${spec.rep}/${o.reps} …`);
       const r = await runOne(s.lab, settings, spec, s.hooks);
       if (s.interrupted() && r.reasons.includes('interrupted')) break; // cut short: not a result
       runs.push(r);
@@ -89,15 +99,19 @@ export async function runSweep(o: SweepOptions, io: SweepIO = defaultIO): Promis
   });
   const { interrupted, error, lab: labInfo } = end;
 
-  const summaries = summarizeSizes(sizes, runs);
-  const cross = sweepCrossover(summaries);
+  const byApi = apis.map((api) => {
+    const s = summarizeSizes(sizes, runs.filter((r) => (r.api ?? 'msg') === api));
+    return { api, summaries: s, crossover: sweepCrossover(s) };
+  });
+  const { summaries, crossover: cross } = byApi[0];
+  const apiComparison = apis.includes('msg') && apis.includes('uring') ? compareApis(sizes, runs) : null;
   const allOk = runs.length === plan.length && runs.every((r) => r.ok);
   const exitCode = interrupted ? signalExitCode(interrupted) : error ? (runs.length ? 1 : 2) : allOk ? 0 : 1;
   const expect = expectation(o.path);
   const dst = destination({ addr: LAB_ADDR }, o);
 
   const run: SweepRun = {
-    options: o, sizes, plannedRuns: plan.length, runs, summaries, crossover: cross, startedAt: started,
+    options: o, sizes, plannedRuns: plan.length, runs, summaries, crossover: cross, byApi, apiComparison, startedAt: started,
     durationMs: Date.now() - started, exitCode, interrupted, error, lab: labInfo, expect, dst,
   };
   if (o.output === 'json') io.out(`${JSON.stringify(sweepJson(run))}\n`);

@@ -8,7 +8,7 @@ import { parseFamily, parseSizes, resolvePath } from '../../src/sweep/command.js
 import { compareMarkdown, compareTable, compareVerdict, crossoverLine, ratioStrip, sweepCharts, sweepMarkdown, sweepTable } from '../../src/sweep/format.js';
 import { receiverArgs, record, senderArgs, type RunRecord, type RunSettings } from '../../src/sweep/runner.js';
 import { planRuns } from '../../src/sweep/sweep.js';
-import { summarizeSizes, sweepCrossover } from '../../src/sweep/summary.js';
+import { compareApis, summarizeSizes, sweepCrossover } from '../../src/sweep/summary.js';
 
 const lab = { addr: LAB_ADDR };
 const udp: RunSettings = { test: 'udp', family: 4, path: 'tx-only', duration: 1, port: 8000, slackMs: 0 };
@@ -315,4 +315,30 @@ test('child output helpers', () => {
   assert.equal(lastJsonObject('[1]\nnot json\n'), null);
   assert.equal(errorLine('tx=1 (0 MB) txc=0 zc=n\nmsg-zerocopy: send: boom\n'), 'msg-zerocopy: send: boom');
   assert.equal(errorLine('rx=1 (0 MB)\n'), null);
+});
+
+test('plan with --api msg,uring: interfaces alternate inside each repetition; io_uring runs as its driver', () => {
+  const p = planRuns([1000], 2, ['msg', 'uring']);
+  assert.deepEqual(p.map((r) => `${r.index} ${r.api} ${r.mode} ${r.rep}`), ['1 msg copy 1', '2 msg zerocopy 1', '3 uring copy 1',
+    '4 uring zerocopy 1', '5 msg copy 2', '6 msg zerocopy 2', '7 uring copy 2', '8 uring zerocopy 2']);
+  assert.deepEqual(senderArgs(lab, udp, { size: 1000, mode: 'zerocopy', api: 'uring' }),
+    ['uring', '-4', '-D', '192.168.2.2', '-p', '8000', '-s', '1000', '-t', '1', '-n', '32', '-m', '2', '-Z', '1', '--json', 'udp']);
+  assert.deepEqual(senderArgs(lab, tcp, { size: 1000, mode: 'copy', api: 'uring' }),
+    ['uring', '-4', '-D', '192.168.1.2', '-p', '8000', '-s', '1000', '-t', '1', '-n', '1', '-m', '0', '--json', 'tcp']);
+});
+
+test('io_uring against MSG_ZEROCOPY: zerocopy runs paired by repetition, the verdict from the CPU interval', () => {
+  const zc = (api: 'msg' | 'uring', rep: number, secPerGB: number): RunRecord => record({ index: 1, size: 1000, mode: 'zerocopy',
+    rep, api }, udp, child(senderReport({ cpu: { userUs: 1, sysUs: 1, secPerGB, utilization: 0 } })), null, false, 1, [], null);
+  const runs: RunRecord[] = [];
+  for (let rep = 1; rep <= 8; rep++) runs.push(zc('msg', rep, 1 + rep / 100), zc('uring', rep, 0.6 + rep / 100));
+  const [c] = compareApis([1000], runs);
+  assert.equal(c.size, 1000);
+  assert.equal(c.secPerGBInterval.n, 8);
+  assert.ok(c.secPerGBInterval.high! < 1 && c.secPerGBInterval.low! > 0.5);
+  assert.equal(c.verdict, 'saves', 'io_uring costs less CPU per GB in every pair');
+  const even = compareApis([1000], runs.map((r) => ({
+    ...r, secPerGB: 1 + r.rep / 100 + (r.api === 'uring' ? 0 : r.rep % 2 ? 0.01 : -0.01),
+  })));
+  assert.equal(even[0].verdict, 'no significant difference');
 });
