@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Child processes of the lab's runs (suite cases, sweep runs, pair sender,
 // serve receiver): spawned from an argument array, killed after a deadline
-// (SIGTERM, then SIGKILL after a grace period), their stdout/stderr collected
-// and their --json report picked out; a receiver child watched until its
-// socket is bound (ready.ts) before its sender starts.
+// (SIGTERM, then SIGKILL after a grace period), dying with their parent,
+// their stdout/stderr collected and their --json report read back with the
+// writer's types (src/report/read.ts). Readiness lives in the run layer.
 
-import { netnsAt, netnsOf, socketBound } from './ready.js';
+import { isErrorReport, readReport } from '../report/read.js';
+import type { ClassicReport } from '../report/report.js';
 import { parentDeathArgv } from './lab.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -30,8 +31,8 @@ export interface ChildResult {
   killed: boolean;
   stdout: string;
   stderr: string;
-  /** The --json report (last JSON object line on stdout), or null. */
-  report: Record<string, unknown> | null;
+  /** The --json report (the last valid report line on stdout), or null. */
+  report: ClassicReport | null;
   wallMs: number;
 }
 
@@ -52,19 +53,6 @@ export interface SpawnOptions {
   onStderrLine?: (line: string) => void;
   /** Own process group, so a terminal's Ctrl-C reaches it only through us (once). */
   detached?: boolean;
-}
-
-/** The last line of stdout that parses as a JSON object. */
-export function lastJsonObject(stdout: string): Record<string, unknown> | null {
-  for (const line of stdout.split('\n').reverse()) {
-    const t = line.trim();
-    if (!t.startsWith('{')) continue;
-    try {
-      const v: unknown = JSON.parse(t);
-      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-    } catch { /* not a report */ }
-  }
-  return null;
 }
 
 const live = new Set<Child>();
@@ -146,7 +134,7 @@ export function spawnChild(argv: string[], o: SpawnOptions): Child {
       if (spawnError) stderr += `${file}: ${spawnError.message}\n`;
       resolve({
         argv, exitCode: code, signal, timedOut, killed, stdout, stderr,
-        report: lastJsonObject(stdout), wallMs: Date.now() - started,
+        report: readReport(stdout), wallMs: Date.now() - started,
       });
     };
     proc.on('error', (e) => {
@@ -190,7 +178,7 @@ export function errorLine(stderr: string): string | null {
 
 /** What a child said went wrong: its report's error, else its error line on stderr. */
 export function childError(r: Pick<ChildResult, 'report' | 'stderr'>): string | null {
-  return (r.report && typeof r.report.error === 'string' ? r.report.error : null) ?? errorLine(r.stderr);
+  return (isErrorReport(r.report) ? r.report.error : null) ?? errorLine(r.stderr);
 }
 
 /** One line saying how a child failed (`why`: what it said), or null when it exited 0. */
@@ -200,47 +188,4 @@ export function childFailure(who: string, r: Pick<ChildResult, 'timedOut' | 'sig
   if (r.signal) return `${who} died of ${r.signal}`;
   if (r.exitCode !== 0) return `${who} exited ${r.exitCode}${why ? `: ${why}` : ''}`;
   return null;
-}
-
-// ---------------------------------------------------------------------------
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export interface ReadyOptions {
-  family: 4 | 6;
-  /** Receive mode: tcp, udp or raw. */
-  test: string;
-  port: number;
-  /** Wait at least this long (the kernel driver's 0.2 s); 0: return as soon as it is bound. */
-  minMs: number;
-  /** Give up after this long. */
-  maxMs: number;
-  /**
-   * Path of the namespace the receiver must be in (/run/netns/<name>): until
-   * it runs there, a socket its pid sees is not its own. When the path cannot
-   * be read, the receiver never counts as ready. Absent: any namespace.
-   */
-  nsPath?: string;
-  aborted?: () => boolean;
-}
-
-/**
- * Wait until the receiver's socket is bound, at least minMs after the call.
- * Resolves 'ready', 'exited' (the child ended first), 'aborted' or
- * 'unknown' (could not see it bound within maxMs: /proc hidden, or slow).
- */
-export async function waitReady(child: Child, o: ReadyOptions): Promise<'ready' | 'exited' | 'aborted' | 'unknown'> {
-  const want = o.nsPath === undefined ? null : await netnsAt(o.nsPath);
-  const t0 = Date.now();
-  const end = t0 + o.maxMs;
-  let ready = false;
-  while (Date.now() < end) {
-    if (child.exited) return 'exited';
-    if (o.aborted?.()) return 'aborted';
-    if (!ready && child.pid && (o.nsPath === undefined || (want !== null && (await netnsOf(child.pid)) === want))) {
-      ready = await socketBound(child.pid, o.family, o.test, o.port);
-    }
-    if (ready && Date.now() - t0 >= o.minMs) return 'ready';
-    await sleep(ready ? Math.max(1, o.minMs - (Date.now() - t0)) : 10);
-  }
-  return child.exited ? 'exited' : 'unknown';
 }
