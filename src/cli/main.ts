@@ -30,9 +30,11 @@ function printError(e: unknown): number {
 async function runClassic(test: string | undefined, opts: RawOptions): Promise<number> {
   const { ifindex } = await import('./resolve.js');
   const cfg: Config = toConfig(test, opts, { ifindex });
-  // -P n: n children of this program, one flow each (src/flows); without it, nothing else changes.
+  // -P n: n children of this program, one flow each (src/flows); without it, nothing else changes. The
+  // driver comes with the subcommands' chunk, whose modules it shares, so that the chunks a classic
+  // run loads stay exactly those it loaded before -P existed.
   const flows = flowOptions(opts, cfg);
-  if (flows) return (await import('../flows/command.js')).runFlows(cfg, flows, (line) => process.stderr.write(`${line}\n`), prog);
+  if (flows) return (await import('./subcommands.js')).runFlows(cfg, flows, (line) => process.stderr.write(`${line}\n`), prog);
   const { runClassicTest } = await import('./run.js');
   return runClassicTest(cfg, (line) => process.stderr.write(`${line}\n`), prog);
 }

@@ -6,6 +6,9 @@ import { registerPairCommands } from '../pair/command.js';
 import { registerSuiteCommand } from '../suite/command.js';
 import { registerSweepCommands } from '../sweep/command.js';
 
+/** -P n (src/flows), here because it shares the subcommands' modules: see main.ts. */
+export { runFlows } from '../flows/command.js';
+
 export function registerSubcommands(program: Command, done: (code: number) => void): void {
   registerSuiteCommand(program, done);
   registerSweepCommands(program, done);

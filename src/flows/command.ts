@@ -8,7 +8,7 @@
 //   [0] tx=211000 (13164 MB) txc=211000 zc=y
 //   [1] tx=208500 (13008 MB) txc=208500 zc=y
 //   [SUM] tx=419500 (26173 MB) txc=419500 zc=y
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { FlowOptions } from '../cli/options.js';
 import type { Config } from '../core/config.js';
 import { RunControl } from '../core/control.js';
@@ -16,7 +16,7 @@ import { childError, childFailure, spawnChild, type Child, type ChildResult } fr
 import { readReport } from '../report/read.js';
 import { classicArgv, deadlineFor } from '../run/classic.js';
 import { ownProgram, programArgv } from '../run/run.js';
-import { allowedCpus, flowCpus, formatCpuList, planFlows, type Flow } from './plan.js';
+import { allowedCpus, flowCpus, formatCpuList, pinnedArgv, planFlows, type Flow } from './plan.js';
 import { flowLine, flowsReport, sumLine, type FlowEnd } from './report.js';
 
 /** Time a flow may overrun its own run (and its last wait) before it is killed. */
@@ -44,7 +44,11 @@ export function flowEnd(f: Flow, r: ChildResult, line: string | null, stopStatus
 
 /** Run the flows; returns the exit status (the first failed flow's, or the signal's). */
 export async function runFlows(cfg: Config, o: FlowOptions, log: (line: string) => void, prog: string): Promise<number> {
-  const plan = planFlows(cfg, flowCpus(o.flows, o.cpus, allowedCpus(procStatus())));
+  const allowed = allowedCpus(procStatus());
+  const plan = planFlows(cfg, flowCpus(o.flows, o.cpus, allowed));
+  // Pinned from the start where the CPUs are known to be allowed (util-linux's taskset); each flow's -C
+  // pins it again, and where it cannot, warns and goes on as the selftest does.
+  const taskset = allowed ? (['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p)) ?? null) : null;
   if (cfg.verbose) {
     const cpus = plan.map((f) => f.cpu).filter((c): c is number => c !== null);
     log(`flows: ${plan.length} on ports ${cfg.port}-${cfg.port + plan.length - 1}, cpus ${cpus.length ? formatCpuList(cpus) : 'unpinned'}`);
@@ -63,7 +67,7 @@ export async function runFlows(cfg: Config, o: FlowOptions, log: (line: string) 
   try {
     const program = ownProgram();
     for (const f of plan) {
-      children.push(spawnChild(programArgv(program, classicArgv(f.spec)), {
+      children.push(spawnChild(pinnedArgv(programArgv(program, classicArgv(f.spec)), f.cpu, taskset), {
         deadlineMs: deadlineFor(f.spec, SLACK_MS),
         detached: true,
         onStderrLine: (line) => {

@@ -59,6 +59,15 @@ export function flowCpus(n: number, given: readonly number[] | null, allowed: re
   return Array.from({ length: n }, (_, k) => (list && list.length ? list[k % list.length] : null));
 }
 
+/**
+ * argv that starts a flow on its CPU from its first instruction (taskset sets
+ * the affinity and execs, so the pid stays the flow's): its Node start-up then
+ * runs beside no other flow's measured loop. Unchanged without a CPU or taskset.
+ */
+export function pinnedArgv(argv: string[], cpu: number | null, taskset: string | null): string[] {
+  return cpu === null || taskset === null ? argv : [taskset, '--cpu-list', String(cpu), ...argv];
+}
+
 /** The receiver spec of a checked classic configuration (-r): the counterpart of senderSpecOf. */
 export function receiverSpecOf(cfg: Config): ReceiverSpec {
   return {

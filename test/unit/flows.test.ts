@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { flowOptions, parseClassicArgs, parseCpuList, type RawOptions } from '../../src/cli/options.js';
 import { UsageError } from '../../src/core/errors.js';
 import { classicArgv } from '../../src/run/classic.js';
-import { allowedCpus, flowCpus, formatCpuList, planFlows } from '../../src/flows/plan.js';
+import { allowedCpus, flowCpus, formatCpuList, pinnedArgv, planFlows } from '../../src/flows/plan.js';
 import { flowLine, flowsReport, jainIndex, sumLine, type FlowEnd } from '../../src/flows/report.js';
 import { flowEnd } from '../../src/flows/command.js';
 import { isErrorReport, isReceiverReport, isSenderReport, readReport } from '../../src/report/read.js';
@@ -102,6 +102,13 @@ test('the plan: flow k on port -p + k and its CPU, with the run\'s own flags and
   assert.deepEqual(argv, ['-4', '-p', '8001', '-D', '192.168.1.2', '-s', '65435', '-t', '3', '-C', '1', '--json',
     '--shared-fd-table', '-r', 'udp']);
   assert.equal(parseClassicArgs(argv, res).sharedFdTable, true);
+});
+
+test('a flow starts on its CPU (taskset execs it: the pid stays the flow\'s); without a CPU or taskset, as it is', () => {
+  const argv = ['/usr/bin/node', '/x/bin/msg-zerocopy', '-4', 'udp'];
+  assert.deepEqual(pinnedArgv(argv, 1, '/usr/bin/taskset'), ['/usr/bin/taskset', '--cpu-list', '1', ...argv]);
+  assert.deepEqual(pinnedArgv(argv, null, '/usr/bin/taskset'), argv);
+  assert.deepEqual(pinnedArgv(argv, 0, null), argv);
 });
 
 test('a spec with flows passes -P to our executable (suite, sweep, compare)', () => {
