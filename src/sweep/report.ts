@@ -52,14 +52,8 @@ function ratioSeries(summaries: SizeSummary[], name: string, pick: (s: SizeSumma
   };
 }
 
-/** The HTML report of a sweep or a compare. */
-export function sweepHtml(doc: SweepDocument): string {
-  const o = doc.options;
-  const s = doc.summaries;
-  const what = doc.command === 'compare' ? `compare at ${s[0]?.size ?? '?'} B` : `sweep over ${o.sizes.length} payload sizes`;
-  const verdictText = doc.command === 'compare'
-    ? (s[0] ? compareVerdict(s[0]) : 'no data')
-    : crossoverLine(s, doc.crossover ?? null);
+/** Charts and summary table of one interface's summaries. */
+function apiSections(s: SizeSummary[], title: string): Array<{ heading: string; html: string }> {
   const levels = s.flatMap((x) => [x.copy, x.zerocopy]).flatMap((m) => [m.medianInterval.secPerGB.level, m.medianInterval.bytesPerSecond.level])
     .filter((l) => l > 0);
   const medianLevel = levels.length ? `${Number((Math.min(...levels) * 100).toFixed(1))}%` : '-';
@@ -99,19 +93,50 @@ export function sweepHtml(doc: SweepDocument): string {
     { title: 'zerocopy/copy GB/s (95% CI)', align: 'right' }, { title: 'zerocopy/copy CPU s/GB (95% CI)', align: 'right' },
     { title: 'verdict' },
   ], summaryRows, 'summary');
+  return [
+    { heading: `Charts${title}`, html: charts.join('\n') },
+    { heading: `Summary by size and mode${title}`, html: summary },
+  ];
+}
+
+const API_NAMES: Record<string, string> = { msg: 'MSG_ZEROCOPY (sendmsg)', uring: 'io_uring (SEND / SEND_ZC)' };
+
+/** The HTML report of a sweep or a compare (with --api, a part per interface and their comparison). */
+export function sweepHtml(doc: SweepDocument): string {
+  const o = doc.options;
+  const s = doc.summaries;
+  const what = doc.command === 'compare' ? `compare at ${s[0]?.size ?? '?'} B` : `sweep over ${o.sizes.length} payload sizes`;
+  const verdictText = doc.command === 'compare'
+    ? (s[0] ? compareVerdict(s[0]) : 'no data')
+    : crossoverLine(s, doc.crossover ?? null);
+  const apis = doc.apis && doc.apis.length > 1 ? doc.apis : null;
+  const sections = apis
+    ? apis.flatMap((a) => apiSections(a.summaries, `: ${API_NAMES[a.api] ?? a.api}`))
+    : apiSections(s, '');
+  if (apis && doc.apiComparison?.length) {
+    sections.push({
+      heading: 'io_uring SEND_ZC against MSG_ZEROCOPY (zerocopy runs paired by repetition)',
+      html: htmlTable([
+        { title: 'size B', align: 'right' }, { title: 'io_uring / MSG_ZEROCOPY GB/s (95% CI)', align: 'right' },
+        { title: 'io_uring / MSG_ZEROCOPY CPU s/GB (95% CI)', align: 'right' }, { title: 'verdict (io_uring CPU)' },
+      ], doc.apiComparison.map((c) => [String(c.size), ratioCell(c.throughputInterval), ratioCell(c.secPerGBInterval), c.verdict]), 'apis'),
+    });
+  }
   const runs = htmlTable([
-    { title: '#', align: 'right' }, { title: 'size B', align: 'right' }, { title: 'mode' }, { title: 'rep', align: 'right' },
-    { title: 'ok' }, { title: 'GB/s', align: 'right' }, { title: 'CPU s/GB', align: 'right' }, { title: 'sends', align: 'right' },
-    { title: 'completions copied', align: 'right' }, { title: 'why not ok' },
-  ], doc.runs.map((r) => [String(r.index), String(r.size), r.mode, String(r.rep), r.ok ? 'yes' : 'no',
+    { title: '#', align: 'right' }, { title: 'size B', align: 'right' }, ...(apis ? [{ title: 'api' }] : []), { title: 'mode' },
+    { title: 'rep', align: 'right' }, { title: 'ok' }, { title: 'GB/s', align: 'right' }, { title: 'CPU s/GB', align: 'right' },
+    { title: 'sends', align: 'right' }, { title: 'completions copied', align: 'right' }, { title: 'why not ok' },
+  ], doc.runs.map((r) => [String(r.index), String(r.size), ...(apis ? [r.api ?? 'msg'] : []), r.mode, String(r.rep), r.ok ? 'yes' : 'no',
     r.measured && r.bytesPerSecond !== null ? sig(r.bytesPerSecond / 1e9) : '-', r.measured && r.secPerGB !== null ? sig(r.secPerGB) : '-',
     r.packets === null ? '-' : String(r.packets),
     r.mode === 'zerocopy' && r.completions !== null ? `${r.copiedCompletions ?? '?'} of ${r.completions}` : '-',
     r.reasons.join('; ')]), 'runs');
+  sections.push({ heading: 'Every run', html: runs });
   const meta = [
     `ipv${o.family} ${o.test} ${o.path} to ${o.dst}; ${o.reps} repetition${o.reps === 1 ? '' : 's'} of -t ${o.duration} per ` +
       `${doc.command === 'sweep' ? 'size and ' : ''}mode, copy and zerocopy alternating; sizes ${o.sizes.map(formatSize).join(', ')}` +
-      `${o.flows > 1 ? `; -P ${o.flows} flows per run (the figures are their sums)` : ''}`,
+      `${o.flows > 1 ? `; -P ${o.flows} flows per run (the figures are their sums)` : ''}` +
+      `${o.apis.length > 1 ? `; interfaces ${o.apis.join(', ')} alternating within each repetition` : ''}`,
     `kernel ${doc.kernel}; started ${doc.startedAt}; ${(doc.durationMs / 1000).toFixed(1)} s; ` +
       `${doc.runs.length} of ${doc.plannedRuns} runs${doc.lab ? `; namespaces ${doc.lab.txNs} / ${doc.lab.rxNs}, egress ${doc.lab.egressKind}` : ''}` +
       `${doc.toolVersion ? `; msg-zerocopy ${doc.toolVersion}` : ''}`,
@@ -127,18 +152,14 @@ export function sweepHtml(doc: SweepDocument): string {
     title: `msg-zerocopy ${what}`,
     meta,
     verdict: { text: verdictText, bad: !doc.ok },
-    sections: [
-      { heading: 'Charts', html: charts.join('\n') },
-      { heading: 'Summary by size and mode', html: summary },
-      { heading: 'Every run', html: runs },
-    ],
+    sections,
     notes,
     data: doc,
   });
 }
 
 export const CSV_HEADER = [
-  'command', 'size_bytes', 'mode', 'runs', 'runs_ok', 'runs_measured',
+  'command', 'api', 'size_bytes', 'mode', 'runs', 'runs_ok', 'runs_measured',
   'bytes_per_second_median', 'bytes_per_second_min', 'bytes_per_second_max', 'bits_per_second_median',
   'cpu_seconds_per_gb_median', 'cpu_seconds_per_gb_min', 'cpu_seconds_per_gb_max', 'sends_per_second_median', 'completions_copied_share',
   'zc_copy_throughput_estimate', 'zc_copy_throughput_low', 'zc_copy_throughput_high',
@@ -146,18 +167,24 @@ export const CSV_HEADER = [
   'interval_level', 'interval_method', 'pairs', 'verdict',
 ];
 
-/** One CSV row per size and mode; the zerocopy/copy columns and the verdict belong to the size, on both its rows. */
-export function sweepCsv(doc: Pick<SweepDocument, 'command' | 'summaries'>): string {
+/**
+ * One CSV row per interface, size and mode; the zerocopy/copy columns and the
+ * verdict belong to the size, on both its rows.
+ */
+export function sweepCsv(doc: Pick<SweepDocument, 'command' | 'summaries'> & Partial<Pick<SweepDocument, 'apis'>>): string {
   const rows: CsvValue[][] = [];
-  for (const s of doc.summaries) {
-    for (const mode of ['copy', 'zerocopy'] as const) {
-      const m = s[mode];
-      const t = s.ratio.throughputInterval;
-      const c = s.ratio.secPerGBInterval;
-      rows.push([doc.command, s.size, mode, m.runs, m.ok, m.measured,
-        m.bytesPerSecond.median, m.bytesPerSecond.min, m.bytesPerSecond.max, m.bitsPerSecond.median,
-        m.secPerGB.median, m.secPerGB.min, m.secPerGB.max, m.packetsPerSec.median, mode === 'zerocopy' ? m.copiedShare : null,
-        t.estimate, t.low, t.high, c.estimate, c.low, c.high, c.level, c.method, c.n, s.verdict]);
+  const apis = doc.apis?.length ? doc.apis : [{ api: 'msg', summaries: doc.summaries }];
+  for (const { api, summaries } of apis) {
+    for (const s of summaries) {
+      for (const mode of ['copy', 'zerocopy'] as const) {
+        const m = s[mode];
+        const t = s.ratio.throughputInterval;
+        const c = s.ratio.secPerGBInterval;
+        rows.push([doc.command, api, s.size, mode, m.runs, m.ok, m.measured,
+          m.bytesPerSecond.median, m.bytesPerSecond.min, m.bytesPerSecond.max, m.bitsPerSecond.median,
+          m.secPerGB.median, m.secPerGB.min, m.secPerGB.max, m.packetsPerSec.median, mode === 'zerocopy' ? m.copiedShare : null,
+          t.estimate, t.low, t.high, c.estimate, c.low, c.high, c.level, c.method, c.n, s.verdict]);
+      }
     }
   }
   return toCsv(CSV_HEADER, rows);

@@ -122,3 +122,33 @@ test('report files: the path is checked up front, the file written whole', async
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('with --api msg,uring: a CSV row per interface, size and mode; the HTML a part per interface and their comparison', async () => {
+  const { sweepHtml } = await import('../../src/sweep/report.js');
+  const { compareApis } = await import('../../src/sweep/summary.js');
+  const { sweepJson } = await import('../../src/sweep/format.js');
+  const runs: RunRecord[] = [];
+  for (const api of ['msg', 'uring'] as const) {
+    for (let k = 1; k <= 6; k++) {
+      runs.push({ ...rec(8000, 'copy', k, 1e10, 0.2), api }, { ...rec(8000, 'zerocopy', k, 1.1e10, api === 'uring' ? 0.15 : 0.18 + k * 0.001), api });
+    }
+  }
+  const by = (api: 'msg' | 'uring') => summarizeSizes([8000], runs.filter((r) => r.api === api));
+  const doc = sweepJson({
+    options: { command: 'compare', test: 'udp', family: 4, path: 'tx-only', sizes: [8000], reps: 6, duration: 1, port: 8000, output: 'json',
+      progress: false, chart: false, slackMs: 0 },
+    sizes: [8000], plannedRuns: runs.length, runs, summaries: by('msg'), crossover: null,
+    byApi: [{ api: 'msg', summaries: by('msg'), crossover: null }, { api: 'uring', summaries: by('uring'), crossover: null }],
+    apiComparison: compareApis([8000], runs), startedAt: 0, durationMs: 1, exitCode: 0, interrupted: null, error: null, lab: null,
+    expect: 1, dst: '192.168.2.2',
+  });
+  const lines = sweepCsv(doc).trimEnd().split('\r\n');
+  assert.deepEqual(lines.slice(1).map((l) => l.split(',').slice(0, 4).join(' ')),
+    ['compare msg 8000 copy', 'compare msg 8000 zerocopy', 'compare uring 8000 copy', 'compare uring 8000 zerocopy']);
+  const html = sweepHtml(doc);
+  assert.equal((html.match(/<svg class="chart"/g) ?? []).length, 6, 'three charts per interface');
+  assert.match(html, /<h2>Charts: io_uring \(SEND \/ SEND_ZC\)<\/h2>/);
+  assert.match(html, /<h2>io_uring SEND_ZC against MSG_ZEROCOPY/);
+  assert.match(html, /<tr><td class="num">8000<\/td><td class="num">1\.000× \(1\.000–1\.000\)<\/td><td class="num">0\.82× \(0\.81–0\.83\)<\/td><td>saves<\/td><\/tr>/,
+    'io_uring zerocopy saves against MSG_ZEROCOPY');
+});
