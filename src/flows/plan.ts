@@ -73,8 +73,25 @@ export function receiverSpecOf(cfg: Config): ReceiverSpec {
   return {
     role: 'receiver', family: cfg.family, test: cfg.test as RxTest, dst: cfg.dstText, src: cfg.srcText ?? undefined,
     ifname: cfg.ifname ?? undefined, port: cfg.port, size: cfg.payloadLen, secs: (cfg.runtimeMs - runtimeMs(0)) / 1000,
-    cpu: cfg.cpu, verbose: cfg.verbose, json: true, extra: cfg.sharedFdTable ? ['--shared-fd-table'] : [],
+    cpu: cfg.cpu, verbose: cfg.verbose, interval: cfg.intervalMs / 1000 || undefined, json: true,
+    extra: cfg.sharedFdTable ? ['--shared-fd-table'] : [],
   };
+}
+
+/** Start-up time a multi-flow run is given per flow, seconds (measured: about 0.1 s a flow, per side, on a busy 2-CPU machine). */
+export const START_SECS_PER_FLOW = 0.25;
+
+/**
+ * Seconds a receiver of `n` flows (-r -P n) needs on top of the one second it
+ * already runs longer than its sender, when serve and pair start the two one
+ * after the other: each receiver flow starts its clock (udp) or its wait for
+ * a connection (tcp) once it has started itself, the sender's flows start
+ * only once every receiver flow is ready, and take as long again to start.
+ * START_SECS_PER_FLOW a flow, less that one second, in whole seconds: 0 up
+ * to 4 flows, 1 for 8, 15 for 64.
+ */
+export function flowsStartSecs(n: number): number {
+  return n > 1 ? Math.max(0, Math.ceil(n * START_SECS_PER_FLOW - 1)) : 0;
 }
 
 /** The flows of a run: the run's own command line, with port -p + k, CPU `cpus[k]` and --json, one flow each. */

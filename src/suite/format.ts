@@ -253,7 +253,7 @@ export function caseJson(r: CaseResult) {
 
 /** What a finished suite run hands to its formatters. */
 export interface SuiteRun {
-  options: Pick<SuiteOptions, 'apis' | 'families' | 'tests' | 'duration' | 'size' | 'port' | 'extra' | 'bin'>;
+  options: Pick<SuiteOptions, 'apis' | 'families' | 'tests' | 'duration' | 'size' | 'port' | 'extra' | 'bin' | 'flows'>;
   plan: SuiteCase[];
   results: CaseResult[];
   startedAt: number;
@@ -266,8 +266,9 @@ export interface SuiteRun {
 }
 
 /** The first line of the table. */
-export function suiteHeader(lab: LabInfo, duration: number): string {
-  return `msg-zerocopy suite: kernel ${release()}, namespaces ${lab.txNs} / ${lab.rxNs}, egress ${lab.egressKind}, -t ${duration}`;
+export function suiteHeader(lab: LabInfo, duration: number, flows = 1): string {
+  return `msg-zerocopy suite: kernel ${release()}, namespaces ${lab.txNs} / ${lab.rxNs}, egress ${lab.egressKind}, -t ${duration}` +
+    (flows > 1 ? `, -P ${flows} (sums of the flows)` : '');
 }
 
 /** The --json document of a suite run. */
@@ -287,6 +288,7 @@ export function suiteJson(r: SuiteRun) {
     lab: r.lab,
     options: {
       apis: o.apis ?? ['msg'], families: o.families, tests: o.tests, duration: o.duration, size: o.size, port: o.port, extra: o.extra, bin: o.bin.path,
+      flows: o.flows ?? 1,
     },
     summary: summarize(r.plan, r.results),
     cases: r.results.map(caseJson),

@@ -103,7 +103,7 @@ export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promis
       error, lab: labInfo,
     }))}\n`);
   } else if (results.length || interrupted || !error) {
-    io.out(formatTable(plan, results, { header: labInfo ? suiteHeader(labInfo, o.duration) : undefined, interrupted }));
+    io.out(formatTable(plan, results, { header: labInfo ? suiteHeader(labInfo, o.duration, o.flows) : undefined, interrupted }));
   }
   if (error) io.err(`msg-zerocopy suite: ${error}\n`);
   return { exitCode: error && !interrupted ? (results.length ? 1 : 2) : exitCode, plan, results, interrupted, lab: labInfo, error };
