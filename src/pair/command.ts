@@ -2,19 +2,30 @@
 // `msg-zerocopy serve` (host B) and `msg-zerocopy pair` (host A): one command
 // per host; pair prints both sides.
 
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
-import { addClassicOptions, toConfig, type RawOptions } from '../cli/options.js';
+import { addClassicOptions, addFlowOptions, flowOptions, toConfig, type RawOptions } from '../cli/options.js';
+import { allowedCpus, flowCpus } from '../flows/plan.js';
 import { MAX_PAYLOAD } from '../libc/layout.js';
 import { parseAddress } from '../net/address.js';
 import { senderSpecOf } from '../run/classic.js';
 import { runPair } from './pair.js';
 import { DEFAULT_POLICY, MAX_TIME_LIMIT, parsePortRange } from './policy.js';
+import { DEFAULT_CONTROL_PORT, DEFAULT_DATA_PORT, defaultControlPort } from './protocol.js';
 import { defaultSecretPath, pairSecret, serveSecret } from './secret.js';
 import { runServe } from './serve.js';
 
 const count = (_: string, prev: number): number => prev + 1;
+
+function procStatus(): string {
+  try {
+    return readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 /** A commander value parser from one of ours (UsageError → commander's own error). */
 const checked = <T>(parse: (text: string) => T) => (text: string, _prev?: unknown): T => {
@@ -27,11 +38,7 @@ const checked = <T>(parse: (text: string) => T) => (text: string, _prev?: unknow
 const port = (flag: string) => checked((t) => parseInteger(t, flag, 1, 65535));
 const slack = checked((t) => parseInteger(t, '--slack', 0, 600000));
 
-/** Default control port: the data port + 1. */
-export function defaultControlPort(dataPort: number): number {
-  if (dataPort >= 65535) throw new UsageError(`no default control port after data port ${dataPort}`, 'give --control-port');
-  return dataPort + 1;
-}
+export { defaultControlPort };
 
 interface ServeCli {
   '4': number;
@@ -60,15 +67,16 @@ export function registerPairCommands(program: Command, done: (code: number) => v
   const io = { out: (s: string) => { process.stdout.write(s); }, err: (s: string) => { process.stderr.write(s); } };
 
   const serve = new Command('serve')
-    .description('host B of a host pair: listen on a control port (data port + 1, default 8001) and, for each ' +
-      '`msg-zerocopy pair` from host A that proves it holds the shared secret, run our receiver and send its ' +
+    .description(`host B of a host pair: listen on a control port (the data port - 1, default ${DEFAULT_CONTROL_PORT}) and, for each ` +
+      '`msg-zerocopy pair` from host A that proves it holds the shared secret, run our receiver (of as many flows as ' +
+      'pair -P asks for, on data ports -p .. -p + N - 1, above the control port) and send its ' +
       'report back; one pair at a time, until SIGINT/SIGTERM. It opens sockets on request (root is needed only for ' +
       '--allow-raw): see the README, "Running between two hosts", for what it exposes')
     .option('-4', 'IPv4', count, 0)
     .option('-6', 'IPv6', count, 0)
     .option('-D <addr>', 'this host\'s address: the control port and the receiver bind to it')
-    .option('-p <port>', 'data port the control port is derived from (pair says which data port to use)')
-    .option('--control-port <port>', 'control port (default: -p + 1 = 8001)', port('--control-port'))
+    .option('-p <port>', `data port the control port is derived from (default ${DEFAULT_DATA_PORT}; pair says which data ports to use)`)
+    .option('--control-port <port>', `control port (default: -p - 1 = ${DEFAULT_CONTROL_PORT})`, port('--control-port'))
     .option('--secret-file <path>', `the shared secret; created (mode 0600) when missing (default ${defaultSecretPath()})`)
     .option('--ports <lo-hi>', `data ports a pair may ask for (default ${DEFAULT_POLICY.portLo}-${DEFAULT_POLICY.portHi}: no privileged port)`,
       checked(parsePortRange))
@@ -85,7 +93,7 @@ export function registerPairCommands(program: Command, done: (code: number) => v
       const family = o['4'] ? 4 : 6;
       if (o.D === undefined) throw new UsageError('-D <addr> is required', 'this host\'s address, the one pair -D names');
       if (!parseAddress(family, o.D)) throw new UsageError(`ipv${family} parse error: ${o.D}`, `-D needs an IPv${family} address with -${family}`);
-      const dataPort = o.p === undefined ? 8000 : parseInteger(o.p, '-p', 1, 65535);
+      const dataPort = o.p === undefined ? DEFAULT_DATA_PORT : parseInteger(o.p, '-p', 1, 65535);
       const log = (s: string): void => io.err(`msg-zerocopy serve: ${s}\n`);
       const secret = serveSecret(o.secretFile ?? defaultSecretPath(), log);
       const policy = {
@@ -98,13 +106,16 @@ export function registerPairCommands(program: Command, done: (code: number) => v
       }, io));
     });
 
-  const pair = addClassicOptions(new Command('pair'))
+  const pair = addFlowOptions(addClassicOptions(new Command('pair')))
     .description('host A of a host pair: run our sender against the receiver that `msg-zerocopy serve` starts on ' +
       'host B (-D), then print both classic lines, a summary, and with --json one object { sender, receiver }. ' +
-      'Takes every classic sender flag and passes it on.')
+      'Takes every classic sender flag and passes it on. -P N: N flows on data ports -p .. -p + N - 1 against a ' +
+      'receiver of N flows on host B (--cpus places the flows of this host); both sides\' [k] and [SUM] lines, the ' +
+      'summary on the sums.')
     .usage('[options] <test>')
     .argument('[test]', 'tcp | udp | raw | raw_hdrincl | packet | packet_dgram')
-    .option('--control-port <port>', 'serve\'s control port (default: -p + 1 = 8001)', port('--control-port'))
+    .option('--control-port <port>', `serve's control port (default: -p - 1 = ${DEFAULT_CONTROL_PORT}, below every flow's data port)`,
+      port('--control-port'))
     .option('--secret-file <path>', `the shared secret, a copy of serve's (default ${defaultSecretPath()})`)
     .option('--connect-timeout <secs>', 'give up connecting to the control port after this long', '5')
     .option('--slack <ms>', 'time the sender may overrun before it is killed', slack, 10000)
@@ -113,12 +124,18 @@ export function registerPairCommands(program: Command, done: (code: number) => v
       if (o.r) throw new UsageError('pair runs the sender; -r belongs to the other host', 'run `msg-zerocopy serve` there');
       const { ifindex } = await import('../cli/resolve.js');
       const cfg = toConfig(test, o, { ifindex });
+      // -P n: the multi-flow sender here, a receiver of as many flows there (flows/). Its CPUs are checked before anything is asked of serve.
+      const flows = flowOptions(o, cfg);
+      if (flows) flowCpus(flows.flows, flows.cpus, allowedCpus(procStatus()));
       const timeout = Number(o.connectTimeout);
       if (!(timeout > 0 && timeout <= 600)) throw new UsageError(`--connect-timeout: '${o.connectTimeout}' is not a number of seconds from 0 to 600`);
       const controlPort = o.controlPort ?? defaultControlPort(cfg.port);
       const secret = pairSecret(o.secretFile ?? defaultSecretPath(), cfg.dstText);
+      const sender = flows
+        ? { ...senderSpecOf(cfg), flows: flows.flows, extra: flows.cpus ? ['--cpus', flows.cpus.join(',')] : [] }
+        : senderSpecOf(cfg);
       done(await runPair({
-        host: cfg.dstText, controlPort, sender: senderSpecOf(cfg), secret, json: cfg.json,
+        host: cfg.dstText, controlPort, sender, secret, json: cfg.json,
         connectTimeoutMs: timeout * 1000, slackMs: o.slack,
       }, io));
     });

@@ -3,7 +3,10 @@
 // the shared secret (and make it prove the same first), ask it for a
 // receiver, run our classic sender (a child of the same executable,
 // `--json`) once the receiver's own socket is bound, and print both classic
-// lines, a summary and, with --json, one object with both reports. The
+// lines, a summary and, with --json, one object with both reports. With
+// -P n the sender is our multi-flow sender (src/flows) and serve starts a
+// receiver of as many flows: the lines are each side's [k] and [SUM], the
+// summary and --json hold the aggregate reports (with their `flows`). The
 // control connection is watched the whole time: a serve that dies or goes
 // silent stops the sender within seconds.
 
@@ -15,12 +18,13 @@ import { childError, type Child, type ChildResult } from '../lab/child.js';
 import { checkReport, isErrorReport, isSenderReport, readReport } from '../report/read.js';
 import type { ClassicReport } from '../report/report.js';
 import { receiverDeadlineMs, type SenderSpec } from '../run/classic.js';
-import { READY_MAX_MS } from '../run/run.js';
 import { receiveMode } from '../core/vocabulary.js';
+import { flowsStartSecs } from '../flows/plan.js';
 import { checkProof, decodeNonce, encodeNonce, newNonce, proof, sessionKey } from './auth.js';
 import { neighbourMac, routeTo } from './neigh.js';
 import {
-  Connection, endText, expect, MAX_LINE, MAX_REPORT_LINE, PROTOCOL_VERSION, SENDER_DID_NOT_RUN, type Ended, type ReportMessage,
+  Connection, DEFAULT_CONTROL_PORT, endText, expect, MAX_LINE, MAX_REPORT_LINE, PROTOCOL_VERSION, receiverReadyMs, SENDER_DID_NOT_RUN,
+  type Ended, type ReportMessage,
 } from './protocol.js';
 import { startClassic } from './spawn.js';
 import { summarizePair, summaryLines, type PairSummary } from './summary.js';
@@ -48,17 +52,17 @@ export interface PairIO {
 export const CLASSIC_DST_MAC = '06:06:06:06:06:06';
 /** How long pair waits for serve's challenge once connected. */
 const HANDSHAKE_WAIT_MS = 5000;
-/** How long pair waits for "ready": serve's own wait for the receiver's socket, and its checks. */
-const READY_WAIT_MS = READY_MAX_MS + 10000;
+/** How long pair waits for "ready" beyond serve's own wait for the receiver's sockets (protocol.ts receiverReadyMs): its checks. */
+const READY_MARGIN_MS = 10000;
 /** Beyond the receiver's own deadline: how long pair waits for the report. */
 const REPORT_MARGIN_MS = 5000;
-/** Receiver output lines shown at most. */
+/** Receiver output lines shown at most (and one more per flow and the sum for a run of several flows). */
 const RX_LINES = 20;
 
 function connectError(e: NodeJS.ErrnoException, o: PairOptions): RunError {
   const where = hostPort(o.host, o.controlPort);
   const family = o.sender.family;
-  const serveCmd = `msg-zerocopy serve -${family} -D ${o.host}${o.controlPort !== 8001 ? ` --control-port ${o.controlPort}` : ''}`;
+  const serveCmd = `msg-zerocopy serve -${family} -D ${o.host}${o.controlPort !== DEFAULT_CONTROL_PORT ? ` --control-port ${o.controlPort}` : ''}`;
   switch (e.code) {
     case 'ECONNREFUSED':
       return new RunError(`pair: nothing listens on the control port ${where} (connection refused)`,
@@ -207,13 +211,15 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
     if (spec.test === 'packet' || spec.test === 'packet_dgram') spec = await packetPath(spec, o.host, note);
     if (HAND_BUILT.includes(spec.test) && spec.src === undefined) spec = await headerSource(spec, o.host, note);
     if (interrupted) return signalExitCode(interrupted);
+    const flows = spec.flows ?? 1;
     conn.send({
-      type: 'run', family: spec.family, test: receiveMode(spec.test), senderTest: spec.test, port: spec.port,
+      type: 'run', family: spec.family, test: receiveMode(spec.test), senderTest: spec.test, port: spec.port, flows,
       size: spec.size ?? 0, secs: spec.secs + 1, client: hostname().slice(0, 64),
     });
-    const r = await conn.next(READY_WAIT_MS);
+    const readyWait = receiverReadyMs(flows) + READY_MARGIN_MS;
+    const r = await conn.next(readyWait);
     if (interrupted) return signalExitCode(interrupted);
-    if ('timeout' in r) throw new RunError(`pair: serve at ${where} did not start its receiver within ${READY_WAIT_MS / 1000} s`);
+    if ('timeout' in r) throw new RunError(`pair: serve at ${where} did not start its receiver within ${readyWait / 1000} s`);
     if ('end' in r) throw gone(r.end, 'before its receiver was ready');
     const err = expect(r.msg, 'error');
     if (err) throw new RunError(`pair: serve at ${where}: ${shown(err.message)}`);
@@ -260,8 +266,9 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
     const senderRan = isSenderReport(txReport) && tx.signal === null && !tx.timedOut;
     if (interrupted) conn.send({ type: 'abort', reason: interrupted });
     else conn.send({ type: 'sent', ok: senderRan });
-    // The receiver runs one second longer than the sender (the request's secs).
-    const reportWait = receiverDeadlineMs(spec.secs + 1, o.slackMs) + REPORT_MARGIN_MS;
+    // The receiver runs one second longer than the sender (the request's secs), and a receiver of several flows longer
+    // by their start-up (serve adds it, flows/plan.ts).
+    const reportWait = receiverDeadlineMs(spec.secs + 1 + flowsStartSecs(flows), o.slackMs) + REPORT_MARGIN_MS;
     let timedOut = false;
     await Promise.race([watch, new Promise<void>((resolve) => setTimeout(() => { timedOut = true; resolve(); }, reportWait).unref())]);
     conn.close();
@@ -285,8 +292,10 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
 /** Both sides' lines, the summary, --json; the exit status. */
 function finishRun(o: PairOptions, io: PairIO, where: string, senderArgv: string[], receiverArgv: string[], tx: ChildResult,
   txReport: ClassicReport | null, rx: ReportMessage, interrupted: NodeJS.Signals | null): number {
-  for (const l of rx.stderr.split('\n').map((x) => x.trim()).filter(Boolean).slice(-RX_LINES)) {
-    io.err(/^rx=\d+ \(\d+ MB\)$/.test(l) ? `${l}\n` : `receiver on ${o.host}: ${shown(l)}\n`);
+  const flows = o.sender.flows ?? 1;
+  for (const l of rx.stderr.split('\n').map((x) => x.trim()).filter(Boolean).slice(-(RX_LINES + (flows > 1 ? flows + 1 : 0)))) {
+    // The classic line, as it is; with several flows each flow's ([k]) and the sum's ([SUM]).
+    io.err(/^(\[(\d+|SUM)\] )?rx=\d+ \(\d+ MB\)$/.test(l) ? `${l}\n` : `receiver on ${o.host}: ${shown(l)}\n`);
   }
   let rxReport: ClassicReport | null = null;
   let rxProblem: string | null = null;
@@ -297,7 +306,7 @@ function finishRun(o: PairOptions, io: PairIO, where: string, senderArgv: string
     if (c.ok && c.report.role === 'receiver') rxReport = c.report;
     else rxProblem = `the receiver's report is unusable (${c.ok ? 'it is not a receiver report' : c.reason})`;
   }
-  const summary: PairSummary = summarizePair(o.sender.test, o.sender.cork ?? 0, txReport, rxReport);
+  const summary: PairSummary = summarizePair(o.sender.test, o.sender.cork ?? 0, txReport, rxReport, o.sender.flows ?? 1);
   const txError = isErrorReport(txReport) ? txReport.error : summary.sender === null ? childError(tx) ?? 'no report' : null;
   const txCode = tx.exitCode ?? (tx.signal ? signalExitCode(tx.signal) : 1);
   const rxCode = rx.exitCode ?? (rx.signal ? signalExitCode(rx.signal) : 1);

@@ -3,9 +3,11 @@
 // default), how long a receiver may run, whether raw receivers may be
 // started. A run request from an authenticated pair is checked against it
 // field by field; anything outside is refused with the reason. Pure.
+import { MAX_FLOWS } from '../cli/options.js';
 import { parseInteger } from '../core/numbers.js';
 import { UsageError } from '../core/errors.js';
 import { RX_TESTS, TESTS, type Family, type RxTest } from '../core/vocabulary.js';
+import { flowsStartSecs } from '../flows/plan.js';
 import type { RunRequest } from './protocol.js';
 
 export interface ServePolicy {
@@ -69,24 +71,48 @@ export function checkRunRequest(m: unknown, s: ServeLimits): { ok: true; req: Ru
     return { ok: false, reason: `raw receivers are not allowed here (the ${o.senderTest} test needs one): start serve with --allow-raw` };
   }
   if (!isInt(o.port, 1, 65535)) return { ok: false, reason: 'port must be a whole number from 1 to 65535' };
-  if (o.port === s.controlPort && test === 'tcp') {
-    return { ok: false, reason: `data port ${o.port} is this serve's control port: pick another -p` };
+  if (!isInt(o.flows, 1, MAX_FLOWS)) return { ok: false, reason: `flows must be a whole number from 1 to ${MAX_FLOWS}` };
+  const port = o.port;
+  const flows = o.flows;
+  // -P n: flow k on data port -p + k; every one of them is checked as one port would be.
+  const last = port + flows - 1;
+  const flowOf = (q: number): string => (flows > 1 ? ` (flow ${q - port} of -P ${flows})` : '');
+  if (flows > 1 && test === 'raw') {
+    return { ok: false, reason: `-P ${flows}: ${o.senderTest} has no ports to tell the flows apart; run several flows with tcp or udp` };
   }
-  if (o.port < p.portLo || o.port > p.portHi) {
-    const why = o.port < 1024 && p.portLo >= 1024 ? ' (privileged ports are refused unless serve --ports includes them)' : '';
-    return { ok: false, reason: `data port ${o.port} is outside this serve's range ${p.portLo}-${p.portHi}${why}: pick -p in the range` };
+  if (last > 65535) return { ok: false, reason: `-P ${flows}: flow ${flows - 1} would need data port ${last}: give a -p up to ${65536 - flows}` };
+  // (udp on the control port's number: refused later as a port in use, by serve's own socket; ports.ts.)
+  if (test === 'tcp' && s.controlPort >= port && s.controlPort <= last) {
+    return { ok: false, reason: `data port ${s.controlPort}${flowOf(s.controlPort)} is this serve's control port: pick another -p` };
+  }
+  if (port < p.portLo || last > p.portHi) {
+    if (flows === 1) {
+      const why = port < 1024 && p.portLo >= 1024 ? ' (privileged ports are refused unless serve --ports includes them)' : '';
+      return { ok: false, reason: `data port ${port} is outside this serve's range ${p.portLo}-${p.portHi}${why}: pick -p in the range` };
+    }
+    const room = p.portHi - p.portLo + 1;
+    const fix = room < flows ? `the range holds ${room} port${room === 1 ? '' : 's'}: use -P ${room} or fewer`
+      : `pick -p from ${p.portLo} to ${p.portHi - flows + 1}`;
+    return { ok: false, reason: `data ports ${port}-${last} (-P ${flows}) reach outside this serve's range ${p.portLo}-${p.portHi}: ${fix}` };
   }
   if (!isInt(o.size, 0, s.maxPayload)) return { ok: false, reason: `size must be a whole number from 0 to ${s.maxPayload}` };
   if (!isInt(o.secs, 1, MAX_TIME_LIMIT)) return { ok: false, reason: `secs must be a whole number from 1 to ${MAX_TIME_LIMIT}` };
-  if (o.secs > p.maxSecs) {
-    return { ok: false, reason: `a ${o.secs} s receiver run (pair -t ${o.secs - 1} + 1) is over this serve's limit of ` +
-      `${p.maxSecs} s (serve --max-time): use -t ${p.maxSecs - 1} or less` };
+  // A receiver of several flows runs longer by the time its flows and the sender's take to start (flows/plan.ts).
+  const extra = flowsStartSecs(flows);
+  if (o.secs + extra > p.maxSecs) {
+    if (!extra) {
+      return { ok: false, reason: `a ${o.secs} s receiver run (pair -t ${o.secs - 1} + 1) is over this serve's limit of ` +
+        `${p.maxSecs} s (serve --max-time): use -t ${p.maxSecs - 1} or less` };
+    }
+    const t = p.maxSecs - 1 - extra;
+    return { ok: false, reason: `a ${o.secs + extra} s receiver run (pair -t ${o.secs - 1} + 1, + ${extra} s to start ${flows} flows) ` +
+      `is over this serve's limit of ${p.maxSecs} s (serve --max-time): ${t >= 0 ? `use -t ${t} or less` : 'use fewer flows'}` };
   }
   if (typeof o.client !== 'string' || o.client.length > 256) return { ok: false, reason: 'client must be a short string' };
   return {
     ok: true,
     req: {
-      type: 'run', family: o.family, test, senderTest: o.senderTest, port: o.port, size: o.size, secs: o.secs, client: o.client,
+      type: 'run', family: o.family, test, senderTest: o.senderTest, port, flows, size: o.size, secs: o.secs, client: o.client,
     },
   };
 }

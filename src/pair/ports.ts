@@ -5,11 +5,14 @@
 // any state, so that our receiver (which sets SO_REUSEPORT as the C tool
 // does) can never join another program's reuseport group, and a sender can
 // never fill another program's socket. Once the receiver's socket is bound,
-// every socket on the port must be one of the receiver's own (by inode).
+// every socket on the port must be one of the receiver's own (by inode; a
+// receiver of several flows holds them in its children). With -P n all of
+// ports -p .. -p + n - 1 are checked so.
 // Entries with inode 0 (TIME_WAIT, orphaned closing connections) belong to
 // no program and cannot receive data; they are not holders.
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import type { RxTest } from '../core/vocabulary.js';
+import { childPids } from '../run/ready.js';
 
 export const TABLES = ['tcp', 'tcp6', 'udp', 'udp6', 'raw', 'raw6'] as const;
 /** The protocol a raw receiver opens (IPPROTO_EGP); raw tables show it in the port column. */
@@ -71,15 +74,35 @@ export function holdersIn(tables: Partial<Record<(typeof TABLES)[number], string
   return out;
 }
 
-/** Every socket of this network namespace on the data port (see holdersIn). */
-export async function portHolders(port: number, test: RxTest, procNet = '/proc/self/net'): Promise<Holder[]> {
+async function readTables(procNet: string): Promise<Partial<Record<(typeof TABLES)[number], string>>> {
   const tables: Partial<Record<(typeof TABLES)[number], string>> = {};
   await Promise.all(TABLES.map(async (t) => {
     try {
       tables[t] = await readFile(`${procNet}/${t}`, 'utf8');
     } catch { /* no IPv6, or no raw table: nothing there */ }
   }));
-  return holdersIn(tables, port, test);
+  return tables;
+}
+
+/** Every socket of this network namespace on the data port (see holdersIn). */
+export async function portHolders(port: number, test: RxTest, procNet = '/proc/self/net'): Promise<Holder[]> {
+  return holdersIn(await readTables(procNet), port, test);
+}
+
+/**
+ * The data ports `port` .. `port + count - 1` (the flows of -P count) that
+ * any socket of this network namespace holds, in order, with their holders;
+ * empty when every one is free. The tables are read once.
+ */
+export async function heldPorts(port: number, count: number, test: RxTest, procNet = '/proc/self/net'):
+  Promise<Array<{ port: number; holders: Holder[] }>> {
+  const tables = await readTables(procNet);
+  const out: Array<{ port: number; holders: Holder[] }> = [];
+  for (let q = port; q < port + count; q++) {
+    const holders = holdersIn(tables, q, test);
+    if (holders.length) out.push({ port: q, holders });
+  }
+  return out;
 }
 
 /** Inodes of the sockets among process `pid`'s file descriptors. */
@@ -97,6 +120,16 @@ export async function socketInodes(pid: number): Promise<Set<string>> {
       if (m) out.add(m[1]);
     } catch { /* closed meanwhile */ }
   }));
+  return out;
+}
+
+/**
+ * Inodes of the sockets of process `pid` and of its children: a receiver of
+ * several flows (-r -P n) holds its sockets in one child per flow.
+ */
+export async function treeSocketInodes(pid: number): Promise<Set<string>> {
+  const out = await socketInodes(pid);
+  for (const child of await childPids(pid)) for (const i of await socketInodes(child)) out.add(i);
   return out;
 }
 

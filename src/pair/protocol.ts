@@ -8,8 +8,9 @@
 //          (pair refuses a serve whose proof is wrong)        ┘ of auth.ts
 //   B → A  {"type":"error", message}  authentication failed, or any refusal
 //   ── from here every line is sealed (auth.ts) ──
-//   A → B  {"type":"run", family, test, senderTest, port, size, secs, client}
-//   B → A  {"type":"ready", receiverArgv}   the receiver's own socket is bound
+//   A → B  {"type":"run", family, test, senderTest, port, flows, size, secs, client}
+//   B → A  {"type":"ready", receiverArgv}   the receiver's own sockets are bound
+//                                           (every flow's, ports port .. port + flows - 1)
 //       or {"type":"error", message}        refused (policy, busy, port in use)
 //   A ↔ B  {"type":"ping"}                  every 0.5 s both ways: liveness
 //   A → B  {"type":"sent", ok}              the sender ended (ok: it ran)
@@ -21,10 +22,27 @@
 // handshake is done is taken as dead.
 
 import type { Socket } from 'node:net';
+import { UsageError } from '../core/errors.js';
+import { flowsStartSecs } from '../flows/plan.js';
+import { READY_MAX_MS } from '../run/run.js';
 import { Opener, Sealer, type Direction } from './auth.js';
 import { shown } from './text.js';
 
-export const PROTOCOL_VERSION = 2;
+/** 3: the run request carries `flows` (pair -P). */
+export const PROTOCOL_VERSION = 3;
+/**
+ * The control port that goes with data port `dataPort` when none is given:
+ * the port just below it (neper's habit: control port, then data ports).
+ * The flows of -P n use data ports `dataPort` .. `dataPort` + n - 1, upwards,
+ * so the two never meet, and a firewall opens one range for everything.
+ */
+export function defaultControlPort(dataPort: number): number {
+  if (dataPort <= 1) throw new UsageError(`no default control port below data port ${dataPort}`, 'give --control-port');
+  return dataPort - 1;
+}
+/** The C tool's data port (8000) and so the usual control port (7999). */
+export const DEFAULT_DATA_PORT = 8000;
+export const DEFAULT_CONTROL_PORT = defaultControlPort(DEFAULT_DATA_PORT);
 /** Longest line serve reads, and pair before the handshake. */
 export const MAX_LINE = 4096;
 /** Longest line pair reads from an authenticated serve (the receiver's report and output). */
@@ -35,6 +53,13 @@ export const HANDSHAKE_MS = 2000;
 export const PING_MS = 500;
 /** A peer heard from for this long is dead (network silent, or the peer stopped). */
 export const SILENCE_MS = 3000;
+/**
+ * How long serve waits for the receiver of `flows` flows to have every
+ * socket bound: a receiver of several flows starts one process per flow
+ * (measured here: 0.4 s for 2, 2.9 s for 32), so it gets its flows' start-up
+ * allowance (flows/plan.ts) on top of one receiver's.
+ */
+export const receiverReadyMs = (flows: number): number => READY_MAX_MS + 1000 * flowsStartSecs(flows);
 /** Lines read but not yet handled; more is a flood. */
 const MAX_QUEUE = 64;
 /** Bytes written but not yet taken by the peer; more means it stopped reading. */
@@ -54,7 +79,10 @@ export interface RunRequest {
   test: 'tcp' | 'udp' | 'raw';
   /** The sender's test (what the receive mode was picked for); shown in serve's log. */
   senderTest: string;
+  /** The first data port; flow k uses port + k. */
   port: number;
+  /** -P: flows at once, 1 to MAX_FLOWS; serve starts the receiver of as many (tcp and udp only). */
+  flows: number;
   /** Payload bytes (-s): the receiver checks every datagram against it. */
   size: number;
   /** Receiver -t (one more than the sender's, as the kernel driver). */

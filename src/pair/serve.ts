@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // `msg-zerocopy serve` (host B): a control port that, for one authenticated
 // pair at a time, starts our own classic receiver (`-r … --json`, a child of
-// the same executable), says "ready" once the receiver's own socket is bound
-// and nothing else holds the port, and sends its report back.
+// the same executable; `-r -P n` for a pair of several flows), says "ready"
+// once the receiver's own sockets are bound and nothing else holds its
+// ports, and sends its report back.
 //
 // Everything that arrives is hostile until the peer has proved it holds the
 // secret (auth.ts): each connection has HANDSHAKE_MS from accept to its run
@@ -13,14 +14,15 @@
 import { createServer, type Server } from 'node:net';
 import { RunControl, signalExitCode } from '../core/control.js';
 import { childError, type Child, type ChildResult } from '../lab/child.js';
+import { flowsStartSecs } from '../flows/plan.js';
 import type { ReceiverSpec } from '../run/classic.js';
 import { waitReady } from '../run/ready.js';
-import { READY_MAX_MS } from '../run/run.js';
 import { checkProof, decodeNonce, encodeNonce, newNonce, proof, sessionKey } from './auth.js';
 import { checkRunRequest, policyLine, type ServePolicy } from './policy.js';
-import { describeHolders, portHolders, socketInodes } from './ports.js';
+import { describeHolders, heldPorts, treeSocketInodes, type Holder } from './ports.js';
 import {
-  Connection, endText, expect, HANDSHAKE_MS, MAX_LINE, PROTOCOL_VERSION, SENDER_DID_NOT_RUN, type ReportMessage, type RunRequest,
+  Connection, DEFAULT_CONTROL_PORT, endText, expect, HANDSHAKE_MS, MAX_LINE, PROTOCOL_VERSION, receiverReadyMs, SENDER_DID_NOT_RUN,
+  type ReportMessage, type RunRequest,
 } from './protocol.js';
 import { RateLog } from './ratelog.js';
 import { startClassic } from './spawn.js';
@@ -50,9 +52,9 @@ export interface ServeIO {
 
 /** Connections in the handshake at once; one more pushes out the oldest. */
 export const MAX_PENDING = 64;
-/** The receiver's output sent back: its last lines, at most this much. */
+/** The receiver's output sent back: its last lines (and one per flow, and the sum), at most this much. */
 const REPORT_STDERR_LINES = 20;
-const REPORT_STDERR_CHARS = 8192;
+const REPORT_STDERR_CHARS = 16384;
 
 type Handshake = { ok: true } | { ok: false; log: string; tell?: string };
 
@@ -97,9 +99,9 @@ async function handshake(conn: Connection, secret: Buffer, deadline: number): Pr
   return { ok: true };
 }
 
-/** The receiver's last stderr lines, bounded. */
-function stderrTail(s: string): string {
-  const lines = s.split('\n').filter((l) => l.trim()).slice(-REPORT_STDERR_LINES);
+/** The receiver's last stderr lines, bounded: 20, and one more per flow and the sum for a receiver of several flows. */
+function stderrTail(s: string, flows: number): string {
+  const lines = s.split('\n').filter((l) => l.trim()).slice(-(REPORT_STDERR_LINES + (flows > 1 ? flows + 1 : 0)));
   const text = lines.join('\n');
   return text.length > REPORT_STDERR_CHARS ? text.slice(text.length - REPORT_STDERR_CHARS) : text;
 }
@@ -199,7 +201,7 @@ export function runServe(o: ServeOptions, io: ServeIO): Promise<number> {
     server.listen({ host: o.addr, port: o.controlPort, exclusive: true, backlog: 1024 }, () => {
       log(policyLine(o.policy));
       log(`control port ${hostPort(o.addr, o.controlPort)}; on the other host run: ` +
-        `msg-zerocopy pair -${o.family} -D ${o.addr}${o.controlPort !== 8001 ? ` --control-port ${o.controlPort}` : ''} [flags] <test>`);
+        `msg-zerocopy pair -${o.family} -D ${o.addr}${o.controlPort !== DEFAULT_CONTROL_PORT ? ` --control-port ${o.controlPort}` : ''} [flags] <test>`);
     });
   });
 
@@ -245,7 +247,22 @@ export function runServe(o: ServeOptions, io: ServeIO): Promise<number> {
   async function runOne(conn: Connection, req: RunRequest, who: string): Promise<'none' | 'ok' | 'failed'> {
     let stopWhy: string | null = null;
     let child: Child | null = null;
-    const what = `${req.test} receiver on ${hostPort(o.addr, req.port)}, -t ${req.secs}`;
+    const flows = req.flows;
+    const last = req.port + flows - 1;
+    // A receiver of several flows runs longer by their start-up (flows/plan.ts), and may take that much longer to be ready.
+    const secs = req.secs + flowsStartSecs(flows);
+    const readyMs = receiverReadyMs(flows);
+    const what = flows > 1
+      ? `${req.test} receiver -P ${flows} on ${hostPort(o.addr, req.port)}-${last}, -t ${secs}`
+      : `${req.test} receiver on ${hostPort(o.addr, req.port)}, -t ${secs}`;
+    /** " (flow k of -P n)" after a data port, for a run of several flows. */
+    const flowOf = (q: number): string => (flows > 1 ? ` (flow ${q - req.port} of -P ${flows})` : '');
+    /** The held ports (the first few) with their holders: "data port 9301 (flow 1 of -P 2) … (udp bound … held by …)". */
+    const heldText = async (held: Array<{ port: number; holders: Holder[] }>, verb: string): Promise<string> => {
+      if (held.length === 1) return `data port ${held[0].port}${flowOf(held[0].port)} ${verb} (${await describeHolders(held[0].holders)})`;
+      const parts = await Promise.all(held.slice(0, 3).map(async (h) => `${h.port}${flowOf(h.port)} (${await describeHolders(h.holders)})`));
+      return `data ports ${parts.join(', ')}${held.length > 3 ? ` and ${held.length - 3} more` : ''} ${verb}`;
+    };
     const stop = (why: string): void => {
       if (stopWhy) return;
       stopWhy = why;
@@ -260,10 +277,11 @@ export function runServe(o: ServeOptions, io: ServeIO): Promise<number> {
       stop(`the pair ${endText(e)}`);
     });
     try {
-      // No byte to another program: the port must be free of every socket.
-      const held = await portHolders(req.port, req.test);
+      // No byte to another program: every data port must be free of every socket.
+      const held = await heldPorts(req.port, flows, req.test);
       if (held.length) {
-        const line = `data port ${req.port} is in use on this host (${await describeHolders(held)}); nothing was started: pick another -p`;
+        const line = `${await heldText(held, held.length > 1 ? 'are in use on this host' : 'is in use on this host')}; ` +
+          'nothing was started: pick another -p';
         log(`${who}: refused: ${line}`);
         conn.close({ type: 'error', message: line });
         return 'none';
@@ -273,25 +291,28 @@ export function runServe(o: ServeOptions, io: ServeIO): Promise<number> {
         return 'none';
       }
       const spec: ReceiverSpec = {
-        role: 'receiver', family: o.family, test: req.test, dst: o.addr, port: req.port, size: req.size, secs: req.secs, json: true,
+        role: 'receiver', family: o.family, test: req.test, dst: o.addr, port: req.port, size: req.size, secs, json: true,
+        flows: flows > 1 ? flows : undefined,
       };
       log(`${who}: ${what}, -s ${req.size} (sender: ${req.senderTest})`);
       const started = startClassic(spec, o.slackMs, (l) => { if (l.trim()) io.err(`${l}\n`); });
       const rx = started.child;
       child = rx;
       const readiness = await waitReady(rx, {
-        family: o.family, test: req.test, port: req.port, maxMs: READY_MAX_MS, aborted: () => stopWhy !== null,
+        family: o.family, test: req.test, port: req.port, flows, maxMs: readyMs, aborted: () => stopWhy !== null,
       });
       let refusal: string | null = null;
       if (readiness === 'ready' && rx.pid !== null) {
-        // Readiness is the receiver's own socket; and nothing but its sockets on the port.
-        const own = await socketInodes(rx.pid);
-        const foreign = (await portHolders(req.port, req.test)).filter((h) => !own.has(h.inode));
+        // Readiness is the receiver's own sockets (its flows' for -P); and nothing but its sockets on its ports.
+        const own = await treeSocketInodes(rx.pid);
+        const foreign = (await heldPorts(req.port, flows, req.test))
+          .map((h) => ({ port: h.port, holders: h.holders.filter((x) => !own.has(x.inode)) }))
+          .filter((h) => h.holders.length > 0);
         if (foreign.length) {
-          refusal = `another socket took data port ${req.port} while the receiver started (${await describeHolders(foreign)}); the receiver was stopped`;
+          refusal = `another socket took ${await heldText(foreign, 'while the receiver started')}; the receiver was stopped`;
         }
       } else if (readiness === 'timeout') {
-        refusal = `the receiver did not bind its socket within ${READY_MAX_MS / 1000} s; it was stopped`;
+        refusal = `the receiver did not bind its socket${flows > 1 ? `s (${flows} flows)` : ''} within ${readyMs / 1000} s; it was stopped`;
       }
       if (readiness !== 'ready' || refusal || stopWhy) {
         rx.kill('SIGTERM');
@@ -334,7 +355,7 @@ export function runServe(o: ServeOptions, io: ServeIO): Promise<number> {
       }
       const msg: ReportMessage = {
         type: 'report', exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, failure: stopWhy,
-        report: r.report, stderr: stderrTail(r.stderr),
+        report: r.report, stderr: stderrTail(r.stderr, flows),
       };
       conn.close(msg);
       await watch;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // What pair prints after a run: both sides' throughput and CPU cost, and
 // what was lost on the way. Pure, over the typed reports (src/report/read.ts).
+// A run of several flows (-P n) is summed by each side (src/flows/report.ts):
+// the figures are those sums; tcp bytes are also compared flow by flow.
 import { isReceiverReport, isSenderReport } from '../report/read.js';
 import type { ClassicReport } from '../report/report.js';
 
@@ -15,38 +17,104 @@ export interface SideSummary {
   cpuSecPerGB: number | null;
 }
 
+/** tcp with several flows: one flow's bytes on each side (null: that side has no count for it). */
+export interface FlowBytes {
+  flow: number;
+  sent: number | null;
+  received: number | null;
+}
+
 export interface PairSummary {
   test: string;
+  /** Flows at once (-P); 1 for a classic run. */
+  flows: number;
   sender: SideSummary | null;
   receiver: SideSummary | null;
-  /** tcp: the receiver got every byte sent. */
+  /** tcp: the receiver got every byte sent (with several flows: on every flow). */
   bytesMatch: boolean | null;
+  /** tcp with several flows: each flow's bytes on both sides; null otherwise. */
+  flowBytes: FlowBytes[] | null;
   /** Datagram tests: datagrams sent (sends / cork calls) and the share not received. */
   datagramsSent: number | null;
   loss: number | null;
 }
 
+/** One flow's counters in a multi-flow report. */
+interface FlowCounts {
+  bytes: number;
+  /** Its rate over the time its data moved, and that time; null when its report lacks them. */
+  throughputBps: number | null;
+  dataMs: number | null;
+}
+
+/** Most flows a report's `flows` array is read for (the -P limit). */
+const MAX_FLOW_ENTRIES = 64;
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/**
+ * Each flow's counters in a multi-flow report (its `flows` array, each entry
+ * a flow's own report with its number), by flow number; a flow that printed
+ * no counters is absent. Null for a report without flows. The receiver's
+ * report comes from the peer: anything malformed counts nothing.
+ */
+function flowCounts(r: ClassicReport | null): Map<number, FlowCounts> | null {
+  const list = r && (r as { flows?: unknown }).flows;
+  if (!Array.isArray(list) || list.length > MAX_FLOW_ENTRIES) return null;
+  const out = new Map<number, FlowCounts>();
+  for (const f of list as unknown[]) {
+    if (!f || typeof f !== 'object') continue;
+    const { flow, bytes, throughputBps, dataMs } = f as Record<string, unknown>;
+    if (typeof flow === 'number' && Number.isInteger(flow) && flow >= 0 && flow < MAX_FLOW_ENTRIES && isCount(bytes) && !out.has(flow)) {
+      out.set(flow, { bytes, throughputBps: isCount(throughputBps) ? throughputBps : null, dataMs: isCount(dataMs) ? dataMs : null });
+    }
+  }
+  return out;
+}
+
+/** Each flow's byte count in a multi-flow report, by flow number (see flowCounts); null for a report without flows. */
+export function flowByteCounts(r: ClassicReport | null): Map<number, number> | null {
+  const c = flowCounts(r);
+  return c && new Map([...c].map(([k, v]) => [k, v.bytes]));
+}
+
 /**
  * One side, from the fields checkReport (src/report/read.ts) has checked, so
  * that a peer's report missing a newer field still gives numbers: the rate
- * (over the time data moved), and CPU per GB from user + system time.
+ * (over the time data moved), and CPU per GB from user + system time. A side
+ * of several flows: the sums, CPU over its whole process tree, and the rate
+ * as the sum of the flows' own rates, each over the time its data moved
+ * (the aggregate's own rate is over the span of its flows, which for a udp
+ * receiver is its whole run, data or not), over the longest of those times.
  */
 function side(r: ClassicReport | null): SideSummary | null {
   if (!isSenderReport(r) && !isReceiverReport(r)) return null;
-  const dataMs = typeof r.dataMs === 'number' && Number.isFinite(r.dataMs) ? r.dataMs : r.durationMs;
+  let dataMs = typeof r.dataMs === 'number' && Number.isFinite(r.dataMs) ? r.dataMs : r.durationMs;
+  let bps = r.throughputBps;
+  const flows = [...(flowCounts(r)?.values() ?? [])];
+  if (flows.length && flows.every((f) => f.throughputBps !== null && f.dataMs !== null)) {
+    bps = flows.reduce((a, f) => a + (f.throughputBps ?? 0), 0);
+    dataMs = Math.max(...flows.map((f) => f.dataMs ?? 0));
+  }
   return {
-    packets: r.packets, bytes: r.bytes, durationMs: dataMs, throughputGbps: (r.throughputBps * 8) / 1e9,
+    packets: r.packets, bytes: r.bytes, durationMs: dataMs, throughputGbps: (bps * 8) / 1e9,
     cpuSecPerGB: r.bytes > 0 ? (r.cpu.userUs + r.cpu.sysUs) / 1e6 / (r.bytes / 1e9) : null,
   };
 }
 
-/** Compare the two sides. */
-export function summarizePair(test: string, cork: number, sender: ClassicReport | null, receiver: ClassicReport | null): PairSummary {
+/** Compare the two sides; `flows`: how many the run had (-P). */
+export function summarizePair(test: string, cork: number, sender: ClassicReport | null, receiver: ClassicReport | null,
+  flows = 1): PairSummary {
   const tx = side(sender);
   const rx = side(receiver);
-  const s: PairSummary = { test, sender: tx, receiver: rx, bytesMatch: null, datagramsSent: null, loss: null };
+  const s: PairSummary = { test, flows, sender: tx, receiver: rx, bytesMatch: null, flowBytes: null, datagramsSent: null, loss: null };
   if (test === 'tcp') {
     if (tx && rx) s.bytesMatch = tx.bytes === rx.bytes;
+    const sent = flows > 1 ? flowByteCounts(sender) : null;
+    const got = flows > 1 ? flowByteCounts(receiver) : null;
+    if (sent && got) {
+      s.flowBytes = Array.from({ length: flows }, (_, flow) => ({ flow, sent: sent.get(flow) ?? null, received: got.get(flow) ?? null }));
+      if (s.bytesMatch !== null) s.bytesMatch &&= s.flowBytes.every((f) => f.sent !== null && f.sent === f.received);
+    }
   } else if (tx) {
     s.datagramsSent = cork > 0 ? Math.floor(tx.packets / cork) : tx.packets;
     if (rx && s.datagramsSent > 0) s.loss = Math.max(0, (s.datagramsSent - rx.packets) / s.datagramsSent);
@@ -56,20 +124,28 @@ export function summarizePair(test: string, cork: number, sender: ClassicReport 
 
 const gb = (bytes: number): string => `${(bytes / 1e9).toFixed(bytes >= 1e10 ? 1 : 3)} GB`;
 
-function sideLine(name: string, unit: string, s: SideSummary | null): string {
+function sideLine(name: string, unit: string, s: SideSummary | null, flows: number): string {
   if (!s) return `pair: ${name}: no report`;
   const cpu = s.cpuSecPerGB === null ? 'CPU -' : `CPU ${s.cpuSecPerGB.toFixed(3)} s/GB`;
-  return `pair: ${name}: ${s.packets} ${unit}, ${gb(s.bytes)} in ${(s.durationMs / 1000).toFixed(2)} s, ` +
+  return `pair: ${name}: ${flows > 1 ? `${flows} flows, ` : ''}${s.packets} ${unit}, ${gb(s.bytes)} in ${(s.durationMs / 1000).toFixed(2)} s, ` +
     `${s.throughputGbps.toFixed(2)} Gbit/s, ${cpu}`;
 }
 
-/** The human summary: one line per side, then what arrived. */
+/** The human summary: one line per side (the sums of the flows), then what arrived. */
 export function summaryLines(s: PairSummary): string[] {
-  const lines = [sideLine('sender', 'sends', s.sender), sideLine('receiver', 'reads', s.receiver)];
+  const lines = [sideLine('sender', 'sends', s.sender, s.flows), sideLine('receiver', 'reads', s.receiver, s.flows)];
   if (s.bytesMatch === true) {
-    lines.push(`pair: tcp: all ${s.sender?.bytes} bytes arrived`);
+    lines.push(`pair: tcp: all ${s.sender?.bytes} bytes arrived${s.flowBytes ? `, on each of the ${s.flows} flows` : ''}`);
   } else if (s.bytesMatch === false && s.sender && s.receiver) {
-    lines.push(`pair: tcp: sent ${s.sender.bytes} bytes, received ${s.receiver.bytes} (${s.sender.bytes - s.receiver.bytes} missing)`);
+    if (s.sender.bytes !== s.receiver.bytes) {
+      lines.push(`pair: tcp: sent ${s.sender.bytes} bytes, received ${s.receiver.bytes} (${s.sender.bytes - s.receiver.bytes} missing)`);
+    }
+    for (const f of s.flowBytes ?? []) {
+      if (f.sent !== null && f.sent === f.received) continue;
+      const count = (n: number | null): string => (n === null ? 'no count' : `${n} bytes`);
+      lines.push(`pair: tcp: flow ${f.flow}: sent ${count(f.sent)}, received ${count(f.received)}` +
+        (f.sent !== null && f.received !== null ? ` (${f.sent - f.received} missing)` : ''));
+    }
   }
   if (s.loss !== null) {
     lines.push(`pair: ${s.test}: ${s.datagramsSent} datagrams sent, ${s.receiver?.packets} received, loss ${(s.loss * 100).toFixed(2)}%`);

@@ -222,8 +222,9 @@ for (const family of [4, 6] as const) {
     test('no serve on the control port: one line naming host, port and what to run there', async () => {
       const o = await pair(['-4', '-D', lab.addr[4].dst, '-p', '9400', '-t', '0', 'tcp']);
       assert.equal(o.code, 1);
-      assert.equal(o.stderr, 'msg-zerocopy: pair: nothing listens on the control port 192.168.1.2:9401 (connection refused) ' +
-        '(run `msg-zerocopy serve -4 -D 192.168.1.2 --control-port 9401` on 192.168.1.2 first)\n');
+      // the default control port: the data port - 1
+      assert.equal(o.stderr, 'msg-zerocopy: pair: nothing listens on the control port 192.168.1.2:9399 (connection refused) ' +
+        '(run `msg-zerocopy serve -4 -D 192.168.1.2 --control-port 9399` on 192.168.1.2 first)\n');
     });
 
     test('SIGTERM stops serve cleanly; its JSON lines name each run', async () => {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type Lab } from '../../src/lab/lab.js';
+import { PROTOCOL_VERSION } from '../../src/pair/protocol.js';
 import { REPO_ROOT, requireRoot, start, type Proc } from '../support/proc.js';
 import {
   classicChildren, linesMatching, rmSecrets, runPair, secretDir, Servers, waitUntil, writeSecret, type Tracked,
@@ -133,13 +134,14 @@ test('an impostor serve (no secret) never gets the request; pair says so in one 
   const secret = writeSecret(join(dir, 'imp'));
   const fake = client(lab.rxNs, ['impostor', '192.168.1.2', '9531', 'proof']);
   await fake.waitFor(/listening/);
-  const o = await runPair(lab, ['-4', '-D', '192.168.1.2', '-p', '9530', '-t', '0', '--secret-file', secret, 'tcp']);
+  // no --control-port: the default, the data port - 1
+  const o = await runPair(lab, ['-4', '-D', '192.168.1.2', '-p', '9532', '-t', '0', '--secret-file', secret, 'tcp']);
   assert.equal(o.code, 1);
   assert.match(o.stderr, /^msg-zerocopy: pair: serve at 192\.168\.1\.2:9531 could not prove it holds our secret/);
   assert.equal(o.stderr.split('\n').length, 2, 'one line');
   const seen = JSON.parse((await fake.done).stdout) as { lines: string[] };
   assert.equal(seen.lines.length, 2, JSON.stringify(seen.lines));
-  assert.match(seen.lines[0], /^\{"type":"hello","version":2,"nonce":"[A-Za-z0-9+/]{43}="\}$/);
+  assert.match(seen.lines[0], new RegExp(`^\\{"type":"hello","version":${PROTOCOL_VERSION},"nonce":"[A-Za-z0-9+/]{43}="\\}$`));
   assert.equal(seen.lines[1], '{"type":"refused","message":"your proof does not match my secret"}');
 });
 
@@ -147,7 +149,7 @@ test('peer text is shown escaped and cut: an impostor\'s error with terminal esc
   const secret = writeSecret(join(dir, 'imp2'));
   const fake = client(lab.rxNs, ['impostor', '192.168.1.2', '9541', 'escape']);
   await fake.waitFor(/listening/);
-  const o = await runPair(lab, ['-4', '-D', '192.168.1.2', '-p', '9540', '-t', '0', '--secret-file', secret, 'tcp']);
+  const o = await runPair(lab, ['-4', '-D', '192.168.1.2', '-p', '9542', '-t', '0', '--secret-file', secret, 'tcp']);
   assert.equal(o.code, 1);
   for (const c of ['\x1b', '\x07', '\r', '\u202e']) assert.ok(!o.stderr.includes(c), `raw ${JSON.stringify(c)} printed`);
   assert.match(o.stderr, /^msg-zerocopy: pair: serve at 192\.168\.1\.2:9541: \\x1b\[2J\\x1b\[31mPWNED\\x07\\x1b\]0;title\\x07\\x0d\\u\{202e\}y+\.\.\. \(\d+ more characters\)\n$/);
@@ -161,7 +163,7 @@ for (const how of ['no-stderr', 'bad-report']) {
     const port = how === 'no-stderr' ? 9551 : 9561;
     const fake = client(lab.rxNs, ['fakeserve', '192.168.1.2', String(port), secret, how]);
     await fake.waitFor(/listening/);
-    const o = await runPair(lab, ['-4', '-D', '192.168.1.2', '-p', String(port - 1), '-t', '0', '--json', '--secret-file', secret, 'udp']);
+    const o = await runPair(lab, ['-4', '-D', '192.168.1.2', '-p', String(port + 1), '-t', '0', '--json', '--secret-file', secret, 'udp']);
     await fake.done;
     assert.equal(o.code, 1, o.stderr);
     assert.doesNotMatch(o.stderr, /internal error/);
@@ -184,11 +186,11 @@ test('the default secret: serve creates ~/.config/msg-zerocopy/secret and says h
   const s = await servers.start(['-4', '-D', '192.168.1.2', '--control-port', '9571', '--once'], 30000, env);
   const path = join(home, '.config', 'msg-zerocopy', 'secret');
   assert.equal(statSync(path).mode & 0o777, 0o600);
-  const o = await start([process.execPath, join(REPO_ROOT, 'bin/msg-zerocopy'), 'pair', '-4', '-D', '192.168.1.2', '-p', '9570', '-t', '0', 'tcp'],
+  const o = await start([process.execPath, join(REPO_ROOT, 'bin/msg-zerocopy'), 'pair', '-4', '-D', '192.168.1.2', '-p', '9572', '-t', '0', 'tcp'],
     { ns: lab.txNs, env, timeoutMs: 30000 }).done;
   assert.equal(o.code, 0, o.stderr);
   const done = await s.done;
   assert.equal(done.code, 0);
   assert.match(done.stderr, new RegExp(`^msg-zerocopy serve: created a new secret in ${path} \\(mode 0600\\); copy it to the host that runs pair, e\\.g\\. \`ssh HOST-A 'mkdir -p -m 700 \\.config/msg-zerocopy' && scp -p ${path} HOST-A:\\.config/msg-zerocopy/secret\` \\(or give both commands --secret-file\\)$`, 'm'));
-  assert.ok(await waitUntil(() => classicChildren(9570).length === 0, 2000));
+  assert.ok(await waitUntil(() => classicChildren(9572).length === 0, 2000));
 });

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import {
   checkProof, decodeNonce, encodeNonce, newNonce, proof, Sealer, sessionKey,
 } from '../../src/pair/auth.js';
-import { Connection, expect, MAX_LINE } from '../../src/pair/protocol.js';
+import { Connection, expect, MAX_LINE, PROTOCOL_VERSION } from '../../src/pair/protocol.js';
 
 const [mode, host, portText, ...rest] = process.argv.slice(2);
 const port = Number(portText);
@@ -116,7 +116,7 @@ const tryOpen = async (): Promise<Raw | null> => {
 async function handshake(key: Buffer, nonce = newNonce()): Promise<{ c: Raw; hello: string; auth: string; challenge: Record<string, string>; sealer: Sealer } | null> {
   const c = await tryOpen();
   if (!c) return null;
-  const hello = JSON.stringify({ type: 'hello', version: 2, nonce: encodeNonce(nonce) });
+  const hello = JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, nonce: encodeNonce(nonce) });
   await c.write(`${hello}\n`);
   const l = await c.take();
   if (!l) return null;
@@ -172,7 +172,7 @@ async function hostile(secretPath: string, secs: number): Promise<Record<string,
     reset: async (step: number) => {
       const c = await count(tryOpen());
       if (!c) return;
-      if (step >= 1) await c.write(`${JSON.stringify({ type: 'hello', version: 2, nonce: encodeNonce(newNonce()) })}\n`);
+      if (step >= 1) await c.write(`${JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, nonce: encodeNonce(newNonce()) })}\n`);
       if (step >= 2) await c.take(1000);
       if (step >= 3) await c.write('{"type":"auth","proof":"00');
       c.reset();
@@ -180,14 +180,14 @@ async function hostile(secretPath: string, secs: number): Promise<Record<string,
     halfclose: async () => {
       const c = await count(tryOpen());
       if (!c) return;
-      await c.write(`${JSON.stringify({ type: 'hello', version: 2, nonce: encodeNonce(newNonce()) })}\n`);
+      await c.write(`${JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, nonce: encodeNonce(newNonce()) })}\n`);
       c.sock.end();
       await c.closed(3000);
     },
     slow: async () => {
       const c = await count(tryOpen());
       if (!c) return 'no connection';
-      const text = `${JSON.stringify({ type: 'hello', version: 2, nonce: encodeNonce(newNonce()) })}`;
+      const text = `${JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, nonce: encodeNonce(newNonce()) })}`;
       for (let i = 0; i < text.length && c.closedMs === null && i < 30; i++) {
         await c.write(text[i]);
         await sleep(200);
@@ -197,7 +197,7 @@ async function hostile(secretPath: string, secs: number): Promise<Record<string,
     escapes: async () => {
       const c = await count(tryOpen());
       if (!c) return;
-      await c.write(`${JSON.stringify({ type: 'hello', version: 2, nonce: encodeNonce(newNonce()) })}\n`);
+      await c.write(`${JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, nonce: encodeNonce(newNonce()) })}\n`);
       await c.take(1000);
       await c.write(`${JSON.stringify({ type: 'refused', message: ESCAPES + 'x'.repeat(3000) })}\n`);
       await c.closed(3000);
@@ -222,7 +222,7 @@ async function hostile(secretPath: string, secs: number): Promise<Record<string,
       connections++;
       const h = await handshake(key);
       if (!h) return;
-      await h.c.write(`${JSON.stringify({ type: 'run', family: 4, test: 'udp', senderTest: 'udp', port: 9999, size: 1, secs: 1, client: 'x' })}\n`);
+      await h.c.write(`${JSON.stringify({ type: 'run', family: 4, test: 'udp', senderTest: 'udp', port: 9999, flows: 1, size: 1, secs: 1, client: 'x' })}\n`);
       noteReply(await h.c.take(1500));
       await h.c.closed(3000);
     },
@@ -238,7 +238,7 @@ async function hostile(secretPath: string, secs: number): Promise<Record<string,
       connections++;
       const h = await handshake(key);
       if (!h) return;
-      await h.c.write(`${h.sealer.seal(JSON.stringify({ type: 'run', family: 4, test: 'tcp', senderTest: 'tcp', port: 80, size: 1, secs: 1, client: ESCAPES }))}\n`);
+      await h.c.write(`${h.sealer.seal(JSON.stringify({ type: 'run', family: 4, test: 'tcp', senderTest: 'tcp', port: 80, flows: 1, size: 1, secs: 1, client: ESCAPES }))}\n`);
       noteReply(await h.c.take(1500));
       await h.c.closed(3000);
     },
@@ -247,7 +247,7 @@ async function hostile(secretPath: string, secs: number): Promise<Record<string,
       connections++;
       const h = await handshake(key);
       if (!h) return;
-      await h.c.write(`${h.sealer.seal(JSON.stringify({ type: 'run', family: 4, test: 'udp', senderTest: 'udp', port, size: 100, secs: 1, client: `hostile${ESCAPES}` }))}\n`);
+      await h.c.write(`${h.sealer.seal(JSON.stringify({ type: 'run', family: 4, test: 'udp', senderTest: 'udp', port, flows: 1, size: 100, secs: 1, client: `hostile${ESCAPES}` }))}\n`);
       const l = await h.c.take(2000);
       noteReply(l);
       h.c.reset();
@@ -256,7 +256,7 @@ async function hostile(secretPath: string, secs: number): Promise<Record<string,
     oversized: async (field: boolean) => {
       const c = await count(tryOpen());
       if (!c) return { written: 0, closedMs: null };
-      const head = field ? '{"type":"hello","version":2,"nonce":"' : '';
+      const head = field ? `{"type":"hello","version":${PROTOCOL_VERSION},"nonce":"` : '';
       await c.write(head);
       const chunk = Buffer.alloc(64 * 1024, 'A');
       for (let i = 0; i < 16 && c.closedMs === null; i++) if (!(await c.write(chunk))) break;
@@ -313,7 +313,7 @@ async function replay(secretPath: string): Promise<Record<string, unknown>> {
   const first = await handshake(key);
   if (!first) return { error: 'no handshake' };
   // a sealed line of the first session, kept for later
-  const sealedLine = first.sealer.seal(JSON.stringify({ type: 'run', family: 4, test: 'udp', senderTest: 'udp', port: 9999, size: 1, secs: 1, client: 'r' }));
+  const sealedLine = first.sealer.seal(JSON.stringify({ type: 'run', family: 4, test: 'udp', senderTest: 'udp', port: 9999, flows: 1, size: 1, secs: 1, client: 'r' }));
   first.c.sock.destroy();
   const reply = async (c: Raw): Promise<string | null> => c.take(2500);
 
@@ -327,7 +327,7 @@ async function replay(secretPath: string): Promise<Record<string, unknown>> {
 
   // serve's own proof sent back as ours
   const c3 = await Raw.open();
-  await c3.write(`${JSON.stringify({ type: 'hello', version: 2, nonce: encodeNonce(newNonce()) })}\n`);
+  await c3.write(`${JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, nonce: encodeNonce(newNonce()) })}\n`);
   const ch3 = JSON.parse((await c3.take()) ?? '{}') as Record<string, string>;
   await c3.write(`${JSON.stringify({ type: 'auth', proof: ch3.proof })}\n`);
   const reflected = await reply(c3);
@@ -358,7 +358,7 @@ async function impostor(how: string): Promise<Record<string, unknown>> {
           if (got.length === 1) {
             sock.write(how === 'escape'
               ? `${JSON.stringify({ type: 'error', message: `${ESCAPES}${'y'.repeat(3000)}` })}\n`
-              : `${JSON.stringify({ type: 'challenge', version: 2, nonce: encodeNonce(newNonce()), proof: randomBytes(32).toString('hex') })}\n`);
+              : `${JSON.stringify({ type: 'challenge', version: PROTOCOL_VERSION, nonce: encodeNonce(newNonce()), proof: randomBytes(32).toString('hex') })}\n`);
           }
         }
       });
@@ -375,10 +375,10 @@ async function impostor(how: string): Promise<Record<string, unknown>> {
 
 async function fakeserve(secretPath: string, how: string): Promise<Record<string, unknown>> {
   const key = readKey(secretPath);
-  // a udp sink on the data port (the control port - 1), so that the sender runs
+  // a udp sink on the data port (the control port + 1, so that the control port is its default), so that the sender runs
   const sink = createSocket('udp4');
   sink.on('message', () => {});
-  await new Promise<void>((r) => sink.bind(port - 1, host, r));
+  await new Promise<void>((r) => sink.bind(port + 1, host, r));
   sink.unref();
   return new Promise((resolve) => {
     const server = createServer((sock) => {
@@ -389,7 +389,7 @@ async function fakeserve(secretPath: string, how: string): Promise<Record<string
         const np = hello && decodeNonce(hello.nonce);
         if (!np) { conn.fail('garbage', 'x'); return; }
         const ns = newNonce();
-        conn.send({ type: 'challenge', version: 2, nonce: encodeNonce(ns), proof: proof(key, 'serve', np, ns) });
+        conn.send({ type: 'challenge', version: PROTOCOL_VERSION, nonce: encodeNonce(ns), proof: proof(key, 'serve', np, ns) });
         await conn.next(3000);
         conn.secure(sessionKey(key, np, ns), 'serve>pair', 'pair>serve');
         conn.startHeartbeat();

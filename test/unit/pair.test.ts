@@ -55,8 +55,10 @@ test('pair summary: udp loss counted in datagrams (cork); a missing or failed si
 });
 
 test('control port default and host:port', () => {
-  assert.equal(defaultControlPort(8000), 8001);
-  assert.throws(() => defaultControlPort(65535), (e: Error & { line?: string }) => /give --control-port/.test(e.line ?? ''));
+  assert.equal(defaultControlPort(8000), 7999, 'just below the data port: the flows of -P go upwards from it');
+  assert.equal(defaultControlPort(65535), 65534);
+  assert.equal(defaultControlPort(2), 1);
+  assert.throws(() => defaultControlPort(1), (e: Error & { line?: string }) => /give --control-port/.test(e.line ?? ''));
   assert.equal(hostPort('fd::2', 8001), '[fd::2]:8001');
   assert.equal(hostPort('192.168.1.2', 8001), '192.168.1.2:8001');
 });

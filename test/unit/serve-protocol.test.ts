@@ -118,14 +118,14 @@ test('expect: each message type with its fields checked', () => {
   assert.equal(endText({ reason: 'silent', detail: 'no word for 3.1 s' }), 'went silent (no word for 3.1 s)');
 });
 
-const limits: ServeLimits = { family: 4, controlPort: 8001, maxPayload: 65435, policy: { ...DEFAULT_POLICY } };
-const good = { type: 'run', family: 4, test: 'udp', senderTest: 'udp', port: 8000, size: 65435, secs: 5, client: 'a' };
+const limits: ServeLimits = { family: 4, controlPort: 7999, maxPayload: 65435, policy: { ...DEFAULT_POLICY } };
+const good = { type: 'run', family: 4, test: 'udp', senderTest: 'udp', port: 8000, flows: 1, size: 65435, secs: 5, client: 'a' };
 
 test('run requests: a good one passes, extra fields dropped', () => {
   assert.deepEqual(checkRunRequest({ ...good, evil: '; rm -rf /' }, limits), { ok: true, req: good });
   assert.equal(checkRunRequest({ ...good, size: 0 }, limits).ok, true, '-s 0 as the C tool');
-  // udp on the control port number is another protocol: allowed
-  assert.equal(checkRunRequest({ ...good, port: 8001 }, limits).ok, true);
+  // udp on the control port number is another protocol: left to the port check (serve's own socket holds it)
+  assert.equal(checkRunRequest({ ...good, port: 7999 }, limits).ok, true);
 });
 
 test('run requests: every field outside the policy is refused with the reason', () => {
@@ -147,7 +147,8 @@ test('run requests: every field outside the policy is refused with the reason', 
   assert.equal(checkRunRequest({ ...good, test: 'raw' }, { ...limits, policy: { ...DEFAULT_POLICY, allowRaw: true } }).ok, true);
   assert.match(bad({ ...good, port: 0 }), /port/);
   assert.match(bad({ ...good, port: '8000' }), /port/);
-  assert.match(bad({ ...good, test: 'tcp', port: 8001 }), /control port: pick another -p/);
+  assert.equal(bad({ ...good, test: 'tcp', port: 7999 }), 'data port 7999 is this serve\'s control port: pick another -p');
+  assert.match(bad({ ...good, flows: undefined }), /flows must be a whole number from 1 to 64/, 'a request without flows');
   assert.equal(bad({ ...good, port: 22 }),
     'data port 22 is outside this serve\'s range 1024-65535 (privileged ports are refused unless serve --ports includes them): pick -p in the range');
   assert.equal(bad({ ...good, port: 9101 }, { ...limits, policy: { ...DEFAULT_POLICY, portLo: 9000, portHi: 9100 } }),
