@@ -97,12 +97,18 @@ export const CPU_SCOPE = 'process tree: user + system time of every flow (each f
   'plus this process';
 
 /**
- * Throughput over the span of the flows (the classic report's rates and field
- * names, the span as their data interval), and the CPU of the whole process
- * tree per GB (1e9 bytes); utilisation counts CPUs kept busy over the span.
+ * The flows' rates added up, as iperf3's [SUM] line: each flow's own rate is
+ * over the time its data moved, so a receiver's idle wait for its sender
+ * (or a flow that started later) does not dilute the sum. `dataMs` is the
+ * interval over which the summed bytes give that rate. CPU is the whole
+ * process tree's per GB (1e9 bytes); utilisation counts CPUs kept busy over
+ * the span of the flows.
  */
-function treeRates(bytes: number, packets: number, spanMs: number, cpu: CpuTime) {
-  const r = rates(bytes, packets, spanMs, spanMs, cpu);
+function treeRates(reports: ReadonlyArray<{ bytesPerSecond?: number; throughputBps: number }>, bytes: number, packets: number,
+  spanMs: number, cpu: CpuTime) {
+  const sum = reports.reduce((a, r) => a + (r.bytesPerSecond ?? r.throughputBps), 0);
+  const dataMs = sum > 0 ? (bytes / sum) * 1000 : spanMs;
+  const r = rates(bytes, packets, dataMs, spanMs, cpu);
   return { ...r, cpu: { ...r.cpu, scope: CPU_SCOPE } };
 }
 
@@ -164,7 +170,7 @@ export function flowsSenderReport(x: FlowsRun) {
     stall: counted.find((r) => r.stall !== null)?.stall ?? null,
     expectationMet: x.cfg.expectZerocopy === -1 ? null : every && counted.every((r) => r.expectationMet === true),
     zc: sumZc(x.flows),
-    ...treeRates(s.bytes, s.packets, t.spanMs, addCpu(counted, x.ownCpu)),
+    ...treeRates(counted, s.bytes, s.packets, t.spanMs, addCpu(counted, x.ownCpu)),
     /** Interval reports are each flow's own (in `flows`); the sums have none. */
     intervals: null,
     interrupted: x.interrupted ?? counted.find((r) => r.interrupted !== null)?.interrupted ?? null,
@@ -187,7 +193,7 @@ export function flowsReceiverReport(x: FlowsRun) {
     startedAt: new Date(t.startMs).toISOString(),
     durationMs: t.spanMs,
     startSkewMs: t.skewMs,
-    ...treeRates(s.bytes, s.packets, t.spanMs, addCpu(counted, x.ownCpu)),
+    ...treeRates(counted, s.bytes, s.packets, t.spanMs, addCpu(counted, x.ownCpu)),
     /** Interval reports are each flow's own (in `flows`); the sums have none. */
     intervals: null,
     interrupted: x.interrupted ?? counted.find((r) => r.interrupted !== null)?.interrupted ?? null,
