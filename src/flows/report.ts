@@ -146,16 +146,14 @@ function flowsPart(x: FlowsRun) {
   };
 }
 
-/** The sums of the sender flows as a sender report, with the flows and their fairness. */
-export function flowsSenderReport(x: FlowsRun) {
-  const counted = senderReports(x.flows);
-  if (!counted.length) return null;
-  const s = sums(counted, SENDER_SUMS);
+/**
+ * What the sums of the sender flows and of the receiver flows say alike: the run's port, the span
+ * of the flows, their rates and CPU added up, no intervals, and how the run was interrupted.
+ */
+function aggregatePart<R extends SenderReport | ReceiverReport>(x: FlowsRun, counted: readonly R[], bytes: number,
+  packets: number) {
   const t = span(counted);
-  const every = counted.length === x.flows.length;
   return {
-    ...combineRest(counted),
-    ...s,
     port: x.cfg.port,
     fdTable: counted.every((r) => r.fdTable === 'private') ? 'private' as const : 'shared' as const,
     startedAt: new Date(t.startMs).toISOString(),
@@ -163,6 +161,23 @@ export function flowsSenderReport(x: FlowsRun) {
     durationMs: t.spanMs,
     /** How much later the last flow started than the first. */
     startSkewMs: t.skewMs,
+    ...treeRates(counted, bytes, packets, t.spanMs, addCpu(counted, x.ownCpu)),
+    /** Interval reports are each flow's own (in `flows`); the sums have none. */
+    intervals: null,
+    interrupted: x.interrupted ?? counted.find((r) => r.interrupted !== null)?.interrupted ?? null,
+  };
+}
+
+/** The sums of the sender flows as a sender report, with the flows and their fairness. */
+export function flowsSenderReport(x: FlowsRun) {
+  const counted = senderReports(x.flows);
+  if (!counted.length) return null;
+  const s = sums(counted, SENDER_SUMS);
+  const every = counted.length === x.flows.length;
+  return {
+    ...combineRest(counted),
+    ...s,
+    ...aggregatePart(x, counted, s.bytes, s.packets),
     copiedShare: s.completions > 0 ? s.copiedCompletions / s.completions : null,
     missingNotifications: counted.some((r) => r.missingNotifications),
     /** Any flow stalled; `stall`: the first one's. */
@@ -170,10 +185,6 @@ export function flowsSenderReport(x: FlowsRun) {
     stall: counted.find((r) => r.stall !== null)?.stall ?? null,
     expectationMet: x.cfg.expectZerocopy === -1 ? null : every && counted.every((r) => r.expectationMet === true),
     zc: sumZc(x.flows),
-    ...treeRates(counted, s.bytes, s.packets, t.spanMs, addCpu(counted, x.ownCpu)),
-    /** Interval reports are each flow's own (in `flows`); the sums have none. */
-    intervals: null,
-    interrupted: x.interrupted ?? counted.find((r) => r.interrupted !== null)?.interrupted ?? null,
     exitStatus: x.exitStatus,
     ...flowsPart(x),
   };
@@ -184,19 +195,10 @@ export function flowsReceiverReport(x: FlowsRun) {
   const counted = receiverReports(x.flows);
   if (!counted.length) return null;
   const s = sums(counted, RECEIVER_SUMS);
-  const t = span(counted);
   return {
     ...combineRest(counted),
     ...s,
-    port: x.cfg.port,
-    fdTable: counted.every((r) => r.fdTable === 'private') ? 'private' as const : 'shared' as const,
-    startedAt: new Date(t.startMs).toISOString(),
-    durationMs: t.spanMs,
-    startSkewMs: t.skewMs,
-    ...treeRates(counted, s.bytes, s.packets, t.spanMs, addCpu(counted, x.ownCpu)),
-    /** Interval reports are each flow's own (in `flows`); the sums have none. */
-    intervals: null,
-    interrupted: x.interrupted ?? counted.find((r) => r.interrupted !== null)?.interrupted ?? null,
+    ...aggregatePart(x, counted, s.bytes, s.packets),
     /** tcp: every flow ended at its sender's EOF. */
     peerClosed: counted.every((r) => r.peerClosed),
     exitStatus: x.exitStatus,

@@ -2,7 +2,9 @@
 // What a run prints: the selftest's classic stderr lines, and the --json report.
 import type { Config } from '../core/config.js';
 import type { IntervalRecord } from '../core/intervals.js';
+import type { Expectation } from '../core/vocabulary.js';
 import { TOOL_VERSION } from '../core/version.js';
+import type { CompletionTracker } from '../notify/tracker.js';
 import type { ReceiverResult } from '../receiver/receiver.js';
 import type { SenderResult } from '../sender/sender.js';
 import { formatBitRate, formatBytes } from './units.js';
@@ -159,8 +161,33 @@ export function receiverIntervalLine(r: IntervalRecord): string {
   return [`interval ${span(r)}: ${amount(r)}`, `${r.packets} reads`, cpuShare(r)].join(', ');
 }
 
-export function senderReport(cfg: Config, r: SenderResult, cpu: CpuTime, exitStatus: number, fdTable: FdTable) {
+/**
+ * What a sender report says of its completion notifications, from expectedCompletions to zc: the
+ * tracker's counters, in one order for every sender (classic and io_uring). `notifications`: what
+ * the sender counts as one (an error-queue notification; an io_uring notification CQE).
+ */
+export function completionFields(expectZerocopy: Expectation,
+  r: { tracker: CompletionTracker; missingNotifications: boolean; zc: 'y' | 'n' }, expectedCompletions: number,
+  notifications: number) {
   const t = r.tracker;
+  return {
+    expectedCompletions,
+    completions: t.completions,
+    uniqueCompletions: t.unique,
+    notifications,
+    copiedCompletions: t.copied,
+    zerocopiedCompletions: t.zerocopied,
+    copiedShare: t.completions > 0 ? t.copied / t.completions : null,
+    gaps: t.gaps,
+    outOfOrder: t.outOfOrder,
+    duplicates: t.duplicates,
+    missingNotifications: r.missingNotifications,
+    expectationMet: expectZerocopy === -1 ? null : !t.mismatched,
+    zc: r.zc,
+  };
+}
+
+export function senderReport(cfg: Config, r: SenderResult, cpu: CpuTime, exitStatus: number, fdTable: FdTable) {
   return {
     role: 'sender' as const,
     ...common(cfg, fdTable),
@@ -175,19 +202,7 @@ export function senderReport(cfg: Config, r: SenderResult, cpu: CpuTime, exitSta
     sendCalls: r.calls,
     eagain: r.eagain,
     enobufs: r.enobufs,
-    expectedCompletions: r.expectedCompletions,
-    completions: t.completions,
-    uniqueCompletions: t.unique,
-    notifications: t.notifications,
-    copiedCompletions: t.copied,
-    zerocopiedCompletions: t.zerocopied,
-    copiedShare: t.completions > 0 ? t.copied / t.completions : null,
-    gaps: t.gaps,
-    outOfOrder: t.outOfOrder,
-    duplicates: t.duplicates,
-    missingNotifications: r.missingNotifications,
-    expectationMet: cfg.expectZerocopy === -1 ? null : !t.mismatched,
-    zc: r.zc,
+    ...completionFields(cfg.expectZerocopy, r, r.expectedCompletions, r.tracker.notifications),
     ...rates(r.bytes, r.packets, r.dataMs, r.durationMs, cpu),
     /** -I: one entry per interval, or null. */
     intervals: r.intervals ? r.intervals.map(senderInterval) : null,

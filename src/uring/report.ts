@@ -3,7 +3,7 @@
 // --json report, whose fields are named as the classic sender's where they
 // mean the same (so a compare or sweep reads both with one reader), plus the
 // io_uring specifics.
-import { megabytes, rates, type CpuTime, type FdTable } from '../report/report.js';
+import { completionFields, megabytes, rates, type CpuTime, type FdTable } from '../report/report.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { MODE_NAMES, zerocopyMode, type UringConfig } from './config.js';
 import { TAG_SEND, TAG_SEND_ZC, TAG_SEND_ZC_FIXED, TAG_SENDMSG_ZC } from './completions.js';
@@ -29,7 +29,6 @@ export function parseUringLine(stderr: string): { packets: number; mb: number; p
 }
 
 export function uringReport(cfg: UringConfig, r: UringResult, cpu: CpuTime, exitStatus: number, fdTable: FdTable) {
-  const t = r.tracker;
   const a = r.acc;
   return {
     role: 'sender' as const,
@@ -76,20 +75,8 @@ export function uringReport(cfg: UringConfig, r: UringResult, cpu: CpuTime, exit
     },
     shortSends: a.shortSends,
     eagain: a.eagain,
-    expectedCompletions: a.expectedNotifications,
-    completions: t.completions,
-    uniqueCompletions: t.unique,
-    /** Notification CQEs (the tracker's ranges coalesce consecutive ones). */
-    notifications: a.notifications,
-    copiedCompletions: t.copied,
-    zerocopiedCompletions: t.zerocopied,
-    copiedShare: t.completions > 0 ? t.copied / t.completions : null,
-    gaps: t.gaps,
-    outOfOrder: t.outOfOrder,
-    duplicates: t.duplicates,
-    missingNotifications: r.missingNotifications,
-    expectationMet: cfg.expectZerocopy === -1 ? null : !t.mismatched,
-    zc: r.zc,
+    // notifications: the notification CQEs (the tracker's ranges coalesce consecutive ones).
+    ...completionFields(cfg.expectZerocopy, r, a.expectedNotifications, a.notifications),
     // Data moves from the first submit to the deadline: the rates are over the loop's duration.
     ...rates(a.bytes, a.packets, r.durationMs, r.durationMs, cpu),
     interrupted: r.interrupted,
