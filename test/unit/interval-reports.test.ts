@@ -14,18 +14,7 @@ import { checkReport } from '../../src/report/read.js';
 import { CompletionTracker, COPIED } from '../../src/notify/tracker.js';
 import { TOOL_VERSION } from '../../src/core/version.js';
 import { UsageError } from '../../src/core/errors.js';
-
-/** A seeded generator (mulberry32): the same "random" run every time. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../support/random.js';
 
 /** A fake CPU clock that advances when told. */
 function fakeCpu(): { read: () => CpuSample; add: (u: number, s: number) => void } {

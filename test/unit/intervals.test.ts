@@ -8,18 +8,8 @@ import {
   binomialHalfCdf, medianInterval, normalCdf, normalQuantile, pairedRatioInterval, signedRankCdf, signedRankInterval,
   verdict, verdictCrossover, walshAverages, type Interval, type Pair,
 } from '../../src/sweep/stats.js';
+import { rng } from '../support/random.js';
 
-/** A small seeded generator (mulberry32) so every run of this test draws the same numbers. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 /** Standard normal draws (Box-Muller). */
 function gauss(r: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Seeded numbers for the tests: the same "random" draws on every run.
+
+/** A small seeded generator (mulberry32): uniform in [0, 1), the same sequence for the same seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
