@@ -5,23 +5,16 @@
 // flow that fails while the others finish, and SIGINT. The receiver is
 // started through the run layer, which waits until every flow's socket is
 // bound before the sender starts.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createLab, type Lab } from '../../src/lab/lab.js';
 import { ownProgram, runClassic, type RunHooks } from '../../src/run/run.js';
 import type { ReceiverSpec, SenderSpec } from '../../src/run/classic.js';
 import type { ChildResult } from '../../src/lab/child.js';
-import { ours, report, requireRoot, sleep, type ProcResult } from '../support/proc.js';
+import { ours, report, sleep, type ProcResult } from '../support/proc.js';
+import { useLab } from '../support/lab.js';
 
-let lab: Lab;
-before(async () => {
-  requireRoot();
-  lab = await createLab({ prefix: 'mzcfl-' });
-});
-after(async () => {
-  await lab?.destroy();
-});
+const lab = useLab({ prefix: 'mzcfl-' });
 
 let nextPort = 9300;
 const ports = (n: number): number => {
@@ -73,13 +66,13 @@ function checkSums(m: Multi, stderr: string, kind: 'tx' | 'rx', n: number): void
 }
 
 async function txRx(fam: 4 | 6, t: 'tcp' | 'udp', n: number, zerocopy: boolean) {
-  const a = lab.addr[fam];
+  const a = lab().addr[fam];
   const port = ports(n);
   const common = { family: fam, test: t, dst: a.dst, port, size: SIZE, json: true, flows: n } as const;
   const sender: SenderSpec = { role: 'sender', ...common, secs: 0, zerocopy, expect: zerocopy ? 0 : null };
   const receiver: ReceiverSpec = { role: 'receiver', ...common, secs: 1 };
   const run = await runClassic({
-    program: ownProgram(), sender, receiver, senderNs: lab.txNs, receiverNs: lab.rxNs, slackMs: 10000,
+    program: ownProgram(), sender, receiver, senderNs: lab().txNs, receiverNs: lab().rxNs, slackMs: 10000,
   }, hooks);
   assert.equal(run.readiness, 'ready', `receiver not ready: ${run.receiver?.stderr}`);
   ok(run.sender, 'sender');
@@ -132,7 +125,7 @@ test('ipv6 udp -P 2 zerocopy: the same over IPv6', async () => {
 describe('tx-only', () => {
   test('udp -P 2 -z -Z 1 out of the egress device: every flow zc=y, and the sum', async () => {
     const port = ports(2);
-    const r = await ours(lab.txNs, ['-4', '-D', lab.addr[4].txOnly, '-p', String(port), '-t', '0', '-z', '-Z', '1', '-P', '2', '--json', 'udp']).done;
+    const r = await ours(lab().txNs, ['-4', '-D', lab().addr[4].txOnly, '-p', String(port), '-t', '0', '-z', '-Z', '1', '-P', '2', '--json', 'udp']).done;
     assert.equal(r.code, 0, r.stderr);
     const m = multi(r.stdout);
     checkSums(m, r.stderr, 'tx', 2);
@@ -144,7 +137,7 @@ describe('tx-only', () => {
 
   test('udp -P 2 -z -Z 0 out of the egress device: -Z fails in every flow, each named, exit 1', async () => {
     const port = ports(2);
-    const r = await ours(lab.txNs, ['-4', '-D', lab.addr[4].txOnly, '-p', String(port), '-t', '0', '-z', '-Z', '0', '-P', '2', 'udp']).done;
+    const r = await ours(lab().txNs, ['-4', '-D', lab().addr[4].txOnly, '-p', String(port), '-t', '0', '-z', '-Z', '0', '-P', '2', 'udp']).done;
     assert.equal(r.code, 1, r.stderr);
     for (const k of [0, 1]) {
       assert.match(r.stderr, new RegExp(`^\\[${k}\\] serr: ee_code: 1 != expected 0$`, 'm'));
@@ -155,20 +148,20 @@ describe('tx-only', () => {
   });
 
   test('-P 1 is the classic run: the classic line, no [k], no [SUM]', async () => {
-    const r = await ours(lab.txNs, ['-4', '-D', lab.addr[4].txOnly, '-p', String(ports(1)), '-t', '0', '-P', '1', 'udp']).done;
+    const r = await ours(lab().txNs, ['-4', '-D', lab().addr[4].txOnly, '-p', String(ports(1)), '-t', '0', '-P', '1', 'udp']).done;
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^tx=\d+ \(\d+ MB\) txc=0 zc=n\n$/);
   });
 });
 
 test('a flow whose socket fails ends with its number named; the others finish and the sum counts them', async () => {
-  const a = lab.addr[4];
+  const a = lab().addr[4];
   const port = ports(2);
   // A receiver for flow 0 only: flow 1's connect is refused.
   const common = { family: 4, test: 'tcp', dst: a.dst, port, json: true } as const;
   const run = await runClassic({
     program: ownProgram(), sender: { role: 'sender', ...common, secs: 0, flows: 2 }, receiver: { role: 'receiver', ...common, secs: 1 },
-    senderNs: lab.txNs, receiverNs: lab.rxNs, slackMs: 10000,
+    senderNs: lab().txNs, receiverNs: lab().rxNs, slackMs: 10000,
   }, hooks);
   ok(run.receiver, 'receiver');
   const tx = run.sender;
@@ -188,7 +181,7 @@ test('a flow whose socket fails ends with its number named; the others finish an
 });
 
 test('tcp -r -P 2 without a sender: the deadline of one flow, each flow named, exit 1', async () => {
-  const r = await ours(lab.rxNs, ['-4', '-D', lab.addr[4].dst, '-p', String(ports(2)), '-t', '0', '-P', '2', '-r', 'tcp']).done;
+  const r = await ours(lab().rxNs, ['-4', '-D', lab().addr[4].dst, '-p', String(ports(2)), '-t', '0', '-P', '2', '-r', 'tcp']).done;
   assert.equal(r.code, 1, r.stderr);
   for (const k of [0, 1]) assert.match(r.stderr, new RegExp(`^msg-zerocopy: flow ${k} exited 1: accept: no sender connected within 0.6 s`, 'm'));
   assert.match(r.stderr, /^\[SUM\] rx=0 \(0 MB\)$/m);
@@ -207,7 +200,7 @@ function processesWith(needle: string): number[] {
 
 test('SIGINT stops every flow: partial lines of all, the sum, the report, exit 130, no flow left', async () => {
   const port = ports(2);
-  const p = ours(lab.txNs, ['-4', '-D', lab.addr[4].txOnly, '-p', String(port), '-t', '20', '-z', '-P', '2', '--json', 'udp'], { timeoutMs: 30000 });
+  const p = ours(lab().txNs, ['-4', '-D', lab().addr[4].txOnly, '-p', String(port), '-t', '20', '-z', '-P', '2', '--json', 'udp'], { timeoutMs: 30000 });
   // Both flows running: a child with each port on its command line.
   const until = Date.now() + 10000;
   while (Date.now() < until && (processesWith(`-p ${port} `).length < 2 || !processesWith(`-p ${port + 1} `).length)) await sleep(50);

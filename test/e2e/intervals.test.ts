@@ -3,20 +3,13 @@
 // data moved, with our sender and receiver between the two namespaces of a
 // lab this test creates and always deletes (all traffic stays inside it;
 // every process has a deadline).
-import { after, before, test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLab, type Lab } from '../../src/lab/lab.js';
 import { TOOL_VERSION } from '../../src/core/version.js';
-import { describe as show, ours, report, requireRoot, sleep, type ProcResult } from '../support/proc.js';
+import { describe as show, ours, report, sleep, type ProcResult } from '../support/proc.js';
+import { useLab } from '../support/lab.js';
 
-let lab: Lab;
-before(async () => {
-  requireRoot();
-  lab = await createLab();
-});
-after(async () => {
-  await lab?.destroy();
-});
+const lab = useLab();
 
 let nextPort = 9300;
 const DEADLINE_MS = 20_000;
@@ -48,10 +41,10 @@ type Report = ReturnType<typeof report> & {
 /** Receiver (-t rxSecs) in the rx namespace, 0.2 s later the sender (-t txSecs), as the kernel driver starts them. */
 async function run(test: 'tcp' | 'udp', rxArgs: string[], txArgs: string[], rxSecs = '2', txSecs = '2') {
   const port = String(nextPort++);
-  const common = ['-4', '-p', port, '-D', lab.addr[4].dst];
-  const rx = ours(lab.rxNs, [...common, '-t', rxSecs, ...rxArgs, '-r', test], { timeoutMs: DEADLINE_MS });
+  const common = ['-4', '-p', port, '-D', lab().addr[4].dst];
+  const rx = ours(lab().rxNs, [...common, '-t', rxSecs, ...rxArgs, '-r', test], { timeoutMs: DEADLINE_MS });
   await sleep(200);
-  const tx = ours(lab.txNs, [...common, '-t', txSecs, ...txArgs, test], { timeoutMs: DEADLINE_MS });
+  const tx = ours(lab().txNs, [...common, '-t', txSecs, ...txArgs, test], { timeoutMs: DEADLINE_MS });
   const [r, t] = await Promise.all([rx.done, tx.done]);
   assert.equal(r.code, 0, show(r));
   assert.equal(t.code, 0, show(t));

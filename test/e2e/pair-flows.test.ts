@@ -8,38 +8,15 @@
 // refused and receives nothing; a range outside the policy is refused. The
 // default control port (the data port - 1) never meets a flow's port. kill -9
 // of serve and Ctrl-C of pair mid-run leave no flow running on either side.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { createLab, type Lab } from '../../src/lab/lab.js';
 import { PROTOCOL_VERSION } from '../../src/pair/protocol.js';
-import { requireRoot, start, type Proc } from '../support/proc.js';
-import {
-  classicChildren, rmSecrets, runPair, secretDir, Servers, track, waitUntil, writeSecret, type Tracked,
-} from './serve-helpers.js';
+import { start, type Proc } from '../support/proc.js';
+import { classicChildren, runPair, track, useServeLab, waitUntil, type Tracked } from './serve-helpers.js';
 
-let lab: Lab;
-let dir: string;
-let secret: string;
-const servers = new Servers(() => lab);
 const others: Proc[] = [];
+const { lab, servers, secret } = useServeLab('mzpf-', { writeSecret: true, others });
 const D = '192.168.1.2';
-
-before(async () => {
-  requireRoot();
-  dir = secretDir();
-  secret = writeSecret(join(dir, 'secret'));
-  lab = await createLab({ prefix: 'mzpf-' });
-});
-after(async () => {
-  servers.killAll();
-  for (const p of others) p.kill('SIGKILL');
-  await lab?.destroy();
-  rmSecrets(dir);
-  const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  assert.ok(!left.includes(lab.txNs) && !left.includes(lab.rxNs), 'lab namespaces removed');
-});
 
 type Flow = Record<string, unknown> & { flow: number; port: number; packets: number; bytes: number };
 interface Side {
@@ -94,16 +71,16 @@ const has = (argv: string[], flag: string): boolean => ` ${argv.join(' ')} `.inc
 function foreign(port: number): Proc {
   const code = `let n=0;const s=require('dgram').createSocket('udp4');s.on('message',d=>{n+=d.length});s.bind(${port},'${D}',()=>console.error('listening'));` +
     "process.on('SIGTERM',()=>{console.log(n);process.exit(0)});";
-  const p = start([process.execPath, '-e', code], { ns: lab.rxNs, timeoutMs: 60000 });
+  const p = start([process.execPath, '-e', code], { ns: lab().rxNs, timeoutMs: 60000 });
   others.push(p);
   return p;
 }
 
 describe('one serve (data ports 9400-9420, the default control port 9399), pairs of several flows', () => {
   let serve: Tracked;
-  const pair = (args: string[], timeoutMs = 60000) => runPair(lab, ['-4', '-D', D, ...args, '--secret-file', secret], timeoutMs);
+  const pair = (args: string[], timeoutMs = 60000) => runPair(lab(), ['-4', '-D', D, ...args, '--secret-file', secret()], timeoutMs);
   before(async () => {
-    serve = await servers.start(['-4', '-D', D, '-p', '9400', '--ports', '9400-9420', '--json', '--secret-file', secret]);
+    serve = await servers.start(['-4', '-D', D, '-p', '9400', '--ports', '9400-9420', '--json', '--secret-file', secret()]);
     assert.match(serve.stderrText(), /^msg-zerocopy serve: control port 192\.168\.1\.2:9399; /m, 'control port: the data port - 1');
   });
 
@@ -205,7 +182,7 @@ describe('one serve (data ports 9400-9420, the default control port 9399), pairs
     const code = "const s=require('net').connect(9399,'192.168.1.2',()=>s.write(JSON.stringify({type:'hello',version:2," +
       "nonce:require('crypto').randomBytes(32).toString('base64')})+'\\n'));let b='';s.on('data',d=>{b+=d});s.on('close',()=>console.log(b.trim()));" +
       "s.on('error',()=>{});";
-    const o = await start([process.execPath, '-e', code], { ns: lab.txNs, timeoutMs: 10000 }).done;
+    const o = await start([process.execPath, '-e', code], { ns: lab().txNs, timeoutMs: 10000 }).done;
     assert.equal(JSON.parse(o.stdout).message,
       `protocol version 2 is not ${PROTOCOL_VERSION}: run the same msg-zerocopy release on both hosts`);
   });
@@ -224,8 +201,8 @@ describe('one serve (data ports 9400-9420, the default control port 9399), pairs
 });
 
 test('kill -9 of serve during a run of two flows: pair ends with one line, no flow is left on either side', async (t) => {
-  const serve = await servers.start(['-4', '-D', D, '--control-port', '9439', '--secret-file', secret]);
-  const p = track(lab.txNs, ['pair', '-4', '-D', D, '-p', '9440', '--control-port', '9439', '-t', '8', '-P', '2', '--secret-file', secret,
+  const serve = await servers.start(['-4', '-D', D, '--control-port', '9439', '--secret-file', secret()]);
+  const p = track(lab().txNs, ['pair', '-4', '-D', D, '-p', '9440', '--control-port', '9439', '-t', '8', '-P', '2', '--secret-file', secret(),
     'tcp'], 60000);
   others.push(p);
   await serve.waitFor(/receiver -P 2 on \S+:9440-9441,/);
@@ -245,8 +222,8 @@ test('kill -9 of serve during a run of two flows: pair ends with one line, no fl
 });
 
 test('Ctrl-C of pair during a run of two flows: every flow\'s partial line and the sums on both sides, exit 130', async () => {
-  const serve = await servers.start(['-4', '-D', D, '--control-port', '9449', '--secret-file', secret]);
-  const p = track(lab.txNs, ['pair', '-4', '-D', D, '-p', '9450', '--control-port', '9449', '-t', '8', '-P', '2', '--secret-file', secret,
+  const serve = await servers.start(['-4', '-D', D, '--control-port', '9449', '--secret-file', secret()]);
+  const p = track(lab().txNs, ['pair', '-4', '-D', D, '-p', '9450', '--control-port', '9449', '-t', '8', '-P', '2', '--secret-file', secret(),
     'udp'], 60000);
   others.push(p);
   await serve.waitFor(/receiver -P 2 on \S+:9450-9451,/);

@@ -2,33 +2,16 @@
 // End to end: `serve` in the receiver namespace of a lab (as host B), `pair`
 // from the sender namespace (as host A), over the lab's veth pair only,
 // authenticated with a secret that serve creates on its first start.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLab, type Lab } from '../../src/lab/lab.js';
-import { requireRoot, rxLine, txLine, type Proc } from '../support/proc.js';
-import { rmSecrets, runPair, secretDir, Servers } from './serve-helpers.js';
+import { rxLine, txLine, type Proc } from '../support/proc.js';
+import { runPair, useServeLab } from './serve-helpers.js';
 
-let lab: Lab;
-let dir: string;
-let secret: string;
-const servers = new Servers(() => lab);
-
-before(async () => {
-  requireRoot();
-  dir = secretDir();
-  secret = join(dir, 'sub', 'secret');
-  lab = await createLab({ prefix: 'mzpr-' });
-});
-after(async () => {
-  servers.killAll();
-  await lab?.destroy();
-  rmSecrets(dir);
-  const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  assert.ok(!left.includes(lab.txNs) && !left.includes(lab.rxNs), 'lab namespaces removed');
-});
+const { lab, servers, dir } = useServeLab('mzpr-');
+const secret = (): string => join(dir(), 'sub', 'secret');
 
 interface Side { [k: string]: number | string | boolean | null | unknown[] | Record<string, number | null> }
 interface PairJson {
@@ -45,7 +28,7 @@ interface PairJson {
   };
 }
 
-const pair = (args: string[], timeoutMs = 30000) => runPair(lab, [...args, '--secret-file', secret], timeoutMs);
+const pair = (args: string[], timeoutMs = 30000) => runPair(lab(), [...args, '--secret-file', secret()], timeoutMs);
 
 for (const family of [4, 6] as const) {
   describe(`ipv${family}: one serve, several authenticated pairs`, () => {
@@ -53,16 +36,16 @@ for (const family of [4, 6] as const) {
     const cport = String(9301 + family * 10);
     const dport = String(9300 + family * 10);
     before(async () => {
-      serve = await servers.start([`-${family}`, '-D', lab.addr[family].dst, '--control-port', cport, '--json', '--allow-raw',
-        '--secret-file', secret]);
+      serve = await servers.start([`-${family}`, '-D', lab().addr[family].dst, '--control-port', cport, '--json', '--allow-raw',
+        '--secret-file', secret()]);
     });
-    const common = (): string[] => [`-${family}`, '-D', lab.addr[family].dst, '-p', dport, '--control-port', cport];
+    const common = (): string[] => [`-${family}`, '-D', lab().addr[family].dst, '-p', dport, '--control-port', cport];
 
     if (family === 4) {
       test('serve created the secret (mode 0600) and said how to copy it', async () => {
-        const st = statSync(secret);
+        const st = statSync(secret());
         assert.equal(st.mode & 0o777, 0o600);
-        assert.equal(statSync(join(dir, 'sub')).mode & 0o777, 0o700);
+        assert.equal(statSync(join(dir(), 'sub')).mode & 0o777, 0o700);
         await serve.waitFor(/created a new secret/);
       });
     }
@@ -132,7 +115,7 @@ for (const family of [4, 6] as const) {
 
     test('every classic sender flag reaches the sender: in its argv and, where it has a field, in its report', async () => {
       const o = await pair([...common(), '-t', '1', '--json', '-s', '1000', '-c', '4', '-m', '-z', '-Z', '0', '-l', '64',
-        '--payload-offset', '0', '--shared-fd-table', '-v', '-C', '0', '-S', lab.addr[4].src, '-i', 'veth0', '-I', '0.5', 'udp']);
+        '--payload-offset', '0', '--shared-fd-table', '-v', '-C', '0', '-S', lab().addr[4].src, '-i', 'veth0', '-I', '0.5', 'udp']);
       assert.equal(o.code, 0, o.stderr);
       const j = JSON.parse(o.stdout) as PairJson;
       const s = j.sender;
@@ -145,13 +128,13 @@ for (const family of [4, 6] as const) {
       assert.equal(s.payloadOffset, 0);
       assert.equal(s.fdTable, 'shared');
       assert.equal(s.port, Number(dport));
-      assert.equal(s.dst, lab.addr[4].dst);
+      assert.equal(s.dst, lab().addr[4].dst);
       assert.equal(s.runtimeMs, 1200);
       assert.equal(s.completions, (s.packets as number) / 2, 'mixed cork: every other call is zerocopy');
       assert.equal(s.intervalSecs, 0.5);
       assert.ok(Array.isArray(s.intervals) && (s.intervals as unknown[]).length >= 2, 'interval reports');
       const a = j.senderArgv.join(' ');
-      for (const flag of ['-4', '-i veth0', `-p ${dport}`, `-S ${lab.addr[4].src}`, `-D ${lab.addr[4].dst}`, '-s 1000', '-t 1', '-z',
+      for (const flag of ['-4', '-i veth0', `-p ${dport}`, `-S ${lab().addr[4].src}`, `-D ${lab().addr[4].dst}`, '-s 1000', '-t 1', '-z',
         '-Z 0', '-c 4', '-m', '-C 0', '-l 64', '--payload-offset 0', '--shared-fd-table', '-v', '--interval 0.5', '--json']) {
         assert.ok(` ${a} `.includes(` ${flag} `), `${flag} missing from ${a}`);
       }
@@ -186,8 +169,8 @@ for (const family of [4, 6] as const) {
     test('packet: a next hop whose MAC is not the one the classic sender writes is refused before anything starts', async () => {
       // give the receiving side another MAC; the control connection learns it afresh
       const setMac = (mac: string): void => {
-        execFileSync('ip', ['-n', lab.rxNs, 'link', 'set', 'dev', 'veth0', 'address', mac]);
-        execFileSync('ip', ['-n', lab.txNs, 'neigh', 'flush', 'dev', 'veth0']);
+        execFileSync('ip', ['-n', lab().rxNs, 'link', 'set', 'dev', 'veth0', 'address', mac]);
+        execFileSync('ip', ['-n', lab().txNs, 'neigh', 'flush', 'dev', 'veth0']);
       };
       setMac('02:00:00:00:00:99');
       try {
@@ -205,11 +188,11 @@ for (const family of [4, 6] as const) {
     });
 
     test('policy: the control port, a privileged port and an overlong run are refused with the reason', async () => {
-      const where = `${lab.addr[4].dst}:${cport}`;
-      let o = await pair([`-4`, '-D', lab.addr[4].dst, '-p', cport, '--control-port', cport, '-t', '0', 'tcp']);
+      const where = `${lab().addr[4].dst}:${cport}`;
+      let o = await pair([`-4`, '-D', lab().addr[4].dst, '-p', cport, '--control-port', cport, '-t', '0', 'tcp']);
       assert.equal(o.code, 1);
       assert.equal(o.stderr, `msg-zerocopy: pair: serve at ${where}: data port ${cport} is this serve's control port: pick another -p\n`);
-      o = await pair(['-4', '-D', lab.addr[4].dst, '-p', '80', '--control-port', cport, '-t', '0', 'tcp']);
+      o = await pair(['-4', '-D', lab().addr[4].dst, '-p', '80', '--control-port', cport, '-t', '0', 'tcp']);
       assert.equal(o.code, 1);
       assert.equal(o.stderr, `msg-zerocopy: pair: serve at ${where}: data port 80 is outside this serve's range 1024-65535 ` +
         '(privileged ports are refused unless serve --ports includes them): pick -p in the range\n');
@@ -220,7 +203,7 @@ for (const family of [4, 6] as const) {
     });
 
     test('no serve on the control port: one line naming host, port and what to run there', async () => {
-      const o = await pair(['-4', '-D', lab.addr[4].dst, '-p', '9400', '-t', '0', 'tcp']);
+      const o = await pair(['-4', '-D', lab().addr[4].dst, '-p', '9400', '-t', '0', 'tcp']);
       assert.equal(o.code, 1);
       // the default control port: the data port - 1
       assert.equal(o.stderr, 'msg-zerocopy: pair: nothing listens on the control port 192.168.1.2:9399 (connection refused) ' +
@@ -242,8 +225,8 @@ for (const family of [4, 6] as const) {
 }
 
 test('ipv6 with --once: serve ends after one run with status 0; tcp bytes match', async () => {
-  const serve = await servers.start(['-6', '-D', lab.addr[6].dst, '--control-port', '9331', '--once', '--secret-file', secret]);
-  const o = await pair(['-6', '-D', lab.addr[6].dst, '-p', '9330', '--control-port', '9331', '-t', '0', '--json', 'tcp']);
+  const serve = await servers.start(['-6', '-D', lab().addr[6].dst, '--control-port', '9331', '--once', '--secret-file', secret()]);
+  const o = await pair(['-6', '-D', lab().addr[6].dst, '-p', '9330', '--control-port', '9331', '-t', '0', '--json', 'tcp']);
   assert.equal(o.code, 0, o.stderr);
   const j = JSON.parse(o.stdout) as PairJson;
   assert.equal(j.sender.family, 6);

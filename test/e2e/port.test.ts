@@ -1,30 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // End to end: our sender to our receiver over a veth pair between two
 // network namespaces that the test creates and always deletes.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createLab, type Lab } from '../../src/lab/lab.js';
-import { ours, report, requireRoot, rxLine, sleep, start, txLine, type ProcResult } from '../support/proc.js';
+import { ours, report, rxLine, sleep, start, txLine, type ProcResult } from '../support/proc.js';
+import { useLab } from '../support/lab.js';
 
-let lab: Lab;
-before(async () => {
-  requireRoot();
-  lab = await createLab();
-});
-after(async () => {
-  await lab?.destroy();
-});
+const lab = useLab();
 
 let nextPort = 9100;
 /** Receiver (-t 0, so 600 ms) in rx ns, then 200 ms later the sender (-t 0, 200 ms) in tx ns. */
 async function pair(fam: 4 | 6, rxTest: string, txTest: string, txArgs: string[], rxArgs: string[] = [], senderOpts = {}) {
-  const a = lab.addr[fam];
+  const a = lab().addr[fam];
   const port = String(nextPort++);
   const common = [`-${fam}`, '-p', port, '-S', a.src, '-D', a.dst, '-i', 'veth0'];
-  const rx = ours(lab.rxNs, [...common, '-t', '0', '--json', ...rxArgs, '-r', rxTest]);
+  const rx = ours(lab().rxNs, [...common, '-t', '0', '--json', ...rxArgs, '-r', rxTest]);
   await sleep(200);
-  const tx = ours(lab.txNs, [...common, '-t', '0', '--json', ...txArgs, txTest], senderOpts);
+  const tx = ours(lab().txNs, [...common, '-t', '0', '--json', ...txArgs, txTest], senderOpts);
   const [r, t] = await Promise.all([rx.done, tx.done]);
   return { rx: r, tx: t };
 }
@@ -138,12 +131,12 @@ test('fd table: private by default, shared with --shared-fd-table; both runs del
 });
 
 test('zerocopy budget exhausted (net.core.optmem_max=1 in the namespace): ENOBUFS names the sysctl and -l, exit 2', async () => {
-  const a = lab.addr[4];
-  const sysctl = (v: string) => execFileSync('ip', ['netns', 'exec', lab.txNs, 'sysctl', '-q', '-w', `net.core.optmem_max=${v}`]);
-  const saved = execFileSync('ip', ['netns', 'exec', lab.txNs, 'sysctl', '-n', 'net.core.optmem_max'], { encoding: 'utf8' }).trim();
+  const a = lab().addr[4];
+  const sysctl = (v: string) => execFileSync('ip', ['netns', 'exec', lab().txNs, 'sysctl', '-q', '-w', `net.core.optmem_max=${v}`]);
+  const saved = execFileSync('ip', ['netns', 'exec', lab().txNs, 'sysctl', '-n', 'net.core.optmem_max'], { encoding: 'utf8' }).trim();
   sysctl('1');
   try {
-    const tx = await ours(lab.txNs, ['-4', '-t', '0', '-D', a.txOnly, '-z', '--json', 'udp']).done;
+    const tx = await ours(lab().txNs, ['-4', '-t', '0', '-D', a.txOnly, '-z', '--json', 'udp']).done;
     assert.equal(tx.code, 2, tx.stderr);
     assert.match(tx.stderr, /^msg-zerocopy: send: No buffer space available \(zerocopy budget exhausted: raise net\.core\.optmem_max or lower -l \(now 32\)\)$/m);
     const rep = report(tx);
@@ -152,13 +145,13 @@ test('zerocopy budget exhausted (net.core.optmem_max=1 in the namespace): ENOBUF
   } finally {
     sysctl(saved);
   }
-  const after = execFileSync('ip', ['netns', 'exec', lab.txNs, 'sysctl', '-n', 'net.core.optmem_max'], { encoding: 'utf8' }).trim();
+  const after = execFileSync('ip', ['netns', 'exec', lab().txNs, 'sysctl', '-n', 'net.core.optmem_max'], { encoding: 'utf8' }).trim();
   assert.equal(after, saved);
 });
 
 test('raw with -z: clear refusal, exit 2', async () => {
-  const a = lab.addr[4];
-  const tx = await ours(lab.txNs, ['-4', '-t', '0', '-D', a.dst, '-z', 'raw']).done;
+  const a = lab().addr[4];
+  const tx = await ours(lab().txNs, ['-4', '-t', '0', '-D', a.dst, '-z', 'raw']).done;
   assert.equal(tx.code, 2);
   assert.match(tx.stderr, /setsockopt 1\.60: 1: Operation not supported \(this kernel accepts SO_ZEROCOPY only on tcp and udp sockets; run raw without -z\)/);
   assert.equal(tx.stderr.trim().split('\n').length, 1);
@@ -184,12 +177,12 @@ test('receiver rejects a datagram of the wrong size', async () => {
 });
 
 test('receiver rejects a datagram with the wrong content', async () => {
-  const a = lab.addr[4];
+  const a = lab().addr[4];
   const port = String(nextPort++);
-  const rx = ours(lab.rxNs, ['-4', '-p', port, '-D', a.dst, '-t', '0', '-s', '100', '-r', 'udp']);
+  const rx = ours(lab().rxNs, ['-4', '-p', port, '-D', a.dst, '-t', '0', '-s', '100', '-r', 'udp']);
   await sleep(200);
   const bad = `const s=require('dgram').createSocket('udp4');s.send(Buffer.alloc(100,'z'),${port},'${a.dst}',()=>s.close());`;
-  const sent = await start([process.execPath, '-e', bad], { ns: lab.txNs }).done;
+  const sent = await start([process.execPath, '-e', bad], { ns: lab().txNs }).done;
   assert.equal(sent.code, 0, sent.stderr);
   const r = await rx.done;
   assert.equal(r.code, 1);
@@ -198,7 +191,7 @@ test('receiver rejects a datagram with the wrong content', async () => {
 
 test('tcp receiver without a sender gives up at its deadline', async () => {
   const t0 = Date.now();
-  const r = await ours(lab.rxNs, ['-4', '-p', String(nextPort++), '-D', lab.addr[4].dst, '-t', '0', '-r', 'tcp']).done;
+  const r = await ours(lab().rxNs, ['-4', '-p', String(nextPort++), '-D', lab().addr[4].dst, '-t', '0', '-r', 'tcp']).done;
   const took = Date.now() - t0;
   assert.equal(r.code, 1);
   assert.match(r.stderr, /accept: no sender connected within 0\.6 s/);
@@ -206,11 +199,11 @@ test('tcp receiver without a sender gives up at its deadline', async () => {
 });
 
 test('SIGINT during a run still prints the partial result', async () => {
-  const a = lab.addr[4];
+  const a = lab().addr[4];
   const port = String(nextPort++);
-  const rx = ours(lab.rxNs, ['-4', '-p', port, '-D', a.dst, '-t', '3', '-r', 'udp']);
+  const rx = ours(lab().rxNs, ['-4', '-p', port, '-D', a.dst, '-t', '3', '-r', 'udp']);
   await sleep(200);
-  const tx = ours(lab.txNs, ['-4', '-p', port, '-D', a.dst, '-t', '3', '--json', 'udp']);
+  const tx = ours(lab().txNs, ['-4', '-p', port, '-D', a.dst, '-t', '3', '--json', 'udp']);
   await sleep(700);
   tx.kill('SIGINT');
   const t = await tx.done;

@@ -3,21 +3,14 @@
 // bound. Another program holding the data port in the receiver's namespace is
 // never taken for it: the receiver's bind error is the result, no sender
 // starts, and the other program receives nothing.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLab, type Lab } from '../../src/lab/lab.js';
 import { ownProgram, runClassic, type RunHooks } from '../../src/run/run.js';
 import type { Child } from '../../src/lab/child.js';
-import { requireRoot, start } from '../support/proc.js';
+import { start } from '../support/proc.js';
+import { useLab } from '../support/lab.js';
 
-let lab: Lab;
-before(async () => {
-  requireRoot();
-  lab = await createLab();
-});
-after(async () => {
-  await lab?.destroy();
-});
+const lab = useLab();
 
 const hooks = (): RunHooks & { children: Child[] } => {
   const children: Child[] = [];
@@ -42,8 +35,8 @@ const foreign = (proto: 'tcp' | 'udp', host: string, port: number): string => `
 for (const proto of ['tcp', 'udp'] as const) {
   test(`${proto}: a port another program holds is never ready; no sender starts, the other program gets nothing`, async (t) => {
     const port = proto === 'tcp' ? 9401 : 9402;
-    const a = lab.addr[4];
-    const other = start([process.execPath, '-e', foreign(proto, a.dst, port)], { ns: lab.rxNs, timeoutMs: 30000 });
+    const a = lab().addr[4];
+    const other = start([process.execPath, '-e', foreign(proto, a.dst, port)], { ns: lab().rxNs, timeoutMs: 30000 });
     try {
       await other.waitFor(/listening/, 'stdout');
       const h = hooks();
@@ -52,7 +45,7 @@ for (const proto of ['tcp', 'udp'] as const) {
         program: ownProgram(),
         receiver: { role: 'receiver', family: 4, test: proto, port, dst: a.dst, secs: 1, json: true },
         sender: { role: 'sender', family: 4, test: proto, port, dst: a.dst, secs: 1, json: true },
-        senderNs: lab.txNs, receiverNs: lab.rxNs, slackMs: 2000,
+        senderNs: lab().txNs, receiverNs: lab().rxNs, slackMs: 2000,
       }, h);
       t.diagnostic(`receiver refused after ${Date.now() - t0} ms`);
       assert.equal(run.readiness, 'exited');
@@ -70,12 +63,12 @@ for (const proto of ['tcp', 'udp'] as const) {
 }
 
 test('tcp: with the port free, the receiver is ready and both sides count the same bytes', async () => {
-  const a = lab.addr[4];
+  const a = lab().addr[4];
   const run = await runClassic({
     program: ownProgram(),
     receiver: { role: 'receiver', family: 4, test: 'tcp', port: 9403, dst: a.dst, secs: 1, json: true },
     sender: { role: 'sender', family: 4, test: 'tcp', port: 9403, dst: a.dst, secs: 0, json: true },
-    senderNs: lab.txNs, receiverNs: lab.rxNs, slackMs: 2000,
+    senderNs: lab().txNs, receiverNs: lab().rxNs, slackMs: 2000,
   }, hooks());
   assert.equal(run.readiness, 'ready');
   assert.equal(run.sender?.exitCode, 0, run.sender?.stderr);

@@ -4,33 +4,16 @@
 // replayed or reflected handshake, a serve that cannot prove it (an
 // impostor), a serve that sends a malformed report: each ends in one line,
 // and nothing is started.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLab, type Lab } from '../../src/lab/lab.js';
 import { PROTOCOL_VERSION } from '../../src/pair/protocol.js';
-import { REPO_ROOT, requireRoot, start, type Proc } from '../support/proc.js';
-import {
-  classicChildren, linesMatching, rmSecrets, runPair, secretDir, Servers, waitUntil, writeSecret, type Tracked,
-} from './serve-helpers.js';
+import { REPO_ROOT, start, type Proc } from '../support/proc.js';
+import { classicChildren, linesMatching, runPair, useServeLab, waitUntil, writeSecret, type Tracked } from './serve-helpers.js';
 
-let lab: Lab;
-let dir: string;
-const servers = new Servers(() => lab);
 const clients: Proc[] = [];
-
-before(async () => {
-  requireRoot();
-  dir = secretDir();
-  lab = await createLab({ prefix: 'mzsa-' });
-});
-after(async () => {
-  servers.killAll();
-  for (const c of clients) c.kill('SIGKILL');
-  await lab?.destroy();
-  rmSecrets(dir);
-});
+const { lab, servers, dir } = useServeLab('mzsa-', { others: clients });
 
 /** The scripted peer (serve-client.ts) in namespace `ns`. */
 function client(ns: string, args: string[]): Proc {
@@ -47,23 +30,23 @@ describe('one serve with a secret', () => {
   const args = (secret: string, port = '9500'): string[] =>
     ['-4', '-D', D, '-p', port, '--control-port', '9501', '-t', '0', '--secret-file', secret, 'tcp'];
   before(async () => {
-    good = writeSecret(join(dir, 'good'));
+    good = writeSecret(join(dir(), 'good'));
     serve = await servers.start(['-4', '-D', D, '--control-port', '9501', '--secret-file', good]);
   });
 
   test('the right secret: a run', async () => {
-    const o = await runPair(lab, args(good));
+    const o = await runPair(lab(), args(good));
     assert.equal(o.code, 0, o.stderr);
     assert.match(o.stdout, /^pair: tcp: all \d+ bytes arrived$/m);
   });
 
   test('no secret file: one line saying how to get it; nothing reaches serve', async () => {
-    const missing = join(dir, 'missing', 'secret');
+    const missing = join(dir(), 'missing', 'secret');
     const before = serve.stderrText();
-    const o = await runPair(lab, args(missing));
+    const o = await runPair(lab(), args(missing));
     assert.equal(o.code, 1);
     assert.equal(o.stderr, `msg-zerocopy: pair: no secret file at ${missing} (serve created one on first start: ` +
-      `mkdir -p -m 700 ${join(dir, 'missing')} && scp -p ${D}:.config/msg-zerocopy/secret ${missing} (or give --secret-file))\n`);
+      `mkdir -p -m 700 ${join(dir(), 'missing')} && scp -p ${D}:.config/msg-zerocopy/secret ${missing} (or give --secret-file))\n`);
     assert.equal(o.stdout, '');
     assert.ok(!existsSync(missing), 'pair never creates a secret');
     await new Promise((r) => setTimeout(r, 300));
@@ -71,10 +54,10 @@ describe('one serve with a secret', () => {
   });
 
   test('a wrong secret: one line on each side, nothing started, the refusal logged once per peer', async () => {
-    const wrong = writeSecret(join(dir, 'wrong'), 'f00d'.repeat(16));
+    const wrong = writeSecret(join(dir(), 'wrong'), 'f00d'.repeat(16));
     const before = serve.stderrText().length;
     const outs = [];
-    for (let i = 0; i < 4; i++) outs.push(await runPair(lab, args(wrong, '9502')));
+    for (let i = 0; i < 4; i++) outs.push(await runPair(lab(), args(wrong, '9502')));
     for (const o of outs) {
       assert.equal(o.code, 1);
       assert.equal(o.stderr, `msg-zerocopy: pair: serve at ${D}:9501 could not prove it holds our secret: the two secret files ` +
@@ -91,15 +74,15 @@ describe('one serve with a secret', () => {
   });
 
   test('a secret file open to others is refused before anything is sent', async () => {
-    const loose = writeSecret(join(dir, 'loose'), undefined, 0o644);
-    const o = await runPair(lab, args(loose));
+    const loose = writeSecret(join(dir(), 'loose'), undefined, 0o644);
+    const o = await runPair(lab(), args(loose));
     assert.equal(o.code, 1);
     assert.equal(o.stderr, `msg-zerocopy: secret file ${loose} is open to group or others (mode 0644) (chmod 600 ${loose})\n`);
   });
 
   test('replayed and reflected handshakes fail; a line sealed for another session ends the connection', async () => {
     const before = serve.stderrText().length;
-    const c = client(lab.txNs, ['replay', D, '9501', good]);
+    const c = client(lab().txNs, ['replay', D, '9501', good]);
     const o = await c.done;
     assert.equal(o.code, 0, o.stderr);
     const r = JSON.parse(o.stdout) as Record<string, string | number | boolean | null>;
@@ -116,26 +99,26 @@ describe('one serve with a secret', () => {
   });
 
   test('serve refuses to start with a secret file open to others', async () => {
-    const loose = writeSecret(join(dir, 'loose2'), undefined, 0o640);
+    const loose = writeSecret(join(dir(), 'loose2'), undefined, 0o640);
     const s = start([process.execPath, join(REPO_ROOT, 'bin/msg-zerocopy'), 'serve', '-4', '-D', D, '--control-port', '9521',
-      '--secret-file', loose], { ns: lab.rxNs, timeoutMs: 10000 });
+      '--secret-file', loose], { ns: lab().rxNs, timeoutMs: 10000 });
     const o = await s.done;
     assert.equal(o.code, 1);
     assert.equal(o.stderr, `msg-zerocopy: secret file ${loose} is open to group or others (mode 0640) (chmod 600 ${loose})\n`);
   });
 
   test('serve is still there and serves', async () => {
-    const o = await runPair(lab, args(good));
+    const o = await runPair(lab(), args(good));
     assert.equal(o.code, 0, o.stderr);
   });
 });
 
 test('an impostor serve (no secret) never gets the request; pair says so in one line and starts no sender', async () => {
-  const secret = writeSecret(join(dir, 'imp'));
-  const fake = client(lab.rxNs, ['impostor', '192.168.1.2', '9531', 'proof']);
+  const secret = writeSecret(join(dir(), 'imp'));
+  const fake = client(lab().rxNs, ['impostor', '192.168.1.2', '9531', 'proof']);
   await fake.waitFor(/listening/);
   // no --control-port: the default, the data port - 1
-  const o = await runPair(lab, ['-4', '-D', '192.168.1.2', '-p', '9532', '-t', '0', '--secret-file', secret, 'tcp']);
+  const o = await runPair(lab(), ['-4', '-D', '192.168.1.2', '-p', '9532', '-t', '0', '--secret-file', secret, 'tcp']);
   assert.equal(o.code, 1);
   assert.match(o.stderr, /^msg-zerocopy: pair: serve at 192\.168\.1\.2:9531 could not prove it holds our secret/);
   assert.equal(o.stderr.split('\n').length, 2, 'one line');
@@ -146,10 +129,10 @@ test('an impostor serve (no secret) never gets the request; pair says so in one 
 });
 
 test('peer text is shown escaped and cut: an impostor\'s error with terminal escapes', async () => {
-  const secret = writeSecret(join(dir, 'imp2'));
-  const fake = client(lab.rxNs, ['impostor', '192.168.1.2', '9541', 'escape']);
+  const secret = writeSecret(join(dir(), 'imp2'));
+  const fake = client(lab().rxNs, ['impostor', '192.168.1.2', '9541', 'escape']);
   await fake.waitFor(/listening/);
-  const o = await runPair(lab, ['-4', '-D', '192.168.1.2', '-p', '9542', '-t', '0', '--secret-file', secret, 'tcp']);
+  const o = await runPair(lab(), ['-4', '-D', '192.168.1.2', '-p', '9542', '-t', '0', '--secret-file', secret, 'tcp']);
   assert.equal(o.code, 1);
   for (const c of ['\x1b', '\x07', '\r', '\u202e']) assert.ok(!o.stderr.includes(c), `raw ${JSON.stringify(c)} printed`);
   assert.match(o.stderr, /^msg-zerocopy: pair: serve at 192\.168\.1\.2:9541: \\x1b\[2J\\x1b\[31mPWNED\\x07\\x1b\]0;title\\x07\\x0d\\u\{202e\}y+\.\.\. \(\d+ more characters\)\n$/);
@@ -159,11 +142,11 @@ test('peer text is shown escaped and cut: an impostor\'s error with terminal esc
 
 for (const how of ['no-stderr', 'bad-report']) {
   test(`a malformed report from serve (${how}) is one clear line, never an internal error`, async () => {
-    const secret = writeSecret(join(dir, `fake-${how}`));
+    const secret = writeSecret(join(dir(), `fake-${how}`));
     const port = how === 'no-stderr' ? 9551 : 9561;
-    const fake = client(lab.rxNs, ['fakeserve', '192.168.1.2', String(port), secret, how]);
+    const fake = client(lab().rxNs, ['fakeserve', '192.168.1.2', String(port), secret, how]);
     await fake.waitFor(/listening/);
-    const o = await runPair(lab, ['-4', '-D', '192.168.1.2', '-p', String(port + 1), '-t', '0', '--json', '--secret-file', secret, 'udp']);
+    const o = await runPair(lab(), ['-4', '-D', '192.168.1.2', '-p', String(port + 1), '-t', '0', '--json', '--secret-file', secret, 'udp']);
     await fake.done;
     assert.equal(o.code, 1, o.stderr);
     assert.doesNotMatch(o.stderr, /internal error/);
@@ -181,13 +164,13 @@ for (const how of ['no-stderr', 'bad-report']) {
 }
 
 test('the default secret: serve creates ~/.config/msg-zerocopy/secret and says how to copy it; pair finds it there', async () => {
-  const home = join(dir, 'home');
+  const home = join(dir(), 'home');
   const env = { HOME: home };
   const s = await servers.start(['-4', '-D', '192.168.1.2', '--control-port', '9571', '--once'], 30000, env);
   const path = join(home, '.config', 'msg-zerocopy', 'secret');
   assert.equal(statSync(path).mode & 0o777, 0o600);
   const o = await start([process.execPath, join(REPO_ROOT, 'bin/msg-zerocopy'), 'pair', '-4', '-D', '192.168.1.2', '-p', '9572', '-t', '0', 'tcp'],
-    { ns: lab.txNs, env, timeoutMs: 30000 }).done;
+    { ns: lab().txNs, env, timeoutMs: 30000 }).done;
   assert.equal(o.code, 0, o.stderr);
   const done = await s.done;
   assert.equal(done.code, 0);

@@ -2,12 +2,14 @@
 // Helpers for the host-pair tests: serve in the lab's receiver namespace (as
 // host B), pair in its sender namespace (as host A), a secret in a private
 // temporary directory, and a look at which of our children still run.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import { nsExecArgv, type Lab } from '../../src/lab/lab.js';
-import { ourArgv, ours, type Proc, type ProcResult } from '../support/proc.js';
+import { useLab } from '../support/lab.js';
+import { ourArgv, ours, requireRoot, type Proc, type ProcResult } from '../support/proc.js';
 
 export const SECRET_TEXT = 'c0ffee'.repeat(11);
 
@@ -99,6 +101,52 @@ export class Servers {
   killAll(): void {
     for (const s of this.all) s.kill('SIGKILL');
   }
+}
+
+export interface ServeLab {
+  /** The lab (made in before()). */
+  lab: () => Lab;
+  /** serve in the lab's receiver namespace; all killed in after(). */
+  servers: Servers;
+  /** The private directory for secrets (made in before(), removed in after()). */
+  dir: () => string;
+  /** `dir()/secret`: written in before() when `writeSecret` is set. */
+  secret: () => string;
+}
+
+/**
+ * The set-up of a host-pair test file. before(): root, a private directory
+ * for secrets (the secret written in it with `writeSecret`), a lab named
+ * `prefix`…; after(): every serve and every process in `others` killed, the
+ * lab destroyed and gone from `ip netns list`, the secrets removed.
+ */
+export function useServeLab(prefix: string, o: { writeSecret?: boolean; others?: ReadonlyArray<Pick<Proc, 'kill'>> } = {}): ServeLab {
+  let dir: string | undefined;
+  const secret = (): string => join(dirOf(), 'secret');
+  const dirOf = (): string => {
+    if (dir === undefined) throw new Error('no secret directory: the before() hook of useServeLab did not make one');
+    return dir;
+  };
+  const servers = new Servers(() => lab());
+  const lab = useLab({
+    prefix,
+    setUp: () => {
+      requireRoot();
+      dir = secretDir();
+      if (o.writeSecret) writeSecret(secret());
+    },
+    stop: () => {
+      servers.killAll();
+      for (const p of o.others ?? []) p.kill('SIGKILL');
+    },
+    tearDown: (made) => {
+      if (dir !== undefined) rmSecrets(dir);
+      if (!made) return;
+      const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+      assert.ok(!left.includes(made.txNs) && !left.includes(made.rxNs), 'lab namespaces removed');
+    },
+  });
+  return { lab, servers, dir: dirOf, secret };
 }
 
 /** pair in the tx namespace. */

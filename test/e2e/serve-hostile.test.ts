@@ -7,32 +7,15 @@
 // outside the policy, second pairs that reset after "busy"). Meanwhile a real
 // pair must succeed; afterwards serve must be alive, and its log bounded and
 // free of raw control characters.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createLab, type Lab } from '../../src/lab/lab.js';
-import { REPO_ROOT, requireRoot, sleep, start, type Proc } from '../support/proc.js';
-import { classicChildren, rmSecrets, runPair, secretDir, Servers, writeSecret, type Tracked } from './serve-helpers.js';
+import { REPO_ROOT, sleep, start, type Proc } from '../support/proc.js';
+import { classicChildren, runPair, useServeLab, type Tracked } from './serve-helpers.js';
 
-let lab: Lab;
-let dir: string;
-let secret: string;
-const servers = new Servers(() => lab);
 const clients: Proc[] = [];
+const { lab, servers, secret } = useServeLab('mzsh-', { writeSecret: true, others: clients });
 const D = '192.168.1.2';
-
-before(async () => {
-  requireRoot();
-  dir = secretDir();
-  secret = writeSecret(join(dir, 'secret'));
-  lab = await createLab({ prefix: 'mzsh-' });
-});
-after(async () => {
-  servers.killAll();
-  for (const c of clients) c.kill('SIGKILL');
-  await lab?.destroy();
-  rmSecrets(dir);
-});
 
 interface Burst { n: number; open: number; maxCloseMs: number | null; stillOpen: number }
 interface HostileResult {
@@ -49,15 +32,15 @@ interface HostileResult {
 }
 
 test('a hostile client for ~16 s: a real pair still succeeds, serve survives, its log stays bounded', async (t) => {
-  const serve: Tracked = await servers.start(['-4', '-D', D, '--control-port', '9601', '--secret-file', secret]);
-  const hostile = start([process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/e2e/serve-client.ts'), 'hostile', D, '9601', secret, '16'],
-    { ns: lab.txNs, cwd: REPO_ROOT, timeoutMs: 60000 });
+  const serve: Tracked = await servers.start(['-4', '-D', D, '--control-port', '9601', '--secret-file', secret()]);
+  const hostile = start([process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test/e2e/serve-client.ts'), 'hostile', D, '9601', secret(), '16'],
+    { ns: lab().txNs, cwd: REPO_ROOT, timeoutMs: 60000 });
   clients.push(hostile);
 
   // the real pair, in the middle of it (just after the second burst of idle connections)
   await sleep(2000);
   const t0 = Date.now();
-  const real = await runPair(lab, ['-4', '-D', D, '-p', '9600', '--control-port', '9601', '-t', '2', '--json', '--secret-file', secret, 'tcp']);
+  const real = await runPair(lab(), ['-4', '-D', D, '-p', '9600', '--control-port', '9601', '-t', '2', '--json', '--secret-file', secret(), 'tcp']);
   const realMs = Date.now() - t0;
   assert.equal(real.code, 0, real.stderr);
   const j = JSON.parse(real.stdout) as { summary: { bytesMatch: boolean }; sender: { bytes: number } };
@@ -96,7 +79,7 @@ test('a hostile client for ~16 s: a real pair still succeeds, serve survives, it
   assert.match(answers, /data port 80 is outside this serve's range/, 'requests outside the policy refused with the reason');
 
   // serve is alive and serves
-  const after = await runPair(lab, ['-4', '-D', D, '-p', '9600', '--control-port', '9601', '-t', '0', '--secret-file', secret, 'udp']);
+  const after = await runPair(lab(), ['-4', '-D', D, '-p', '9600', '--control-port', '9601', '-t', '0', '--secret-file', secret(), 'udp']);
   assert.equal(after.code, 0, after.stderr);
   assert.deepEqual(classicChildren(9600), []);
 

@@ -5,39 +5,18 @@
 // which the other side sees at once). A silent network (the link taken
 // down) is noticed by the heartbeat within a few seconds. Ctrl-C of pair and
 // SIGTERM of serve stop both halves cleanly. Nothing is left running.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { createLab, type Lab } from '../../src/lab/lab.js';
-import { requireRoot } from '../support/proc.js';
-import {
-  classicChildren, rmSecrets, runPair, secretDir, Servers, track, waitUntil, writeSecret, type Tracked,
-} from './serve-helpers.js';
+import { classicChildren, runPair, track, useServeLab, waitUntil, type Tracked } from './serve-helpers.js';
 
-let lab: Lab;
-let dir: string;
-let secret: string;
-const servers = new Servers(() => lab);
 const pairs: Tracked[] = [];
+const { lab, servers, secret } = useServeLab('mzsl-', { writeSecret: true, others: pairs });
 const D = '192.168.1.2';
 
-before(async () => {
-  requireRoot();
-  dir = secretDir();
-  secret = writeSecret(join(dir, 'secret'));
-  lab = await createLab({ prefix: 'mzsl-' });
-});
-after(async () => {
-  servers.killAll();
-  for (const p of pairs) p.kill('SIGKILL');
-  await lab?.destroy();
-  rmSecrets(dir);
-});
-
 function startPair(port: number, cport: number, secs: number, test = 'tcp'): Tracked {
-  const p = track(lab.txNs, ['pair', '-4', '-D', D, '-p', String(port), '--control-port', String(cport), '-t', String(secs),
-    '--secret-file', secret, test], 60000);
+  const p = track(lab().txNs, ['pair', '-4', '-D', D, '-p', String(port), '--control-port', String(cport), '-t', String(secs),
+    '--secret-file', secret(), test], 60000);
   pairs.push(p);
   return p;
 }
@@ -59,7 +38,7 @@ async function loggedAt(serve: Tracked, re: RegExp, ms: number): Promise<number 
 describe('one serve, pairs that die', () => {
   let serve: Tracked;
   before(async () => {
-    serve = await servers.start(['-4', '-D', D, '--control-port', '9801', '--secret-file', secret]);
+    serve = await servers.start(['-4', '-D', D, '--control-port', '9801', '--secret-file', secret()]);
   });
 
   test('kill -9 of pair mid-run: serve stops the receiver within 2 s; its sender dies with it; serve serves on', async (t) => {
@@ -76,7 +55,7 @@ describe('one serve, pairs that die', () => {
     assert.ok(detectMs < 2000, `serve noticed after ${detectMs} ms`);
     assert.ok(goneOk, `still running: ${JSON.stringify(classicChildren(9810))}`);
     await serve.waitFor(/receiver ended \(exit [^)]+\); no report sent, the pair is gone/);
-    const o = await runPair(lab, ['-4', '-D', D, '-p', '9810', '--control-port', '9801', '-t', '0', '--secret-file', secret, 'tcp']);
+    const o = await runPair(lab(), ['-4', '-D', D, '-p', '9810', '--control-port', '9801', '-t', '0', '--secret-file', secret(), 'tcp']);
     assert.equal(o.code, 0, o.stderr);
   });
 
@@ -110,7 +89,7 @@ describe('one serve, pairs that die', () => {
 });
 
 test('kill -9 of serve mid-run: pair stops its sender and exits 1 with one line within 2 s; its receiver dies with it', async (t) => {
-  const serve = await servers.start(['-4', '-D', D, '--control-port', '9841', '--secret-file', secret]);
+  const serve = await servers.start(['-4', '-D', D, '--control-port', '9841', '--secret-file', secret()]);
   const p = startPair(9840, 9841, 8);
   await running(serve, p, 9840);
   const killed = Date.now();
@@ -129,11 +108,11 @@ test('kill -9 of serve mid-run: pair stops its sender and exits 1 with one line 
 });
 
 test('a silent network (the link goes down mid-run): both sides notice within a few seconds and stop their halves', async (t) => {
-  const serve = await servers.start(['-4', '-D', D, '--control-port', '9851', '--secret-file', secret]);
+  const serve = await servers.start(['-4', '-D', D, '--control-port', '9851', '--secret-file', secret()]);
   const p = startPair(9850, 9851, 10, 'udp');
   await running(serve, p, 9850);
   const down = Date.now();
-  execFileSync('ip', ['-n', lab.rxNs, 'link', 'set', 'veth0', 'down']);
+  execFileSync('ip', ['-n', lab().rxNs, 'link', 'set', 'veth0', 'down']);
   try {
     const o = await p.done;
     const pairMs = Date.now() - down;
@@ -148,12 +127,12 @@ test('a silent network (the link goes down mid-run): both sides notice within a 
     assert.ok(serveMs < 5000, `serve: ${serveMs} ms`);
     assert.ok(goneOk, `still running: ${JSON.stringify(classicChildren(9850))}`);
   } finally {
-    execFileSync('ip', ['-n', lab.rxNs, 'link', 'set', 'veth0', 'up']);
+    execFileSync('ip', ['-n', lab().rxNs, 'link', 'set', 'veth0', 'up']);
     // neighbour entries that failed while the link was down would refuse the next connection for a while
-    for (const ns of [lab.txNs, lab.rxNs]) execFileSync('ip', ['-n', ns, 'neigh', 'flush', 'dev', 'veth0']);
+    for (const ns of [lab().txNs, lab().rxNs]) execFileSync('ip', ['-n', ns, 'neigh', 'flush', 'dev', 'veth0']);
   }
   // the link is back: serve serves again
-  assert.ok(await waitUntil(() => execFileSync('ip', ['-n', lab.rxNs, '-4', 'route'], { encoding: 'utf8' }).includes('192.168.1.0/24'), 5000));
-  const again = await runPair(lab, ['-4', '-D', D, '-p', '9850', '--control-port', '9851', '-t', '0', '--secret-file', secret, 'tcp']);
+  assert.ok(await waitUntil(() => execFileSync('ip', ['-n', lab().rxNs, '-4', 'route'], { encoding: 'utf8' }).includes('192.168.1.0/24'), 5000));
+  const again = await runPair(lab(), ['-4', '-D', D, '-p', '9850', '--control-port', '9851', '-t', '0', '--secret-file', secret(), 'tcp']);
   assert.equal(again.code, 0, again.stderr);
 });

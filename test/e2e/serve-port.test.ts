@@ -5,33 +5,15 @@
 // starts: one line, pair exits 1, no sender runs, the other program
 // receives nothing. And the rest of serve's policy: its port range, raw
 // receivers only with --allow-raw.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createLab, type Lab } from '../../src/lab/lab.js';
-import { ours, requireRoot, start, type Proc } from '../support/proc.js';
-import { classicChildren, rmSecrets, runPair, secretDir, Servers, writeSecret, type Tracked } from './serve-helpers.js';
+import { ours, start, type Proc } from '../support/proc.js';
+import { classicChildren, runPair, useServeLab, type Tracked } from './serve-helpers.js';
 
-let lab: Lab;
-let dir: string;
-let secret: string;
-const servers = new Servers(() => lab);
 const others: Proc[] = [];
+const { lab, servers, secret } = useServeLab('mzsp-', { writeSecret: true, others });
 const D = '192.168.1.2';
-
-before(async () => {
-  requireRoot();
-  dir = secretDir();
-  secret = writeSecret(join(dir, 'secret'));
-  lab = await createLab({ prefix: 'mzsp-' });
-});
-after(async () => {
-  servers.killAll();
-  for (const p of others) p.kill('SIGKILL');
-  await lab?.destroy();
-  rmSecrets(dir);
-});
 
 /** Another program in the rx namespace: a tcp listener or a udp socket on D:port that counts what it receives. */
 function foreign(kind: 'tcp' | 'udp', port: number): Proc {
@@ -39,7 +21,7 @@ function foreign(kind: 'tcp' | 'udp', port: number): Proc {
     ? `let n=0;const s=require('net').createServer(c=>c.on('data',d=>{n+=d.length})).listen(${port},'${D}',()=>console.error('listening'));`
     : `let n=0;const s=require('dgram').createSocket('udp4');s.on('message',d=>{n+=d.length});s.bind(${port},'${D}',()=>console.error('listening'));`;
   const p = start([process.execPath, '-e', `${code}process.on('SIGTERM',()=>{console.log(n);process.exit(0)});`],
-    { ns: lab.rxNs, timeoutMs: 60000 });
+    { ns: lab().rxNs, timeoutMs: 60000 });
   others.push(p);
   return p;
 }
@@ -47,9 +29,9 @@ function foreign(kind: 'tcp' | 'udp', port: number): Proc {
 describe('serve with default policy', () => {
   let serve: Tracked;
   const pair = (port: number, test: string, extra: string[] = []) =>
-    runPair(lab, ['-4', '-D', D, '-p', String(port), '--control-port', '9701', '-t', '1', '--secret-file', secret, ...extra, test]);
+    runPair(lab(), ['-4', '-D', D, '-p', String(port), '--control-port', '9701', '-t', '1', '--secret-file', secret(), ...extra, test]);
   before(async () => {
-    serve = await servers.start(['-4', '-D', D, '--control-port', '9701', '--secret-file', secret]);
+    serve = await servers.start(['-4', '-D', D, '--control-port', '9701', '--secret-file', secret()]);
   });
 
   for (const [holder, kind] of [['tcp', 'tcp'], ['udp', 'udp'], ['udp', 'tcp']] as const) {
@@ -72,7 +54,7 @@ describe('serve with default policy', () => {
 
   test('another program\'s SO_REUSEPORT receiver on the port: refused, never joined, it receives nothing', async () => {
     // the classic receiver sets SO_REUSEPORT, as the C tool does: ours would join its group
-    const other = ours(lab.rxNs, ['-4', '-r', '-D', D, '-p', '9720', '-t', '3', '--json', 'tcp'], { timeoutMs: 30000 });
+    const other = ours(lab().rxNs, ['-4', '-r', '-D', D, '-p', '9720', '-t', '3', '--json', 'tcp'], { timeoutMs: 30000 });
     others.push(other);
     const listening = `:${(9720).toString(16).toUpperCase()} 00000000:0000 0A`;
     const deadline = Date.now() + 5000;
@@ -104,9 +86,9 @@ describe('serve with default policy', () => {
 });
 
 test('--ports and --max-time: serve\'s own range and limit', async () => {
-  await servers.start(['-4', '-D', D, '--control-port', '9741', '--ports', '9750-9759', '--max-time', '3', '--secret-file', secret]);
+  await servers.start(['-4', '-D', D, '--control-port', '9741', '--ports', '9750-9759', '--max-time', '3', '--secret-file', secret()]);
   const pair = (port: number, secs: string) =>
-    runPair(lab, ['-4', '-D', D, '-p', String(port), '--control-port', '9741', '-t', secs, '--secret-file', secret, 'udp']);
+    runPair(lab(), ['-4', '-D', D, '-p', String(port), '--control-port', '9741', '-t', secs, '--secret-file', secret(), 'udp']);
   let o = await pair(9760, '0');
   assert.equal(o.code, 1);
   assert.equal(o.stderr, `msg-zerocopy: pair: serve at ${D}:9741: data port 9760 is outside this serve's range 9750-9759: pick -p in the range\n`);

@@ -6,20 +6,13 @@
 // connect() to an address that never answers (the lab's tx-only address,
 // routed into the egress device that drops everything) gives up at the
 // run's length. All traffic stays inside the lab's two namespaces.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createLab, type Lab } from '../../src/lab/lab.js';
-import { describe as show, ours, report, requireRoot, rxLine, sleep, txLine, type Proc, type ProcResult } from '../support/proc.js';
+import { describe as show, ours, report, rxLine, sleep, txLine, type Proc, type ProcResult } from '../support/proc.js';
+import { useLab } from '../support/lab.js';
 
-let lab: Lab;
-before(async () => {
-  requireRoot();
-  lab = await createLab();
-});
-after(async () => {
-  await lab?.destroy();
-});
+const lab = useLab();
 
 let nextPort = 9500;
 const TX_RUNTIME_MS = 1200; // -t 1
@@ -40,7 +33,7 @@ async function reap(p: Proc): Promise<ProcResult> {
 /** Wait (at most 3 s) until the sender's tcp connection to `port` is established, as `ss` in the tx namespace sees it. */
 async function connected(port: string): Promise<void> {
   for (let i = 0; i < 150; i++) {
-    const out = execFileSync('ip', ['netns', 'exec', lab.txNs, 'ss', '-Htn', 'state', 'established', 'dport', `= :${port}`], { encoding: 'utf8' });
+    const out = execFileSync('ip', ['netns', 'exec', lab().txNs, 'ss', '-Htn', 'state', 'established', 'dport', `= :${port}`], { encoding: 'utf8' });
     if (out.trim()) return;
     await sleep(20);
   }
@@ -53,13 +46,13 @@ async function connected(port: string): Promise<void> {
  * sender's result, when it exited and when the path was cut.
  */
 async function stalledRun(cut: (rx: Proc) => void, restore: (rx: Proc) => void) {
-  const a = lab.addr[4];
+  const a = lab().addr[4];
   const port = String(nextPort++);
-  const rx = ours(lab.rxNs, ['-4', '-p', port, '-D', a.dst, '-t', '3', '-r', 'tcp'], { timeoutMs: 15_000 });
+  const rx = ours(lab().rxNs, ['-4', '-p', port, '-D', a.dst, '-t', '3', '-r', 'tcp'], { timeoutMs: 15_000 });
   try {
     await sleep(200);
     // Without the fix the sender never ends: the deadline kills it after 8 s.
-    const tx = ours(lab.txNs, ['-4', '-p', port, '-D', a.dst, '-t', '1', '--json', 'tcp'], { timeoutMs: 8000 });
+    const tx = ours(lab().txNs, ['-4', '-p', port, '-D', a.dst, '-t', '1', '--json', 'tcp'], { timeoutMs: 8000 });
     await connected(port);
     await sleep(300);
     const cutAt = Date.now();
@@ -114,31 +107,31 @@ test('tcp sender whose receiver stops reading (SIGSTOP) ends within 1 s of its d
 });
 
 test('tcp sender whose path goes down (rx veth0 down) ends within 1 s of its deadline, exit 1, tx= then the stall line', async (t) => {
-  const link = (state: 'up' | 'down') => execFileSync('ip', ['-n', lab.rxNs, 'link', 'set', 'dev', 'veth0', state]);
+  const link = (state: 'up' | 'down') => execFileSync('ip', ['-n', lab().rxNs, 'link', 'set', 'dev', 'veth0', state]);
   let res;
   try {
     res = await stalledRun(() => link('down'), () => link('up'));
   } finally {
     link('up');
     // IPv6 addresses go with the link; put the lab's back for whatever runs next.
-    const v6 = execFileSync('ip', ['-n', lab.rxNs, '-6', 'addr', 'show', 'dev', 'veth0'], { encoding: 'utf8' });
-    if (!v6.includes(`${lab.addr[6].dst}/64`)) {
-      execFileSync('ip', ['-n', lab.rxNs, '-6', 'addr', 'add', `${lab.addr[6].dst}/64`, 'dev', 'veth0', 'nodad']);
+    const v6 = execFileSync('ip', ['-n', lab().rxNs, '-6', 'addr', 'show', 'dev', 'veth0'], { encoding: 'utf8' });
+    if (!v6.includes(`${lab().addr[6].dst}/64`)) {
+      execFileSync('ip', ['-n', lab().rxNs, '-6', 'addr', 'add', `${lab().addr[6].dst}/64`, 'dev', 'veth0', 'nodad']);
     }
   }
   checkStall(res.t, res.exitedAt, res.cutAt, (s) => t.diagnostic(s));
 });
 
 test('tcp receiver whose sender has left ends at EOF: exit 0, rx= line, CPU far below its wall time', async (t) => {
-  const a = lab.addr[4];
+  const a = lab().addr[4];
   const port = String(nextPort++);
-  const rx = ours(lab.rxNs, ['-4', '-p', port, '-D', a.dst, '-t', '3', '--json', '-r', 'tcp'], { timeoutMs: 15_000 });
+  const rx = ours(lab().rxNs, ['-4', '-p', port, '-D', a.dst, '-t', '3', '--json', '-r', 'tcp'], { timeoutMs: 15_000 });
   let r: ProcResult;
   let tx: ProcResult;
   let txExitedAt: number;
   try {
     await sleep(200);
-    tx = await ours(lab.txNs, ['-4', '-p', port, '-D', a.dst, '-t', '0', '--json', 'tcp'], { timeoutMs: 15_000 }).done;
+    tx = await ours(lab().txNs, ['-4', '-p', port, '-D', a.dst, '-t', '0', '--json', 'tcp'], { timeoutMs: 15_000 }).done;
     txExitedAt = Date.now();
     r = await rx.done;
   } finally {
@@ -172,7 +165,7 @@ test('tcp connect to an address that never answers gives up after the run\'s len
   const port = String(nextPort++);
   const t0 = Date.now();
   // 192.168.2.2 is routed out of the lab's egress device, which drops everything: the SYN is never answered.
-  const tx = await ours(lab.txNs, ['-4', '-p', port, '-D', lab.addr[4].txOnly, '-t', '1', '--json', 'tcp'], { timeoutMs: 10_000 }).done;
+  const tx = await ours(lab().txNs, ['-4', '-p', port, '-D', lab().addr[4].txOnly, '-t', '1', '--json', 'tcp'], { timeoutMs: 10_000 }).done;
   const took = Date.now() - t0;
   const ctx = `\n${show(tx)}`;
   t.diagnostic(`connect gave up after ${took} ms (wall, with node start-up)`);
@@ -189,7 +182,7 @@ test('tcp connect to an address that never answers gives up after the run\'s len
 
 test('SIGINT stops a tcp connect that is still waiting: one line, exit 1, within a second', async (t) => {
   const port = String(nextPort++);
-  const tx = ours(lab.txNs, ['-4', '-p', port, '-D', lab.addr[4].txOnly, '-t', '20', 'tcp'], { timeoutMs: 10_000 });
+  const tx = ours(lab().txNs, ['-4', '-p', port, '-D', lab().addr[4].txOnly, '-t', '20', 'tcp'], { timeoutMs: 10_000 });
   await sleep(700);
   const sentAt = Date.now();
   tx.kill('SIGINT');

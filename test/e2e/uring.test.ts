@@ -4,21 +4,14 @@
 // say not copied; to our receiver over the veth pair (tx-rx) every one says
 // copied. Also the options, forced garbage collection, a real kernel refusal
 // (the registered buffer over the locked-memory limit), a signal, bad input.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLab, type Lab } from '../../src/lab/lab.js';
 import { isSenderReport, readReport } from '../../src/report/read.js';
 import { parseUringLine } from '../../src/uring/report.js';
-import { BIN, describe as show, ours, ourArgv, parseJson, requireRoot, rxLine, sleep, start, type ProcResult } from '../support/proc.js';
+import { BIN, describe as show, ours, ourArgv, parseJson, rxLine, sleep, start, type ProcResult } from '../support/proc.js';
+import { useLab } from '../support/lab.js';
 
-let lab: Lab;
-before(async () => {
-  requireRoot();
-  lab = await createLab();
-});
-after(async () => {
-  await lab?.destroy();
-});
+const lab = useLab();
 
 type Json = Record<string, unknown> & {
   packets: number; bytes: number; completions: number; expectedCompletions: number; copiedCompletions: number;
@@ -42,19 +35,19 @@ function result(r: ProcResult, code = 0): { line: NonNullable<ReturnType<typeof 
 
 /** A uring sender alone, to the tx-only address (routed out of the egress device, dropped there). */
 function txOnly(fam: 4 | 6, args: string[], o: { argv?: string[]; env?: NodeJS.ProcessEnv } = {}) {
-  const argv = [...(o.argv ?? ourArgv()), 'uring', `-${fam}`, '-D', lab.addr[fam].txOnly, '-t', '0', '--json', ...args];
-  return start(argv, { ns: lab.txNs, env: o.env, timeoutMs: 30_000 });
+  const argv = [...(o.argv ?? ourArgv()), 'uring', `-${fam}`, '-D', lab().addr[fam].txOnly, '-t', '0', '--json', ...args];
+  return start(argv, { ns: lab().txNs, env: o.env, timeoutMs: 30_000 });
 }
 
 let nextPort = 9300;
 /** Our classic receiver in the rx namespace, then the uring sender to it, as the kernel's io_uring driver does. */
 async function toReceiver(fam: 4 | 6, test: 'tcp' | 'udp', args: string[], size = 65435) {
   const port = String(nextPort++);
-  const a = lab.addr[fam];
-  const rx = ours(lab.rxNs, [`-${fam}`, '-p', port, '-D', a.dst, '-s', String(size), '-t', '1', '-r', test], { timeoutMs: 30_000 });
+  const a = lab().addr[fam];
+  const rx = ours(lab().rxNs, [`-${fam}`, '-p', port, '-D', a.dst, '-s', String(size), '-t', '1', '-r', test], { timeoutMs: 30_000 });
   await sleep(300);
   const tx = await start([...ourArgv(), 'uring', `-${fam}`, '-p', port, '-D', a.dst, '-s', String(size), '-t', '0', '--json', ...args, test],
-    { ns: lab.txNs, timeoutMs: 30_000 }).done;
+    { ns: lab().txNs, timeoutMs: 30_000 }).done;
   return { tx, rx: await rx.done };
 }
 
@@ -174,8 +167,8 @@ test('a registration the kernel refuses: one line with the fix, exit 2, JSON err
 });
 
 test('SIGTERM mid-run: the line and the report of what was sent, exit 143', async () => {
-  const argv = [...ourArgv(), 'uring', '-4', '-D', lab.addr[4].txOnly, '-t', '20', '--json', '-m', '1', '-n', '32', '-s', '1000', 'udp'];
-  const p = start(argv, { ns: lab.txNs, timeoutMs: 30_000 });
+  const argv = [...ourArgv(), 'uring', '-4', '-D', lab().addr[4].txOnly, '-t', '20', '--json', '-m', '1', '-n', '32', '-s', '1000', 'udp'];
+  const p = start(argv, { ns: lab().txNs, timeoutMs: 30_000 });
   await sleep(1000);
   p.kill('SIGTERM');
   const r = await p.done;
@@ -188,11 +181,11 @@ test('SIGTERM mid-run: the line and the report of what was sent, exit 143', asyn
 
 test('bad input: one line, exit 1, nothing sent', async () => {
   for (const [args, re] of [
-    [['-4', '-D', lab.addr[4].txOnly, '-n', '600', 'udp'], /-n: 600 is out of range/],
-    [['-4', '-D', lab.addr[4].txOnly, '-c', '1', 'tcp'], /can only cork udp sockets/],
-    [['-4', '-D', lab.addr[4].txOnly, 'raw'], /unknown cfg_test raw/],
+    [['-4', '-D', lab().addr[4].txOnly, '-n', '600', 'udp'], /-n: 600 is out of range/],
+    [['-4', '-D', lab().addr[4].txOnly, '-c', '1', 'tcp'], /can only cork udp sockets/],
+    [['-4', '-D', lab().addr[4].txOnly, 'raw'], /unknown cfg_test raw/],
   ] as Array<[string[], RegExp]>) {
-    const r = await start([...ourArgv(), 'uring', ...args], { ns: lab.txNs, timeoutMs: 20_000 }).done;
+    const r = await start([...ourArgv(), 'uring', ...args], { ns: lab().txNs, timeoutMs: 20_000 }).done;
     assert.equal(r.code, 1, show(r));
     assert.equal(r.stderr.trim().split('\n').length, 1, show(r));
     assert.match(r.stderr, re, show(r));
