@@ -4,7 +4,7 @@
 // driver does, and serialises heavy runs across test processes. Starting
 // processes and reading their output is test/support/proc.ts.
 
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -168,5 +168,43 @@ export async function withHostLock<T>(fn: () => Promise<T>, timeoutMs = 20 * 60_
     return await fn();
   } finally {
     await rm(LOCK_DIR, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The kernel's own driver scripts
+
+/** The namespaces a kernel driver script makes (ns- and six characters, then 1 or 2). */
+const DRIVER_NS = /^ns-[A-Za-z0-9]{6}[12]$/;
+
+async function netnsNames(): Promise<Set<string>> {
+  const out = await labRun(['ip', 'netns', 'list']).catch(() => '');
+  return new Set(out.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter(Boolean));
+}
+
+/**
+ * Runs `bash ./<name>` with no arguments, a copy of the kernel driver
+ * `script`, in a new folder (prefix `tmpPrefix`) where `place` has put the
+ * programs it runs; the folder is removed after. On a timeout (SIGKILL skipped
+ * the driver's own cleanup trap) the namespaces it made are removed.
+ */
+export async function runKernelDriver(script: string, name: string, tmpPrefix: string, timeoutMs: number,
+  place: (dir: string) => Promise<void>): Promise<ProcResult> {
+  const dir = await mkdtemp(join(tmpdir(), tmpPrefix));
+  const before = await netnsNames();
+  try {
+    await copyFile(script, join(dir, name));
+    await chmod(join(dir, name), 0o755);
+    await place(dir);
+    // The driver re-runs itself as $0 for each configuration, so $0 must be a path.
+    const r = await start(['bash', `./${name}`], { cwd: dir, timeoutMs }).done;
+    if (r.timedOut) {
+      for (const ns of await netnsNames()) {
+        if (!before.has(ns) && DRIVER_NS.test(ns)) await labRun(['ip', 'netns', 'del', ns]).catch(() => '');
+      }
+    }
+    return r;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }

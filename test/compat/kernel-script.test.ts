@@ -7,15 +7,14 @@
 // port.
 
 import assert from 'node:assert/strict';
-import { chmod, copyFile, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { chmod, symlink, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 
 import { ensureReference, referenceUnavailableReason, type Reference } from '../../src/reference/reference.js';
-import { run as labRun } from '../../src/lab/lab.js';
-import { withHostLock } from './harness.js';
-import { BIN, describe as show, ourUnavailableReason, parseRx, parseTx, rootUnavailableReason, start, type ProcResult } from '../support/proc.js';
+import { runKernelDriver, withHostLock } from './harness.js';
+import { BIN, describe as show, ourUnavailableReason, parseRx, parseTx, rootUnavailableReason, type ProcResult } from '../support/proc.js';
 
 let ref: Reference;
 
@@ -25,20 +24,9 @@ before(async () => {
   ref = await ensureReference();
 });
 
-const DRIVER_NS = /^ns-[A-Za-z0-9]{6}[12]$/;
-
-async function netnsNames(): Promise<Set<string>> {
-  const out = await labRun(['ip', 'netns', 'list']).catch(() => '');
-  return new Set(out.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter(Boolean));
-}
-
 /** Runs `bash ./msg_zerocopy.sh` with no arguments in a folder whose ./msg_zerocopy is `program`. */
-async function runDriver(program: { link?: string; wrapper?: string }): Promise<ProcResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'mzc-driver-'));
-  const before = await netnsNames();
-  try {
-    await copyFile(ref.script, join(dir, 'msg_zerocopy.sh'));
-    await chmod(join(dir, 'msg_zerocopy.sh'), 0o755);
+function runDriver(program: { link?: string; wrapper?: string }): Promise<ProcResult> {
+  return runKernelDriver(ref.script, 'msg_zerocopy.sh', 'mzc-driver-', 180_000, async (dir) => {
     const bin = join(dir, 'msg_zerocopy');
     if (program.link) {
       await symlink(program.link, bin);
@@ -46,18 +34,7 @@ async function runDriver(program: { link?: string; wrapper?: string }): Promise<
       await writeFile(bin, program.wrapper ?? '');
       await chmod(bin, 0o755);
     }
-    // The driver re-runs itself as $0 for each configuration, so $0 must be a path.
-    const r = await start(['bash', './msg_zerocopy.sh'], { cwd: dir, timeoutMs: 180_000 }).done;
-    if (r.timedOut) {
-      // SIGKILL skipped the driver's own cleanup trap: remove the namespaces it made.
-      for (const ns of await netnsNames()) {
-        if (!before.has(ns) && DRIVER_NS.test(ns)) await labRun(['ip', 'netns', 'del', ns]).catch(() => '');
-      }
-    }
-    return r;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function checkDriverOutput(r: ProcResult): void {

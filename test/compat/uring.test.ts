@@ -10,15 +10,15 @@
 //   print lines that obey the same arithmetic, and ours accounts every
 //   notification.
 import assert from 'node:assert/strict';
-import { chmod, copyFile, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { createLab, nsExecArgv, run as labRun, type Lab } from '../../src/lab/lab.js';
+import { createLab, nsExecArgv, type Lab } from '../../src/lab/lab.js';
 import { ensureUringReference, type Reference } from '../../src/reference/reference.js';
 import { parseUringLine } from '../../src/uring/report.js';
-import { waitForReceiver, withHostLock } from './harness.js';
+import { runKernelDriver, waitForReceiver, withHostLock } from './harness.js';
 import {
   BIN, REPO_ROOT, describe as show, ourArgv, ourUnavailableReason, parseJson, parseRx, rootUnavailableReason, start,
   type ProcResult,
@@ -38,34 +38,12 @@ after(async () => {
   await lab?.destroy();
 });
 
-const DRIVER_NS = /^ns-[A-Za-z0-9]{6}[12]$/;
-
-async function netnsNames(): Promise<Set<string>> {
-  const out = await labRun(['ip', 'netns', 'list']).catch(() => '');
-  return new Set(out.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter(Boolean));
-}
-
 /** `bash ./io_uring_zerocopy_tx.sh` (no arguments) in a folder where ./io_uring_zerocopy_tx and ./msg_zerocopy are the given programs. */
-async function runDriver(tx: string, rx: string): Promise<ProcResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'mzc-uring-driver-'));
-  const before = await netnsNames();
-  try {
-    await copyFile(ref.uringScript, join(dir, 'io_uring_zerocopy_tx.sh'));
-    await chmod(join(dir, 'io_uring_zerocopy_tx.sh'), 0o755);
+function runDriver(tx: string, rx: string): Promise<ProcResult> {
+  return runKernelDriver(ref.uringScript, 'io_uring_zerocopy_tx.sh', 'mzc-uring-driver-', 240_000, async (dir) => {
     await symlink(tx, join(dir, 'io_uring_zerocopy_tx'));
     await symlink(rx, join(dir, 'msg_zerocopy'));
-    // The driver re-runs itself as $0 for each configuration, so $0 must be a path.
-    const r = await start(['bash', './io_uring_zerocopy_tx.sh'], { cwd: dir, timeoutMs: 240_000 }).done;
-    if (r.timedOut) {
-      // SIGKILL skipped the driver's cleanup trap: remove the namespaces it made.
-      for (const ns of await netnsNames()) {
-        if (!before.has(ns) && DRIVER_NS.test(ns)) await labRun(['ip', 'netns', 'del', ns]).catch(() => '');
-      }
-    }
-    return r;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function checkDriver(r: ProcResult): void {
