@@ -29,6 +29,7 @@ import { loadavg } from 'node:os';
 import type { Lab } from '../src/lab/lab.js';
 import { runTxOnly } from '../test/compat/harness.js';
 import { describe as show, parseJson, type ProcResult } from '../test/support/proc.js';
+import { machineSection } from './machine.js';
 
 const PAYLOAD = 65435;
 const TIME_MARK = 'MZC-FLOWS-RUSAGE';
@@ -288,18 +289,7 @@ export function flowsMarkdown(r: FlowsResult, machine: Record<string, unknown>, 
 Produced by \`${cmd}\` (\`bench/flows.ts\`, the flows case of \`bench/run.ts\`); raw runs in
 \`bench/results/flows.json\`.
 
-## Machine
-
-| | |
-|---|---|
-| CPUs (nproc) | ${machine.nproc} (${machine.cpu}) |
-| kernel | ${machine.kernel} |
-| node | ${machine.node} |
-| date | ${machine.date} |
-| reference | ${machine.reference} |
-| ours | ${machine.ours}${machine.commit ? ` at ${machine.commit}` : ''} |
-| lab egress device | ${machine.egress} |
-| load average (1, 5, 15 min) before / after | ${load(r.loadBefore)} / ${load(r.loadAfter)} |
+${machineSection(machine, [`| load average (1, 5, 15 min) before / after | ${load(r.loadBefore)} / ${load(r.loadAfter)} |`])}
 
 ## Results (${r.rounds} rounds, IPv${r.family}, udp tx-only zerocopy \`-z -Z 1\`, ${PAYLOAD} B, sender \`-t ${r.seconds}\`)
 

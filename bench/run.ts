@@ -20,7 +20,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, release } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -31,6 +31,7 @@ import { runPair, runTxOnly } from '../test/compat/harness.js';
 import { describe as show, ourArgv, ourUnavailableReason, parseJson, rootUnavailableReason, type ProcResult, type TxLine } from '../test/support/proc.js';
 import { benchFlows, flowsMarkdown, flowsTables, type FlowsResult } from './flows.js';
 import { benchUring, uringMachine, uringTable, writeUring, type UringCaseResult } from './uring.js';
+import { machineInfo, machineSection } from './machine.js';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const TIME_BIN = '/usr/bin/time';
@@ -281,17 +282,13 @@ async function main(): Promise<void> {
     await lab.destroy();
   }
 
-  const machine = {
-    nproc: availableParallelism(),
-    cpu: cpus()[0]?.model ?? 'unknown',
-    kernel: release(),
-    node: process.version,
-    date: started.toISOString(),
+  const machine = machineInfo({
+    date: started,
     reference: `msg_zerocopy.c from linux-source-6.12 ${ref.version}, gcc -O2`,
     ours: process.env.MSG_ZEROCOPY_OURS ? `MSG_ZEROCOPY_OURS=${process.env.MSG_ZEROCOPY_OURS} (dry run)` : 'bin/msg-zerocopy',
     commit: commitId(),
     egress: lab.egressKind,
-  };
+  });
   const settings = { pairs, seconds, family, pin: opt.pin, cases: cases.map((c) => c.name) };
   const md = markdown(machine, settings, results);
   if (results.length) process.stdout.write(md.table + '\n');
@@ -361,17 +358,7 @@ function markdown(
 
 Produced by \`${cmd}\` (\`bench/run.ts\`); raw runs in \`bench/results/latest.json\`.
 
-## Machine
-
-| | |
-|---|---|
-| CPUs (nproc) | ${machine.nproc} (${machine.cpu}) |
-| kernel | ${machine.kernel} |
-| node | ${machine.node} |
-| date | ${machine.date} |
-| reference | ${machine.reference} |
-| ours | ${machine.ours}${machine.commit ? ` at ${machine.commit}` : ''} |
-| lab egress device | ${machine.egress} |
+${machineSection(machine)}
 
 ## Results (${settings.pairs} pairs per case, IPv${settings.family}, sender \`-t ${settings.seconds}\`)
 

@@ -13,7 +13,6 @@
 // Writes bench/URING.md and bench/results/uring.json.
 
 import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, release } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,6 +22,7 @@ import { ensureUringReference, type Reference } from '../src/reference/reference
 import { parseSenderLine } from '../src/report/report.js';
 import { parseUringLine } from '../src/uring/report.js';
 import { describe as show, ourArgv, ourUnavailableReason, parseJson, rootUnavailableReason, start } from '../test/support/proc.js';
+import { machineInfo, machineSection, type Machine } from './machine.js';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const TIME_BIN = '/usr/bin/time';
@@ -190,17 +190,13 @@ export function uringTable(results: UringCaseResult[]): string {
   return [head, ...rows].join('\n');
 }
 
-export function uringMachine(ref: Reference, lab: Lab) {
-  return {
-    nproc: availableParallelism(),
-    cpu: cpus()[0]?.model ?? 'unknown',
-    kernel: release(),
-    node: process.version,
-    date: new Date().toISOString(),
+export function uringMachine(ref: Reference, lab: Lab): Machine {
+  return machineInfo({
+    date: new Date(),
     reference: `io_uring_zerocopy_tx.c and msg_zerocopy.c from linux-source-6.12 ${ref.version}, gcc -O2`,
     ours: process.env.MSG_ZEROCOPY_OURS ? `MSG_ZEROCOPY_OURS=${process.env.MSG_ZEROCOPY_OURS}` : 'bin/msg-zerocopy',
     egress: lab.egressKind,
-  };
+  });
 }
 
 export function uringMarkdown(results: UringCaseResult[], machine: ReturnType<typeof uringMachine>, cmd: string,
@@ -209,17 +205,7 @@ export function uringMarkdown(results: UringCaseResult[], machine: ReturnType<ty
 
 Produced by \`${cmd}\` (\`bench/uring.ts\`); raw runs in \`bench/results/uring.json\`.
 
-## Machine
-
-| | |
-|---|---|
-| CPUs (nproc) | ${machine.nproc} (${machine.cpu}) |
-| kernel | ${machine.kernel} |
-| node | ${machine.node} |
-| date | ${machine.date} |
-| reference | ${machine.reference} |
-| ours | ${machine.ours} |
-| lab egress device | ${machine.egress} |
+${machineSection(machine)}
 
 ## Results (${settings.pairs} pairs per case, IPv${settings.family}, tx-only udp, \`-t ${settings.seconds}\`)
 
