@@ -12,7 +12,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PROTOCOL_VERSION } from '../../src/pair/protocol.js';
 import { start, type Proc } from '../support/proc.js';
-import { classicChildren, runPair, track, useServeLab, waitUntil, type Tracked } from './serve-helpers.js';
+import { classicChildren, runPair, track, useServeLab, waitUntil, type PairJsonOf, type Tracked } from './serve-helpers.js';
 
 const others: Proc[] = [];
 const { lab, servers, secret } = useServeLab('mzpf-', { writeSecret: true, others });
@@ -23,12 +23,7 @@ interface Side {
   role: string; packets: number; bytes: number; completions?: number; flowCount: number; ports: number[]; cpus: Array<number | null>;
   flows: Flow[]; failedFlows: number[];
 }
-interface PairJson {
-  exitCode: number;
-  senderArgv: string[];
-  receiverArgv: string[];
-  sender: Side;
-  receiver: Side;
+interface PairJson extends PairJsonOf<Side> {
   summary: {
     flows: number; bytesMatch: boolean | null; flowBytes: Array<{ flow: number; sent: number; received: number }> | null;
     datagramsSent: number | null; loss: number | null;
@@ -200,15 +195,25 @@ describe('one serve (data ports 9400-9420, the default control port 9399), pairs
   });
 });
 
-test('kill -9 of serve during a run of two flows: pair ends with one line, no flow is left on either side', async (t) => {
-  const serve = await servers.start(['-4', '-D', D, '--control-port', '9439', '--secret-file', secret()]);
-  const p = track(lab().txNs, ['pair', '-4', '-D', D, '-p', '9440', '--control-port', '9439', '-t', '8', '-P', '2', '--secret-file', secret(),
-    'tcp'], 60000);
+/**
+ * serve on control port `cport`, then pair -P 2 -t 8 of `test` to data ports
+ * cport + 1 and cport + 2; resolves once the sender and its two flows run.
+ */
+async function twoFlowsRunning(cport: number, test: 'tcp' | 'udp'): Promise<{ serve: Tracked; p: Tracked }> {
+  const dport = cport + 1;
+  const serve = await servers.start(['-4', '-D', D, '--control-port', String(cport), '--secret-file', secret()]);
+  const p = track(lab().txNs, ['pair', '-4', '-D', D, '-p', String(dport), '--control-port', String(cport), '-t', '8', '-P', '2',
+    '--secret-file', secret(), test], 60000);
   others.push(p);
-  await serve.waitFor(/receiver -P 2 on \S+:9440-9441,/);
-  const senders = (): number => [9440, 9441].reduce((a, port) => a + classicChildren(port).filter((c) => !c.argv.includes('-r')).length, 0);
+  await serve.waitFor(new RegExp(`receiver -P 2 on \\S+:${dport}-${dport + 1},`));
+  const senders = (): number => [dport, dport + 1].reduce((a, port) => a + classicChildren(port).filter((c) => !c.argv.includes('-r')).length, 0);
   assert.ok(await waitUntil(() => senders() >= 3, 8000), `the sender and its two flows run; pair: ${p.stderrText()}`);
   await new Promise((r) => setTimeout(r, 500));
+  return { serve, p };
+}
+
+test('kill -9 of serve during a run of two flows: pair ends with one line, no flow is left on either side', async (t) => {
+  const { serve, p } = await twoFlowsRunning(9439, 'tcp');
   const killed = Date.now();
   serve.kill('SIGKILL');
   const o = await p.done;
@@ -222,14 +227,7 @@ test('kill -9 of serve during a run of two flows: pair ends with one line, no fl
 });
 
 test('Ctrl-C of pair during a run of two flows: every flow\'s partial line and the sums on both sides, exit 130', async () => {
-  const serve = await servers.start(['-4', '-D', D, '--control-port', '9449', '--secret-file', secret()]);
-  const p = track(lab().txNs, ['pair', '-4', '-D', D, '-p', '9450', '--control-port', '9449', '-t', '8', '-P', '2', '--secret-file', secret(),
-    'udp'], 60000);
-  others.push(p);
-  await serve.waitFor(/receiver -P 2 on \S+:9450-9451,/);
-  const senders = (): number => [9450, 9451].reduce((a, port) => a + classicChildren(port).filter((c) => !c.argv.includes('-r')).length, 0);
-  assert.ok(await waitUntil(() => senders() >= 3, 8000), `the sender and its two flows run; pair: ${p.stderrText()}`);
-  await new Promise((r) => setTimeout(r, 500));
+  const { serve, p } = await twoFlowsRunning(9449, 'udp');
   const t0 = Date.now();
   p.kill('SIGINT');
   const o = await p.done;

@@ -8,19 +8,14 @@ import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { rxLine, txLine, type Proc } from '../support/proc.js';
-import { runPair, useServeLab } from './serve-helpers.js';
+import { runPair, useServeLab, type PairJsonOf } from './serve-helpers.js';
 
 const { lab, servers, dir } = useServeLab('mzpr-');
 const secret = (): string => join(dir(), 'sub', 'secret');
 
 interface Side { [k: string]: number | string | boolean | null | unknown[] | Record<string, number | null> }
-interface PairJson {
+interface PairJson extends PairJsonOf<Side> {
   command: string;
-  exitCode: number;
-  senderArgv: string[];
-  receiverArgv: string[];
-  sender: Side;
-  receiver: Side;
   summary: {
     bytesMatch: boolean | null; loss: number | null; datagramsSent: number | null;
     sender: { throughputGbps: number; cpuSecPerGB: number | null } | null;

@@ -149,6 +149,15 @@ export function useServeLab(prefix: string, o: { writeSecret?: boolean; others?:
   return { lab, servers, dir: dirOf, secret };
 }
 
+/** pair --json, the part every host-pair test reads; `S`: its two sides as the test types them. */
+export interface PairJsonOf<S> {
+  exitCode: number;
+  senderArgv: string[];
+  receiverArgv: string[];
+  sender: S;
+  receiver: S;
+}
+
 /** pair in the tx namespace. */
 export function startPair(lab: Lab, args: string[], timeoutMs = 60000): Proc {
   return ours(lab.txNs, ['pair', ...args], { timeoutMs });
