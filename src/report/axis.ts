@@ -57,12 +57,16 @@ export function valueAxis(lo: number, hi: number, log: boolean, maxTicks: number
   }
 }
 
-/** Ticks of the size axis within [lo, hi]: 1-2-5 SI sizes, thinned to what fits. */
-export function sizeTicks(lo: number, hi: number, fits: (ticks: number[]) => boolean): number[] {
-  for (const m of [[1, 2, 5], [1, 3], [1]]) {
-    const t = logTicks(lo, hi, m);
-    if (t.length >= 2 && fits(t)) return t;
-  }
+/**
+ * Ticks of the size axis within [lo, hi]: 1-2-5 SI sizes when at least three
+ * of them fit; otherwise the sizes measured (`measured`), when they fit (a
+ * narrow range, a single size); otherwise the 1-2-5 (or sparser) ticks that fit.
+ */
+export function sizeTicks(lo: number, hi: number, fits: (ticks: number[]) => boolean, measured: readonly number[] = []): number[] {
+  const round = [[1, 2, 5], [1, 3], [1]].map((m) => logTicks(lo, hi, m)).filter((t) => t.length >= 2 && fits(t));
+  if (round[0] && round[0].length >= 3) return round[0];
+  const sizes = [...new Set(measured)].filter((v) => v >= lo && v <= hi).sort((a, b) => a - b);
+  if (sizes.length && fits(sizes)) return sizes;
+  if (round[0]) return round[0];
   return [lo, hi].filter((v, i, a) => a.indexOf(v) === i);
 }
-

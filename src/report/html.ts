@@ -111,7 +111,7 @@ export function svgChart(series: SvgSeries[], o: SvgChartOptions): string {
   // x ticks: 1-2-5 SI sizes that do not overlap (about 7 px a character)
   const fits = (ticks: number[]): boolean => ticks.every((t, i) => i === 0 ||
     px(t) - px(ticks[i - 1]) > ((xFormat(t).length + xFormat(ticks[i - 1]).length) / 2) * 7 + 8);
-  const xt = sizeTicks(10 ** lx0, 10 ** lx1, fits);
+  const xt = sizeTicks(10 ** lx0, 10 ** lx1, fits, xs);
   for (const t of xt) {
     const x = px(t);
     parts.push(`<line class="grid" x1="${f1(x)}" x2="${f1(x)}" y1="${m.t}" y2="${m.t + ph}"/>`,

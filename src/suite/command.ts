@@ -6,6 +6,7 @@ import { checkClassicArgs, LIMITS, MAX_FLOWS } from '../cli/options.js';
 import { ToolError, UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
 import { LAB_ADDR } from '../lab/lab.js';
+import { outputPath } from '../report/files.js';
 import { ownProgram, programAt } from '../run/run.js';
 import { parseUringArgs } from '../uring/options.js';
 import {
@@ -30,6 +31,7 @@ interface SuiteCliOptions {
   slack: number;
   prefix?: string;
   flows: number;
+  report?: string;
 }
 
 /** A whole number with the C tool's rules, as a commander argument parser. */
@@ -89,6 +91,8 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
       .argParser(wrap(parseApis)).default(['msg'], 'msg'))
     .addOption(new Option('--json', 'print one JSON report with every case').conflicts('ktap'))
     .addOption(new Option('--ktap', 'print KTAP v1 (kselftest result format)'))
+    .addOption(new Option('--report <file.html>', 'also write a self-contained HTML report (the cases as a table, ' +
+      'throughput bars, the JSON embedded)').argParser(wrap((s) => outputPath('--report', s))))
     .addOption(new Option('--flows <n>', 'flows at once in every case (-P to sender and receiver; tcp and udp): ' +
       'the verdict is on their sums').argParser(intOption('--flows', 1, MAX_FLOWS)).default(1))
     .option('--bin <path>', 'msg_zerocopy executable to run (default: this package\'s bin/msg-zerocopy)')
@@ -136,6 +140,7 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
         slackMs: opts.slack,
         prefix: opts.prefix,
         flows: opts.flows,
+        report: opts.report,
       });
       if (done) done(outcome.exitCode);
       else process.exitCode = outcome.exitCode;

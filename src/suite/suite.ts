@@ -3,6 +3,7 @@
 // table, KTAP or JSON; the lab and every child are gone on every exit path.
 
 import { signalExitCode } from '../core/control.js';
+import { writeReportFiles } from '../report/files.js';
 import type { Program } from '../run/run.js';
 import { withLabSession, type LabInfo } from '../run/session.js';
 import { planSuite, type Api, type SuiteCase, type SuiteFamily, type SuiteTest } from './cases.js';
@@ -10,6 +11,7 @@ import {
   formatKtap, formatKtapHeader, formatKtapNotRun, formatKtapResult, formatKtapTotals, formatTable, suiteHeader, suiteJson,
   suiteOk,
 } from './format.js';
+import { suiteReportFiles } from './report.js';
 import { runCase, type CaseResult, type RunOptions } from './runner.js';
 
 export type SuiteOutput = 'table' | 'json' | 'ktap';
@@ -34,6 +36,8 @@ export interface SuiteOptions {
   prefix?: string;
   /** -P for every sender and receiver (absent or 1: one flow). */
   flows?: number;
+  /** --report: the HTML report's path. */
+  report?: string;
 }
 
 export interface SuiteIO {
@@ -93,20 +97,24 @@ export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promis
   const exitCode = interrupted ? signalExitCode(interrupted) : ok ? 0 : 1;
   const why = interrupted ? `interrupted by ${interrupted}` : error ? `suite error: ${error}` : 'aborted';
 
+  const doc = suiteJson({
+    options: o, plan, results, startedAt: started, durationMs: Date.now() - started, ok, exitCode, interrupted,
+    error, lab: labInfo,
+  });
   if (o.output === 'ktap') {
     if (error) io.out(`# error: ${error.replace(/[\r\n#]+/g, ' ')}\n`);
     for (const c of plan.slice(results.length)) io.out(formatKtapNotRun(c, why));
     io.out(formatKtapTotals(plan, results));
   } else if (o.output === 'json') {
-    io.out(`${JSON.stringify(suiteJson({
-      options: o, plan, results, startedAt: started, durationMs: Date.now() - started, ok, exitCode, interrupted,
-      error, lab: labInfo,
-    }))}\n`);
+    io.out(`${JSON.stringify(doc)}\n`);
   } else if (results.length || interrupted || !error) {
     io.out(formatTable(plan, results, { header: labInfo ? suiteHeader(labInfo, o.duration, o.flows) : undefined, interrupted }));
   }
   if (error) io.err(`msg-zerocopy suite: ${error}\n`);
-  return { exitCode: error && !interrupted ? (results.length ? 1 : 2) : exitCode, plan, results, interrupted, lab: labInfo, error };
+  const files = writeReportFiles(suiteReportFiles(doc, o));
+  for (const line of [...files.written.map((f) => `wrote ${f}`), ...files.errors]) io.err(`msg-zerocopy suite: ${line}\n`);
+  const code = error && !interrupted ? (results.length ? 1 : 2) : exitCode;
+  return { exitCode: files.errors.length && !code ? 1 : code, plan, results, interrupted, lab: labInfo, error };
 }
 
 /** KTAP for a finished outcome (used by the drop-in and tests). */

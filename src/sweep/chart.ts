@@ -142,7 +142,7 @@ export function lineChart(series: ChartSeries[], o: ChartOptions): string {
     }
     return { axisLine: axisLine.join(''), labelLine };
   };
-  const ticks = sizeTicks(xlo, xhi, (t) => placed(t) !== null);
+  const ticks = sizeTicks(xlo, xhi, (t) => placed(t) !== null, o.x);
   const axisText = placed(ticks) ?? placed(ticks.slice(0, 1))!;
   const indent = ' '.repeat(labelWidth + 1);
   out.push(`${indent}└${axisText.axisLine}`);

@@ -8,7 +8,9 @@ import { signalExitCode } from '../core/control.js';
 import type { Api } from '../core/vocabulary.js';
 import { LAB_ADDR } from '../lab/lab.js';
 import { withLabSession } from '../run/session.js';
+import { writeReportFiles } from '../report/files.js';
 import { sweepJson, sweepText, type SweepRun } from './format.js';
+import { sweepReportFiles } from './report.js';
 import {
   destination, expectation, MODES, runOne, type RunRecord, type RunSettings, type RunSpec, type SweepPath, type SweepTest,
 } from './runner.js';
@@ -36,6 +38,10 @@ export interface SweepOptions {
   flows?: number;
   /** Send interfaces side by side (absent: msg only). */
   apis?: Api[];
+  /** --report: the HTML report's path. */
+  report?: string;
+  /** --csv: the CSV rows' path. */
+  csv?: string;
 }
 
 export interface SweepIO {
@@ -117,5 +123,7 @@ export async function runSweep(o: SweepOptions, io: SweepIO = defaultIO): Promis
   if (o.output === 'json') io.out(`${JSON.stringify(sweepJson(run))}\n`);
   else if (!error || runs.length || interrupted) io.out(sweepText(run, io.tty && !process.env.NO_COLOR));
   if (error) io.err(`msg-zerocopy ${o.command}: ${error}\n`);
-  return { exitCode, runs, summaries, crossover: cross, interrupted, error };
+  const files = writeReportFiles(sweepReportFiles(sweepJson(run), o));
+  for (const line of [...files.written.map((f) => `wrote ${f}`), ...files.errors]) io.err(`msg-zerocopy ${o.command}: ${line}\n`);
+  return { exitCode: files.errors.length && !exitCode ? 1 : exitCode, runs, summaries, crossover: cross, interrupted, error };
 }

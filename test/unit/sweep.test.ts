@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { errorLine, type ChildResult } from '../../src/lab/child.js';
 import { readReport } from '../../src/report/read.js';
 import { LAB_ADDR } from '../../src/lab/lab.js';
-import { lineChart, logTicks, sig, valueAxis } from '../../src/sweep/chart.js';
+import { lineChart, logTicks, sig, sizeTicks, valueAxis } from '../../src/sweep/chart.js';
 import { parseFamily, parseSizes, resolvePath } from '../../src/sweep/command.js';
 import { compareMarkdown, compareTable, compareVerdict, crossoverLine, ratioStrip, sweepCharts, sweepMarkdown, sweepTable } from '../../src/sweep/format.js';
 import { receiverArgs, record, senderArgs, type RunRecord, type RunSettings } from '../../src/sweep/runner.js';
@@ -35,11 +35,15 @@ test('sender and receiver command lines', () => {
 });
 
 test('options: sizes, family, path defaults', () => {
-  assert.deepEqual(parseSizes('4000,1000, 2k,1000'), [1000, 2000, 4000]);
+  // iperf3's suffixes: k and K are 1024 (before: 2k was read as 2000)
+  assert.deepEqual(parseSizes('4000,1000, 2k,1000'), [1000, 2048, 4000]);
+  assert.deepEqual(parseSizes('1K,16K, 63K'), [1024, 16384, 64512]);
+  assert.throws(() => parseSizes('64K'), /'64K' \(65536 bytes\) is out of range 1\.\.65435/);
   assert.deepEqual(parseSizes('0x10'), [16]);
   assert.throws(() => parseSizes('0'), /out of range|not a whole number/);
   assert.throws(() => parseSizes('70000'), /65435/);
-  assert.throws(() => parseSizes('abc'), /not a number/);
+  // before: "not a number"; now the message says what a size may be
+  assert.throws(() => parseSizes('abc'), /'abc' is not a size \(a whole number of bytes, or with K, M, G/);
   assert.equal(parseFamily('6'), 6);
   assert.throws(() => parseFamily('5'), /not 4 or 6/);
   assert.equal(resolvePath('udp', undefined), 'tx-only');
@@ -283,7 +287,13 @@ test('chart: narrow values give a linear axis with round steps; ticks thin out o
   const narrow = lineChart([{ name: 'copy', values: [1, 2, 3] }], { title: 't', x: [1000, 8000, 65435], width: 30 });
   const tickLine = narrow.split('\n').slice(-2)[0];
   assert.ok(tickLine.length <= 30, tickLine);
-  assert.match(tickLine, /1 kB.*10 kB/);
+  // too narrow for three 1-2-5 ticks: the sizes measured, where they fit
+  assert.match(tickLine, /^\s+1 kB\s+8 kB\s+65\.4 kB$/);
+  const short = lineChart([{ name: 'copy', values: [1, 2] }], { title: 't', x: [1000, 4000], width: 50 }).split('\n').slice(-2)[0];
+  assert.match(short, /^\s+1 kB\s+4 kB$/, 'a range too short for three round ticks: its sizes');
+  const one = lineChart([{ name: 'copy', values: [1] }], { title: 't', x: [65435], width: 50 }).split('\n').slice(-2)[0];
+  assert.equal(one.trim(), '65.4 kB', 'a single size: its own tick');
+  assert.deepEqual(sizeTicks(1000, 65435, () => true, [1000, 8000, 65435]), [1000, 2000, 5000, 10000, 20000, 50000]);
 });
 
 test('ratio strip: each size\'s interval against 1, saves left of it, costs right; within the width', () => {
