@@ -7,6 +7,7 @@ import { ToolError, UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
 import { LAB_ADDR } from '../lab/lab.js';
 import { outputPath } from '../report/files.js';
+import { parseSize } from '../report/units.js';
 import { ownProgram, programAt } from '../run/run.js';
 import { parseUringArgs } from '../uring/options.js';
 import {
@@ -81,8 +82,8 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
       .argParser(wrap(parseTests)).default(['tcp', 'udp'], 'tcp,udp'))
     .addOption(new Option('-t, --duration <secs>', 'sender -t (the receiver gets one second more)')
       .argParser(intOption('--duration', ...LIMITS.secs)).default(1))
-    .addOption(new Option('-s, --size <bytes>', 'payload size, passed as -s to both sides (default: the tool\'s 65435)')
-      .argParser(intOption('--size', ...LIMITS.size)))
+    .addOption(new Option('-s, --size <bytes>', 'payload size, passed as -s to both sides; K = 1024 as iperf3 ' +
+      '(default: the tool\'s 65435)').argParser(wrap((s) => parseSize('--size', s, ...LIMITS.size))))
     .addOption(new Option('-p, --port <port>', 'data port').argParser(intOption('--port', ...LIMITS.port)).default(8000))
     .addOption(new Option('--extra <flags>', 'more flags for sender and receiver, after the suite\'s own (so they win), e.g. "-c 4 -m"')
       .argParser(wrap(splitArgs)).default([], 'none'))

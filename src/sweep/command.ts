@@ -144,7 +144,7 @@ export function registerSweepCommands(program: Command, done: (code: number) => 
   const compare = common(new Command('compare')
     .description('copy versus zerocopy side by side at one payload size in fresh network namespaces (needs root), ' +
       'with a verdict from a 95% interval'), 10)
-    .option('-s, --size <bytes>', 'payload size', arg((s) => parseInteger(s, '--size', 1, MAX_PAYLOAD)), MAX_PAYLOAD)
+    .option('-s, --size <bytes>', 'payload size in bytes; K = 1024 as iperf3 ("32K")', arg((s) => parseSize('--size', s, 1, MAX_PAYLOAD)), MAX_PAYLOAD)
     .action(async (o: CliOptions) => {
       done(await start({
         command: 'compare', test: o.test, family: o.family, path: resolvePath(o.test, o.path), sizes: [o.size ?? MAX_PAYLOAD],

@@ -264,7 +264,9 @@ test('bad options fail fast with one line and create nothing', async (t: TestCon
   const big = await suite(['-s', '65500']).done;
   assert.equal(big.code, 1);
   assert.equal(big.stdout, '');
-  assert.match(big.stderr, /^msg-zerocopy: .*--size: 65500 is out of range \(give a number from 0 to 65435\).*\n$/);
+  assert.match(big.stderr, /^msg-zerocopy: .*--size: '65500' is out of range 0\.\.65435.*\n$/);
+  const kib = await suite(['-s', '64K', '-t', 'x']).done;
+  assert.match(kib.stderr, /--size: '64K' \(65536 bytes\) is out of range 0\.\.65435/, 'K is 1024, as iperf3');
   const cork = await suite(['--extra', '-c 4']).done;
   assert.equal(cork.code, 1);
   assert.equal(cork.stderr, 'msg-zerocopy: can only cork udp sockets (-c works with the udp test only)\n');
