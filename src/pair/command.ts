@@ -117,7 +117,7 @@ export function registerPairCommands(program: Command, done: (code: number) => v
     .option('--control-port <port>', `serve's control port (default: -p - 1 = ${DEFAULT_CONTROL_PORT}, below every flow's data port)`,
       port('--control-port'))
     .option('--secret-file <path>', `the shared secret, a copy of serve's (default ${defaultSecretPath()})`)
-    .option('--connect-timeout <secs>', 'give up connecting to the control port after this long', '5')
+    .option('--connect-timeout <secs>', 'give up connecting to the control port after this many seconds (0-600)', '5')
     .option('--slack <ms>', 'time the sender may overrun before it is killed', slack, 10000)
     .allowExcessArguments(false)
     .action(async (test: string | undefined, o: PairCli) => {
@@ -141,5 +141,7 @@ export function registerPairCommands(program: Command, done: (code: number) => v
     });
 
   program.addCommand(serve);
+  // -r is refused by name (it belongs to serve's host): accepted, but not offered in the help.
+  pair.options.find((opt) => opt.short === '-r')?.hideHelp();
   program.addCommand(pair);
 }

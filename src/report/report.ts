@@ -85,6 +85,14 @@ function common(cfg: Config, fdTable: FdTable) {
     payloadOffset: cfg.payloadOffset,
     port: cfg.port,
     dst: cfg.dstText,
+    /** -S as given, or null. */
+    src: cfg.srcText,
+    /** -i as given, or null. */
+    ifname: cfg.ifname,
+    /** -C: the CPU asked for, or null (whether pinning worked is in the log line, as the selftest's). */
+    pinCpu: cfg.cpu,
+    /** -v count. */
+    verbose: cfg.verbose,
     runtimeMs: cfg.runtimeMs,
     /** -I in seconds, or null (no interval reports). */
     intervalSecs: cfg.intervalMs > 0 ? cfg.intervalMs / 1000 : null,

@@ -108,7 +108,7 @@ for (const family of [4, 6] as const) {
       assert.match(o.stdout, new RegExp(`^pair: udp: ${t.tx / 4} datagrams sent, ${r.rx} received, loss`, 'm'));
     });
 
-    test('every classic sender flag reaches the sender: in its argv and, where it has a field, in its report', async () => {
+    test('every classic sender flag reaches the sender: in its argv and in its report', async () => {
       const o = await pair([...common(), '-t', '1', '--json', '-s', '1000', '-c', '4', '-m', '-z', '-Z', '0', '-l', '64',
         '--payload-offset', '0', '--shared-fd-table', '-v', '-C', '0', '-S', lab().addr[4].src, '-i', 'veth0', '-I', '0.5', 'udp']);
       assert.equal(o.code, 0, o.stderr);
@@ -127,6 +127,10 @@ for (const family of [4, 6] as const) {
       assert.equal(s.runtimeMs, 1200);
       assert.equal(s.completions, (s.packets as number) / 2, 'mixed cork: every other call is zerocopy');
       assert.equal(s.intervalSecs, 0.5);
+      assert.equal(s.src, lab().addr[4].src);
+      assert.equal(s.ifname, 'veth0');
+      assert.equal(s.pinCpu, 0);
+      assert.equal(s.verbose, 1);
       assert.ok(Array.isArray(s.intervals) && (s.intervals as unknown[]).length >= 2, 'interval reports');
       const a = j.senderArgv.join(' ');
       for (const flag of ['-4', '-i veth0', `-p ${dport}`, `-S ${lab().addr[4].src}`, `-D ${lab().addr[4].dst}`, '-s 1000', '-t 1', '-z',
