@@ -10,9 +10,9 @@
 // ports -p .. -p + n - 1 are checked so.
 // Entries with inode 0 (TIME_WAIT, orphaned closing connections) belong to
 // no program and cannot receive data; they are not holders.
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import type { RxTest } from '../core/vocabulary.js';
-import { childPids } from '../run/ready.js';
+import { socketInodes } from '../run/ready.js';
 
 export const TABLES = ['tcp', 'tcp6', 'udp', 'udp6', 'raw', 'raw6'] as const;
 /** The protocol a raw receiver opens (IPPROTO_EGP); raw tables show it in the port column. */
@@ -102,34 +102,6 @@ export async function heldPorts(port: number, count: number, test: RxTest, procN
     const holders = holdersIn(tables, q, test);
     if (holders.length) out.push({ port: q, holders });
   }
-  return out;
-}
-
-/** Inodes of the sockets among process `pid`'s file descriptors. */
-export async function socketInodes(pid: number): Promise<Set<string>> {
-  const out = new Set<string>();
-  let fds: string[];
-  try {
-    fds = await readdir(`/proc/${pid}/fd`);
-  } catch {
-    return out;
-  }
-  await Promise.all(fds.map(async (fd) => {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${pid}/fd/${fd}`));
-      if (m) out.add(m[1]);
-    } catch { /* closed meanwhile */ }
-  }));
-  return out;
-}
-
-/**
- * Inodes of the sockets of process `pid` and of its children: a receiver of
- * several flows (-r -P n) holds its sockets in one child per flow.
- */
-export async function treeSocketInodes(pid: number): Promise<Set<string>> {
-  const out = await socketInodes(pid);
-  for (const child of await childPids(pid)) for (const i of await socketInodes(child)) out.add(i);
   return out;
 }
 

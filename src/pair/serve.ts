@@ -19,7 +19,8 @@ import type { ReceiverSpec } from '../run/classic.js';
 import { waitReady } from '../run/ready.js';
 import { checkProof, decodeNonce, encodeNonce, newNonce, proof, sessionKey } from './auth.js';
 import { checkRunRequest, policyLine, type ServePolicy } from './policy.js';
-import { describeHolders, heldPorts, treeSocketInodes, type Holder } from './ports.js';
+import { treeSocketInodes } from '../run/ready.js';
+import { describeHolders, heldPorts, type Holder } from './ports.js';
 import {
   Connection, DEFAULT_CONTROL_PORT, endText, expect, HANDSHAKE_MS, MAX_LINE, PROTOCOL_VERSION, receiverReadyMs, SENDER_DID_NOT_RUN,
   type ReportMessage, type RunRequest,

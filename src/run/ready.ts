@@ -40,27 +40,22 @@ export async function boundInodes(pid: number, family: Family, test: RxTest, por
   return out;
 }
 
-/** True when process `pid` holds one of the socket `inodes` among its file descriptors. */
-export async function holdsSocket(pid: number, inodes: Set<string>): Promise<boolean> {
-  if (inodes.size === 0) return false;
+/** Inodes of the sockets process `pid` holds among its file descriptors (/proc/<pid>/fd → socket:[inode]). */
+export async function socketInodes(pid: number): Promise<Set<string>> {
+  const out = new Set<string>();
   let fds: string[];
   try {
     fds = await readdir(`/proc/${pid}/fd`);
   } catch {
-    return false;
+    return out;
   }
-  for (const fd of fds) {
+  await Promise.all(fds.map(async (fd) => {
     try {
       const m = /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${pid}/fd/${fd}`));
-      if (m && inodes.has(m[1])) return true;
+      if (m) out.add(m[1]);
     } catch { /* closed meanwhile */ }
-  }
-  return false;
-}
-
-/** True when process `pid` itself has its receiver socket bound (tcp: listening). */
-export async function ownSocketBound(pid: number, family: Family, test: RxTest, port: number): Promise<boolean> {
-  return holdsSocket(pid, await boundInodes(pid, family, test, port));
+  }));
+  return out;
 }
 
 /** The children of process `pid` (/proc/<pid>/task/<tid>/children), or none. */
@@ -82,17 +77,25 @@ export async function childPids(pid: number): Promise<number[]> {
 }
 
 /**
- * A multi-flow receiver (-r -P n, src/flows) runs one child per flow: true
- * when each of ports port .. port + flows - 1 is bound by a socket that the
- * process or one of its children holds.
+ * Inodes of the sockets of process `pid` and of its children: a receiver of
+ * several flows (-r -P n, src/flows) holds its sockets in one child per flow.
  */
-export async function flowSocketsBound(pid: number, family: Family, test: RxTest, port: number, flows: number): Promise<boolean> {
-  const holders = [pid, ...await childPids(pid)];
+export async function treeSocketInodes(pid: number): Promise<Set<string>> {
+  const out = await socketInodes(pid);
+  for (const child of await childPids(pid)) for (const i of await socketInodes(child)) out.add(i);
+  return out;
+}
+
+/**
+ * True when each of ports port .. port + flows - 1 is bound (tcp: listening)
+ * by a socket the receiver holds: the process itself for one flow, it or
+ * one of its children for several.
+ */
+export async function receiverSocketsBound(pid: number, family: Family, test: RxTest, port: number, flows = 1): Promise<boolean> {
+  const held = flows > 1 ? await treeSocketInodes(pid) : await socketInodes(pid);
   for (let k = 0; k < flows; k++) {
-    const inodes = await boundInodes(pid, family, test, port + k);
-    let held = false;
-    for (const p of holders) if (!held) held = await holdsSocket(p, inodes);
-    if (!held) return false;
+    const bound = await boundInodes(pid, family, test, port + k);
+    if (![...bound].some((i) => held.has(i))) return false;
   }
   return true;
 }
@@ -123,9 +126,7 @@ export async function waitReady(child: Child, o: ReadyOptions): Promise<Readines
   while (Date.now() < end) {
     if (child.exited) return 'exited';
     if (o.aborted?.()) return 'aborted';
-    const flows = o.flows ?? 1;
-    if (child.pid && await (flows > 1 ? flowSocketsBound(child.pid, o.family, o.test, o.port, flows)
-      : ownSocketBound(child.pid, o.family, o.test, o.port))) {
+    if (child.pid && await receiverSocketsBound(child.pid, o.family, o.test, o.port, o.flows ?? 1)) {
       return child.exited ? 'exited' : 'ready';
     }
     await sleep(5);

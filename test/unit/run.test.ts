@@ -9,7 +9,10 @@ import { createServer, type AddressInfo } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { classicArgv, deadlineFor, receiverDeadlineMs, runtimeMs, senderDeadlineMs, senderSpecOf } from '../../src/run/classic.js';
 import { readinessFailure, senderRan } from '../../src/run/run.js';
-import { ownSocketBound } from '../../src/run/ready.js';
+import { receiverSocketsBound } from '../../src/run/ready.js';
+
+const ownSocketBound = (pid: number, family: 4 | 6, test: 'tcp' | 'udp', port: number): Promise<boolean> =>
+  receiverSocketsBound(pid, family, test, port);
 import { checkReport, isErrorReport, isSenderReport, readReport } from '../../src/report/read.js';
 import { errorReport } from '../../src/report/report.js';
 import { parseClassicArgs } from '../../src/cli/options.js';
