@@ -2,11 +2,11 @@
 // The selftest's command line, with commander: the same short flags and
 // getopt habits (grouped flags, attached values, any order, 0x numbers), and
 // the checks that turn bad input into one line and exit status 1.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { MAX_PAYLOAD, PAGE_SIZE, SELFTEST_PAYLOAD_OFFSET } from '../libc/layout.js';
 import { parseAddress, unspecified, type Family } from '../net/address.js';
 import { runtimeMs, TESTS, type Config, type TestName } from '../core/config.js';
-import { UsageError } from '../core/errors.js';
+import { ToolError, UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
 import { MAX_INTERVAL_SECS, MIN_INTERVAL_SECS } from '../core/intervals.js';
 import { didYouMean } from '../core/suggest.js';
@@ -89,6 +89,21 @@ export function addFlowOptions(cmd: Command): Command {
     .option('--cpus <list>', 'with -P: CPUs for the flows, e.g. 0-3 or 0,2 (flow k on the k-th, round robin; ' +
       'default: spread over the CPUs this process may use)');
 }
+
+/**
+ * A commander value parser from one of ours: a ToolError (or any Error) it
+ * throws becomes commander's own error, which main.ts prints as one line.
+ */
+export const optionParser = <T>(parse: (text: string) => T) => (text: string, _prev?: unknown): T => {
+  try {
+    return parse(text);
+  } catch (e) {
+    throw new InvalidArgumentError(e instanceof ToolError ? e.line : (e as Error).message);
+  }
+};
+
+/** A whole number from min to max with the C tool's rules, as a commander value parser. */
+export const intOption = (flag: string, min: number, max: number) => optionParser((t) => parseInteger(t, flag, min, max));
 
 /** The ranges of the classic numeric flags, for every command that passes them on. */
 export const LIMITS = {

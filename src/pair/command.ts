@@ -3,10 +3,10 @@
 // per host; pair prints both sides.
 
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
-import { addClassicOptions, addFlowOptions, flowOptions, toConfig, type RawOptions } from '../cli/options.js';
+import { addClassicOptions, addFlowOptions, flowOptions, intOption, optionParser, toConfig, type RawOptions } from '../cli/options.js';
 import { allowedCpus, flowCpus } from '../flows/plan.js';
 import { MAX_PAYLOAD } from '../libc/layout.js';
 import { parseAddress } from '../net/address.js';
@@ -27,16 +27,8 @@ function procStatus(): string {
   }
 }
 
-/** A commander value parser from one of ours (UsageError → commander's own error). */
-const checked = <T>(parse: (text: string) => T) => (text: string, _prev?: unknown): T => {
-  try {
-    return parse(text);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-};
-const port = (flag: string) => checked((t) => parseInteger(t, flag, 1, 65535));
-const slack = checked((t) => parseInteger(t, '--slack', 0, 600000));
+const port = (flag: string) => intOption(flag, 1, 65535);
+const slack = intOption('--slack', 0, 600000);
 
 export { defaultControlPort };
 
@@ -79,9 +71,9 @@ export function registerPairCommands(program: Command, done: (code: number) => v
     .option('--control-port <port>', `control port (default: -p - 1 = ${DEFAULT_CONTROL_PORT})`, port('--control-port'))
     .option('--secret-file <path>', `the shared secret; created (mode 0600) when missing (default ${defaultSecretPath()})`)
     .option('--ports <lo-hi>', `data ports a pair may ask for (default ${DEFAULT_POLICY.portLo}-${DEFAULT_POLICY.portHi}: no privileged port)`,
-      checked(parsePortRange))
+      optionParser(parsePortRange))
     .option('--max-time <secs>', `longest receiver run a pair may ask for (default ${DEFAULT_POLICY.maxSecs})`,
-      checked((t) => parseInteger(t, '--max-time', 1, MAX_TIME_LIMIT)))
+      intOption('--max-time', 1, MAX_TIME_LIMIT))
     .option('--allow-raw', 'allow raw receivers (for the raw, raw_hdrincl, packet and packet_dgram senders); they ' +
       'receive every IPPROTO_EGP packet to -D')
     .option('--once', 'stop after one run')

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // `msg-zerocopy suite`: the kernel's msg_zerocopy.sh as a subcommand.
 
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { checkClassicArgs, LIMITS, MAX_FLOWS } from '../cli/options.js';
-import { ToolError, UsageError } from '../core/errors.js';
-import { parseInteger } from '../core/numbers.js';
+import { Command, Option } from 'commander';
+import { checkClassicArgs, intOption, LIMITS, MAX_FLOWS, optionParser } from '../cli/options.js';
+import { UsageError } from '../core/errors.js';
 import { LAB_ADDR } from '../lab/lab.js';
 import { outputPath } from '../report/files.js';
 import { parseSize } from '../report/units.js';
@@ -35,19 +34,6 @@ interface SuiteCliOptions {
   report?: string;
 }
 
-/** A whole number with the C tool's rules, as a commander argument parser. */
-const intOption = (flag: string, min: number, max: number) => wrap((s) => parseInteger(s, flag, min, max));
-
-function wrap<T>(fn: (s: string) => T) {
-  return (s: string, _prev?: unknown): T => {
-    try {
-      return fn(s);
-    } catch (e) {
-      // commander turns this into a one-line usage error
-      throw new InvalidArgumentError(e instanceof ToolError ? e.line : (e as Error).message);
-    }
-  };
-}
 
 /**
  * Every case's command lines, parsed as our executable will parse them,
@@ -77,23 +63,23 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
       'completions must be copied, -Z 0) and, except for tcp, a sender to a route out of an egress-only ' +
       'device (tx-only: completions must not be copied, -Z 1). Exit status 0 when no case fails.')
     .addOption(new Option('--family <list>', 'address families, comma separated: 4, 6')
-      .argParser(wrap(parseFamilies)).default([4, 6], '4,6'))
+      .argParser(optionParser(parseFamilies)).default([4, 6], '4,6'))
     .addOption(new Option('--tests <list>', 'tests, comma separated: tcp, udp, raw, raw_hdrincl, packet, packet_dgram, or all')
-      .argParser(wrap(parseTests)).default(['tcp', 'udp'], 'tcp,udp'))
+      .argParser(optionParser(parseTests)).default(['tcp', 'udp'], 'tcp,udp'))
     .addOption(new Option('-t, --duration <secs>', 'sender -t (the receiver gets one second more)')
       .argParser(intOption('--duration', ...LIMITS.secs)).default(1))
     .addOption(new Option('-s, --size <bytes>', 'payload size, passed as -s to both sides; K = 1024 as iperf3 ' +
-      '(default: the tool\'s 65435)').argParser(wrap((s) => parseSize('--size', s, ...LIMITS.size))))
+      '(default: the tool\'s 65435)').argParser(optionParser((s) => parseSize('--size', s, ...LIMITS.size))))
     .addOption(new Option('-p, --port <port>', 'data port').argParser(intOption('--port', ...LIMITS.port)).default(8000))
     .addOption(new Option('--extra <flags>', 'more flags for sender and receiver, after the suite\'s own (so they win), e.g. "-c 4 -m"')
-      .argParser(wrap(splitArgs)).default([], 'none'))
+      .argParser(optionParser(splitArgs)).default([], 'none'))
     .addOption(new Option('--api <list>', 'send interfaces, comma separated: msg (MSG_ZEROCOPY, the msg_zerocopy.sh plan), ' +
       'uring (io_uring SEND_ZC, the io_uring_zerocopy_tx.sh plan: modes 1-3, udp -n 32, tcp -n 1, and tx-only udp)')
-      .argParser(wrap(parseApis)).default(['msg'], 'msg'))
+      .argParser(optionParser(parseApis)).default(['msg'], 'msg'))
     .addOption(new Option('--json', 'print one JSON report with every case').conflicts('ktap'))
     .addOption(new Option('--ktap', 'print KTAP v1 (kselftest result format)'))
     .addOption(new Option('--report <file.html>', 'also write a self-contained HTML report (the cases as a table, ' +
-      'throughput bars, the JSON embedded)').argParser(wrap((s) => outputPath('--report', s))))
+      'throughput bars, the JSON embedded)').argParser(optionParser((s) => outputPath('--report', s))))
     .addOption(new Option('--flows <n>', 'flows at once in every case (-P to sender and receiver; tcp and udp): ' +
       'the verdict is on their sums').argParser(intOption('--flows', 1, MAX_FLOWS)).default(1))
     .option('--bin <path>', 'msg_zerocopy executable to run (default: this package\'s bin/msg-zerocopy)')

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // `msg-zerocopy sweep` and `msg-zerocopy compare`: command-line options.
 
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { checkClassicArgs, LIMITS, MAX_FLOWS } from '../cli/options.js';
-import { ToolError, UsageError } from '../core/errors.js';
-import { parseInteger } from '../core/numbers.js';
+import { Command, Option } from 'commander';
+import { checkClassicArgs, intOption, LIMITS, MAX_FLOWS, optionParser } from '../cli/options.js';
+import { UsageError } from '../core/errors.js';
 import { parseApis, type Api } from '../core/vocabulary.js';
 import { LAB_ADDR } from '../lab/lab.js';
 import { outputPath } from '../report/files.js';
@@ -29,13 +28,6 @@ export function parseFamily(text: string): 4 | 6 {
   throw new Error(`--family: '${text}' is not 4 or 6`);
 }
 
-const arg = <T>(fn: (s: string) => T) => (s: string, _prev?: unknown): T => {
-  try {
-    return fn(s);
-  } catch (e) {
-    throw new InvalidArgumentError(e instanceof ToolError ? e.line : (e as Error).message);
-  }
-};
 
 interface CliOptions {
   sizes?: number[];
@@ -70,27 +62,27 @@ export function resolvePath(test: SweepTest, path: SweepPath | undefined): Sweep
 function common(cmd: Command, reps: number): Command {
   return cmd
     .option('--reps <n>', 'runs of each mode per size, copy and zerocopy alternating (a verdict needs at least 6; 10 find a ' +
-      '5% difference in CPU per GB on a 2-vCPU machine)', arg((s) => parseInteger(s, '--reps', 1, 1000)), reps)
-    .option('-t, --duration <secs>', 'sender -t of each run (200 ms + secs s)', arg((s) => parseInteger(s, '--duration', ...LIMITS.secs)), 1)
+      '5% difference in CPU per GB on a 2-vCPU machine)', intOption('--reps', 1, 1000), reps)
+    .option('-t, --duration <secs>', 'sender -t of each run (200 ms + secs s)', intOption('--duration', ...LIMITS.secs), 1)
     .addOption(new Option('--test <test>', 'udp or tcp').choices(['udp', 'tcp']).default('udp'))
-    .option('--family <4|6>', 'address family', arg(parseFamily), 4)
+    .option('--family <4|6>', 'address family', optionParser(parseFamily), 4)
     .addOption(new Option('--path <path>', 'tx-only: udp out of the egress device, zerocopy expected not copied (-Z 1); ' +
       'tx-rx: to our receiver over the veth pair, always copied (-Z 0). Default: tx-only for udp, tx-rx for tcp')
       .choices(['tx-only', 'tx-rx']))
-    .option('-p, --port <port>', 'data port', arg((s) => parseInteger(s, '--port', ...LIMITS.port)), 8000)
+    .option('-p, --port <port>', 'data port', intOption('--port', ...LIMITS.port), 8000)
     .addOption(new Option('--api <list>', 'send interfaces side by side, comma separated: msg (sendmsg, MSG_ZEROCOPY), uring ' +
       `(io_uring: IORING_OP_SEND vs SEND_ZC from a registered buffer, -n 32 for udp, 1 for tcp); with both, io_uring's ` +
-      'zerocopy against MSG_ZEROCOPY with the same statistics').argParser(arg(parseApis)).default(['msg'], 'msg'))
+      'zerocopy against MSG_ZEROCOPY with the same statistics').argParser(optionParser(parseApis)).default(['msg'], 'msg'))
     .option('--flows <n>', 'flows at once in every run (-P to sender and receiver): throughput, CPU per GB and the ' +
-      'verdict are on their sums', arg((s) => parseInteger(s, '--flows', 1, MAX_FLOWS)), 1)
+      'verdict are on their sums', intOption('--flows', 1, MAX_FLOWS), 1)
     .option('--json', 'print one JSON object with every run and the summaries')
     .option('--markdown', 'print a Markdown table')
     .option('--report <file.html>', 'also write a self-contained HTML report (SVG charts with the intervals, the JSON embedded)',
-      arg((s) => outputPath('--report', s)))
-    .option('--csv <file.csv>', 'also write the summary as CSV, one row per size and mode', arg((s) => outputPath('--csv', s)))
+      optionParser((s) => outputPath('--report', s)))
+    .option('--csv <file.csv>', 'also write the summary as CSV, one row per size and mode', optionParser((s) => outputPath('--csv', s)))
     .option('--no-progress', 'no progress line, even on a terminal')
     .addOption(new Option('--slack <ms>', 'time a child may overrun before it is killed')
-      .argParser(arg((s) => parseInteger(s, '--slack', 0, 600000))).default(10000).hideHelp())
+      .argParser(intOption('--slack', 0, 600000)).default(10000).hideHelp())
     .addOption(new Option('--prefix <prefix>', 'namespace name prefix').default('mzc-').hideHelp())
     .allowExcessArguments(false);
 }
@@ -132,7 +124,7 @@ export function registerSweepCommands(program: Command, done: (code: number) => 
     .description('copy versus zerocopy over payload sizes in fresh network namespaces (needs root): ' +
       'median and spread of throughput and CPU per GB, from which size zerocopy saves CPU (a 95% interval per size), charts'), 10)
     .addOption(new Option('--sizes <list>', 'payload sizes in bytes, comma separated; K = 1024 as in iperf3 (4K = 4096)')
-      .argParser(arg(parseSizes)).default(DEFAULT_SIZES, DEFAULT_SIZES.join(',')))
+      .argParser(optionParser(parseSizes)).default(DEFAULT_SIZES, DEFAULT_SIZES.join(',')))
     .option('--no-chart', 'no charts after the table')
     .action(async (o: CliOptions) => {
       done(await start({
@@ -144,7 +136,7 @@ export function registerSweepCommands(program: Command, done: (code: number) => 
   const compare = common(new Command('compare')
     .description('copy versus zerocopy side by side at one payload size in fresh network namespaces (needs root), ' +
       'with a verdict from a 95% interval'), 10)
-    .option('-s, --size <bytes>', 'payload size in bytes; K = 1024 as iperf3 ("32K")', arg((s) => parseSize('--size', s, 1, MAX_PAYLOAD)), MAX_PAYLOAD)
+    .option('-s, --size <bytes>', 'payload size in bytes; K = 1024 as iperf3 ("32K")', optionParser((s) => parseSize('--size', s, 1, MAX_PAYLOAD)), MAX_PAYLOAD)
     .action(async (o: CliOptions) => {
       done(await start({
         command: 'compare', test: o.test, family: o.family, path: resolvePath(o.test, o.path), sizes: [o.size ?? MAX_PAYLOAD],
