@@ -4,11 +4,12 @@
 // features live in long options and subcommands.
 import { basename } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { addClassicOptions, addFlowOptions, commanderMessage, flowOptions, toConfig, type RawOptions } from './options.js';
+import { addClassicOptions, addFlowOptions, flowOptions, toConfig, type RawOptions } from '../flags/classic.js';
+import { commanderMessage } from '../flags/parse.js';
 import { ToolError, UsageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { TOOL_VERSION } from '../core/version.js';
-import { isTestName, TESTS } from '../core/vocabulary.js';
+import { isTestName, testList, TESTS } from '../core/vocabulary.js';
 import type { Config } from '../core/config.js';
 
 const prog = basename(process.argv[1] ?? 'msg-zerocopy');
@@ -43,8 +44,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = addFlowOptions(addClassicOptions(new Command('msg-zerocopy')))
     .usage('[options] <test>')
     .description('Measure Linux MSG_ZEROCOPY: a port of the kernel selftest msg_zerocopy.\n' +
-      '<test> is one of tcp, udp, raw, raw_hdrincl, packet, packet_dgram.')
-    .argument('[test]', 'tcp | udp | raw | raw_hdrincl | packet | packet_dgram')
+      `<test> is one of ${testList(TESTS, ', ')}.`)
+    .argument('[test]', testList())
     .allowExcessArguments(false)
     .version(TOOL_VERSION, '--version', 'print the version and exit')
     .showSuggestionAfterError(true);
@@ -69,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
       const { registerSubcommands } = await import('./subcommands.js');
       registerSubcommands(program, (code) => { status = code; });
     }
-    const { registerUringCommand } = await import('../uring/command.js');
+    const { registerUringCommand } = await import('./uring.js');
     registerUringCommand(program, (code) => { status = code; });
     program.helpCommand('help [command]', 'show the help of a command');
   }

@@ -2,12 +2,12 @@
 // Subcommands beyond the selftest. Each registers itself on the program and
 // reports its exit status through `done`.
 import type { Command } from 'commander';
-import { registerPairCommands } from '../pair/command.js';
-import { registerSuiteCommand } from '../suite/command.js';
-import { registerSweepCommands } from '../sweep/command.js';
+import { registerPairCommands } from './pair.js';
+import { registerSuiteCommand } from './suite.js';
+import { registerSweepCommands } from './sweep.js';
 
 /** -P n (src/flows), here because it shares the subcommands' modules: see main.ts. */
-export { runFlows } from '../flows/command.js';
+export { runFlows } from './flows.js';
 
 export function registerSubcommands(program: Command, done: (code: number) => void): void {
   registerSuiteCommand(program, done);

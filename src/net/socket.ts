@@ -11,6 +11,7 @@ import { KernelError, RunError, UsageError } from '../core/errors.js';
 import type { Config, TestName } from '../core/config.js';
 import type { RunControl } from '../core/control.js';
 import type { Family } from './address.js';
+import { TEST_TABLE } from '../core/vocabulary.js';
 
 export interface SocketKind {
   domain: number;
@@ -18,17 +19,14 @@ export interface SocketKind {
   protocol: number;
 }
 
-/** The socket each test uses (SPEC 3.1). */
+const SOCK_TYPES = { stream: SOCK_STREAM, dgram: SOCK_DGRAM, raw: SOCK_RAW } as const;
+const PROTOCOLS = { default: 0, egp: IPPROTO_EGP, raw: IPPROTO_RAW } as const;
+
+/** The socket each test uses (SPEC 3.1), as the test table (core/vocabulary.ts) says, in the kernel's numbers. */
 export function socketKind(test: TestName, family: Family): SocketKind {
-  const inet = family === 4 ? AF_INET : AF_INET6;
-  switch (test) {
-    case 'tcp': return { domain: inet, type: SOCK_STREAM, protocol: 0 };
-    case 'udp': return { domain: inet, type: SOCK_DGRAM, protocol: 0 };
-    case 'raw': return { domain: inet, type: SOCK_RAW, protocol: IPPROTO_EGP };
-    case 'raw_hdrincl': return { domain: inet, type: SOCK_RAW, protocol: IPPROTO_RAW };
-    case 'packet': return { domain: AF_PACKET, type: SOCK_RAW, protocol: 0 };
-    case 'packet_dgram': return { domain: AF_PACKET, type: SOCK_DGRAM, protocol: 0 };
-  }
+  const s = TEST_TABLE[test].socket;
+  const domain = s.domain === 'packet' ? AF_PACKET : family === 4 ? AF_INET : AF_INET6;
+  return { domain, type: SOCK_TYPES[s.type], protocol: PROTOCOLS[s.protocol] };
 }
 
 /** The libc call that failed, the text the error line names it by, and for setsockopt the option. */

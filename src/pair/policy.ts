@@ -3,7 +3,7 @@
 // default), how long a receiver may run, whether raw receivers may be
 // started. A run request from an authenticated pair is checked against it
 // field by field; anything outside is refused with the reason. Pure.
-import { MAX_FLOWS } from '../cli/options.js';
+import { MAX_FLOWS } from '../core/flows.js';
 import { parseInteger } from '../core/numbers.js';
 import { UsageError } from '../core/errors.js';
 import { RX_TESTS, TESTS, type Family, type RxTest } from '../core/vocabulary.js';

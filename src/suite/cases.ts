@@ -2,11 +2,11 @@
 // The cases a suite runs: the kernel driver's do_test() for each selected
 // family and test, first in copy mode, then in zerocopy mode.
 
-import { expectationFor, parseApis, receiveMode, TESTS, type Api, type Mode, type Path, type RxTest, type TestName } from '../core/vocabulary.js';
+import { expectationFor, receiveMode, TESTS, type Api, type Family, type Mode, type Path, type RxTest, type TestName } from '../core/vocabulary.js';
 
 export const SUITE_TESTS = TESTS;
 export type SuiteTest = TestName;
-export type SuiteFamily = 4 | 6;
+export type SuiteFamily = Family;
 export type CaseMode = Mode;
 export type CasePath = Path;
 
@@ -32,10 +32,6 @@ export interface SuiteCase {
 }
 
 export type { Api };
-
-export { parseApis };
-
-export { receiveMode };
 
 /**
  * The plan. Order follows the kernel driver: tests outermost (its no-argument
@@ -100,19 +96,6 @@ export function planUringCases(families: SuiteFamily[], tests: SuiteTest[]): Sui
 export function planSuite(apis: readonly Api[], families: SuiteFamily[], tests: SuiteTest[]): SuiteCase[] {
   const all = apis.flatMap((a) => (a === 'msg' ? planCases(families, tests) : planUringCases(families, tests)));
   return all.map((c, i) => ({ ...c, index: i + 1 }));
-}
-
-/** "4,6", "ipv4", "6" → [4, 6]; throws on anything else. */
-export function parseFamilies(text: string): SuiteFamily[] {
-  const out: SuiteFamily[] = [];
-  for (const raw of text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
-    const f = raw.replace(/^ipv/, '');
-    if (f !== '4' && f !== '6') throw new Error(`--family: unknown family '${raw}' (use 4, 6 or 4,6)`);
-    const n = Number(f) as SuiteFamily;
-    if (!out.includes(n)) out.push(n);
-  }
-  if (out.length === 0) throw new Error('--family: give at least one of 4, 6');
-  return out;
 }
 
 /** "tcp,udp" → ['tcp', 'udp']; "all" → every test; throws on unknown names. */

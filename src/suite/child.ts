@@ -4,7 +4,7 @@
 // report (read with the writer's types) or, for the C selftest, the classic
 // stderr lines.
 
-import { errorLine, type ChildResult } from '../lab/child.js';
+import { errorLine, type ChildResult } from '../run/child.js';
 import { isErrorReport, isReceiverReport, isSenderReport, readReport } from '../report/read.js';
 import { parseReceiverLine, parseSenderLine, type ClassicReport } from '../report/report.js';
 

@@ -2,11 +2,12 @@
 // Run one suite case inside a lab through the run layer (receiver for tx-rx,
 // then the sender, each with its deadline), then judge it.
 
-import type { ChildResult } from '../lab/child.js';
+import type { ChildResult } from '../run/child.js';
 import type { Lab } from '../lab/lab.js';
 import { classicArgv, runtimeMs, specArgv, type AnySenderSpec, type ReceiverSpec } from '../run/classic.js';
-import { readinessFailure, runClassic, type Program, type RunHooks } from '../run/run.js';
-import { childFailure as failure } from '../lab/child.js';
+import type { Program } from '../run/launch.js';
+import { readinessFailure, runClassic, type RunHooks } from '../run/run.js';
+import { childFailure as failure } from '../run/child.js';
 import type { SuiteCase } from './cases.js';
 import { childOutcome, type ChildOutcome } from './child.js';
 

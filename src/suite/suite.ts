@@ -4,7 +4,7 @@
 
 import { signalExitCode } from '../core/control.js';
 import { writeReportFiles } from '../report/files.js';
-import type { Program } from '../run/run.js';
+import type { Program } from '../run/launch.js';
 import { withLabSession, type LabInfo } from '../run/session.js';
 import { planSuite, type Api, type SuiteCase, type SuiteFamily, type SuiteTest } from './cases.js';
 import {

@@ -3,21 +3,24 @@
 // started first) inside a lab's namespaces, each with --json; the sender's
 // report becomes a run record.
 
-import { childError, childFailure, type ChildResult } from '../lab/child.js';
+import { childError, childFailure, type ChildResult } from '../run/child.js';
 import type { Lab } from '../lab/lab.js';
 import { isReceiverReport, isSenderReport, readReport } from '../report/read.js';
 import { classicArgv, specArgv, type AnySenderSpec, type ReceiverSpec } from '../run/classic.js';
-import { ownProgram, readinessFailure, runClassic, type RunHooks } from '../run/run.js';
-import { expectationFor, MODES, type Api, type Mode, type Path } from '../core/vocabulary.js';
+import { ownProgram } from '../run/launch.js';
+import { readinessFailure, runClassic, type RunHooks } from '../run/run.js';
+import { expectationFor, MODES, type Api, type Family, type Mode, type Path, type UringTest } from '../core/vocabulary.js';
 
 export type { Mode };
 export { MODES };
-export type SweepTest = 'udp' | 'tcp';
+/** sweep and compare run the tests with ports, which io_uring also sends: udp (the default) and tcp. */
+export type SweepTest = UringTest;
+export const SWEEP_TESTS: readonly SweepTest[] = ['udp', 'tcp'];
 export type SweepPath = Path;
 
 export interface RunSettings {
   test: SweepTest;
-  family: 4 | 6;
+  family: Family;
   path: SweepPath;
   /** Sender -t in seconds (the receiver gets one more). */
   duration: number;

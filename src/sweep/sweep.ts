@@ -5,7 +5,7 @@
 // and every child are gone on every exit path.
 
 import { signalExitCode } from '../core/control.js';
-import type { Api } from '../core/vocabulary.js';
+import type { Api, Family } from '../core/vocabulary.js';
 import { LAB_ADDR } from '../lab/lab.js';
 import { withLabSession } from '../run/session.js';
 import { writeReportFiles } from '../report/files.js';
@@ -21,7 +21,7 @@ export type SweepOutput = 'table' | 'json' | 'markdown';
 export interface SweepOptions {
   command: 'sweep' | 'compare';
   test: SweepTest;
-  family: 4 | 6;
+  family: Family;
   path: SweepPath;
   sizes: number[];
   reps: number;

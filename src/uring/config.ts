@@ -2,11 +2,7 @@
 // The io_uring sender's configuration: what io_uring_zerocopy_tx keeps in
 // its cfg_* globals, plus our additions (expectation, JSON, registered file
 // and ring, deferred task work).
-import type { Expectation, Family } from '../core/vocabulary.js';
-
-/** The tests io_uring_zerocopy_tx knows. */
-export const URING_TESTS = ['tcp', 'udp'] as const;
-export type UringTest = (typeof URING_TESTS)[number];
+import type { Expectation, Family, UringTest } from '../core/vocabulary.js';
 
 /**
  * -m: how each request sends. 0-3 are the selftest's modes; 4 is ours.

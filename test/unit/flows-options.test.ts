@@ -4,7 +4,7 @@
 // header and JSON options (as the sweep's have).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseClassicArgs } from '../../src/cli/options.js';
+import { parseClassicArgs } from '../../src/flags/classic.js';
 import { planFlows, receiverSpecOf } from '../../src/flows/plan.js';
 import { classicArgv } from '../../src/run/classic.js';
 import { suiteHeader, suiteJson, type SuiteRun } from '../../src/suite/format.js';

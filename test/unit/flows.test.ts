@@ -4,14 +4,15 @@
 // the --json report of the whole run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { flowOptions, parseClassicArgs, parseCpuList, type RawOptions } from '../../src/cli/options.js';
+import { flowOptions, parseClassicArgs, type RawOptions } from '../../src/flags/classic.js';
+import { parseCpuList } from '../../src/core/flows.js';
 import { UsageError } from '../../src/core/errors.js';
 import { classicArgv } from '../../src/run/classic.js';
 import { allowedCpus, flowCpus, formatCpuList, pinnedArgv, planFlows } from '../../src/flows/plan.js';
 import { flowLine, flowsReport, jainIndex, sumLine, type FlowEnd } from '../../src/flows/report.js';
-import { flowEnd } from '../../src/flows/command.js';
+import { flowEnd } from '../../src/cli/flows.js';
 import { isErrorReport, isReceiverReport, isSenderReport, readReport } from '../../src/report/read.js';
-import type { ChildResult } from '../../src/lab/child.js';
+import type { ChildResult } from '../../src/run/child.js';
 import type { ReceiverReport, SenderReport } from '../../src/report/report.js';
 
 const res = { ifindex: () => 1 };

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IntervalMeter, windowMs, type CpuSample, type IntervalRecord, type Totals } from '../../src/core/intervals.js';
-import { parseClassicArgs, parseIntervalMs } from '../../src/cli/options.js';
+import { parseClassicArgs, parseIntervalMs } from '../../src/flags/classic.js';
 import { classicArgv, senderSpecOf, type ReceiverSpec } from '../../src/run/classic.js';
 import {
   errorReport, rates, receiverIntervalLine, receiverReport, senderInterval, senderIntervalLine, senderReport,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseClassicArgs } from '../../src/cli/options.js';
+import { parseClassicArgs } from '../../src/flags/classic.js';
 import { parseInteger } from '../../src/core/numbers.js';
 import { UsageError } from '../../src/core/errors.js';
 

@@ -2,7 +2,7 @@
 // pair: the summary of both sides, the control port default, the next hop for packet tests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultControlPort } from '../../src/pair/command.js';
+import { defaultControlPort } from '../../src/cli/pair.js';
 import { parseNeigh, parseRoute } from '../../src/pair/neigh.js';
 import { summarizePair, summaryLines } from '../../src/pair/summary.js';
 import { hostPort } from '../../src/pair/text.js';

@@ -5,7 +5,7 @@ import { megabytes, parseReceiverLine, parseSenderLine, receiverLine, senderLine
 import { kernelHint } from '../../src/net/socket.js';
 import { EADDRINUSE, ENOBUFS, EOPNOTSUPP, EPERM } from '../../src/libc/constants.js';
 import { CompletionTracker, COPIED } from '../../src/notify/tracker.js';
-import { parseClassicArgs } from '../../src/cli/options.js';
+import { parseClassicArgs } from '../../src/flags/classic.js';
 
 test('classic lines are byte for byte the selftest format', () => {
   assert.equal(senderLine({ packets: 130013, bytes: 8507400655, completions: 130013, zc: 'n' }), 'tx=130013 (8113 MB) txc=130013 zc=n');

@@ -15,7 +15,7 @@ const ownSocketBound = (pid: number, family: 4 | 6, test: 'tcp' | 'udp', port: n
   receiverSocketsBound(pid, family, test, port);
 import { checkReport, isErrorReport, isSenderReport, readReport } from '../../src/report/read.js';
 import { errorReport } from '../../src/report/report.js';
-import { parseClassicArgs } from '../../src/cli/options.js';
+import { parseClassicArgs } from '../../src/flags/classic.js';
 
 test('deadlines come from the selftest constants: 200 ms + t s, then 500 ms (sender) or 400 ms (receiver)', () => {
   assert.equal(runtimeMs(1), 1200);

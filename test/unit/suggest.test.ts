@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closest, didYouMean, editDistance } from '../../src/core/suggest.js';
-import { parseClassicArgs } from '../../src/cli/options.js';
+import { parseClassicArgs } from '../../src/flags/classic.js';
 
 test('edit distance counts insertions, deletions, substitutions and swaps', () => {
   assert.equal(editDistance('suite', 'suite'), 0);

@@ -2,7 +2,8 @@
 // The suite's pure parts: plan, option parsing, argv per case, output parsing, verdicts, table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseApis, parseFamilies, parseTests, planCases, planSuite, receiveMode, splitArgs } from '../../src/suite/cases.js';
+import { parseTests, planCases, planSuite, splitArgs } from '../../src/suite/cases.js';
+import { parseApis, parseFamilies, receiveMode } from '../../src/core/vocabulary.js';
 import { parseChildOutput, type ChildOutcome } from '../../src/suite/child.js';
 import { formatTable, suiteOk } from '../../src/suite/format.js';
 import { judge, receiverArgs, senderArgs, type CaseResult, type RunOptions } from '../../src/suite/runner.js';

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errorLine, type ChildResult } from '../../src/lab/child.js';
+import { errorLine, type ChildResult } from '../../src/run/child.js';
 import { readReport } from '../../src/report/read.js';
 import { LAB_ADDR } from '../../src/lab/lab.js';
 import { lineChart, logTicks, sig, sizeTicks, valueAxis } from '../../src/sweep/chart.js';
-import { parseFamily, parseSizes, resolvePath } from '../../src/sweep/command.js';
+import { parseSizes, resolvePath } from '../../src/cli/sweep.js';
+import { parseFamily } from '../../src/core/vocabulary.js';
 import { compareMarkdown, compareTable, compareVerdict, crossoverLine, ratioStrip, sweepCharts, sweepMarkdown, sweepTable } from '../../src/sweep/format.js';
 import { receiverArgs, record, senderArgs, type RunRecord, type RunSettings } from '../../src/sweep/runner.js';
 import { planRuns } from '../../src/sweep/sweep.js';

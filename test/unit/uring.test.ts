@@ -17,7 +17,7 @@ import { PROBE, PROBE_OP } from '../../src/libc/layout.js';
 import { CompletionTracker } from '../../src/notify/tracker.js';
 import { UsageError } from '../../src/core/errors.js';
 import { CqeError, TAG_SEND, TAG_SEND_ZC, TAG_SEND_ZC_FIXED, UringCompletions } from '../../src/uring/completions.js';
-import { parseUringArgs } from '../../src/uring/options.js';
+import { parseUringArgs } from '../../src/flags/uring.js';
 import { GlibcRandom } from '../../src/uring/random.js';
 import { parseUringLine, uringLine } from '../../src/uring/report.js';
 import { probeSupports, readIoUringDisabled, uringHint } from '../../src/uring/ring.js';

@@ -2,16 +2,18 @@
 // `msg-zerocopy sweep` and `msg-zerocopy compare`: command-line options.
 
 import { Command, Option } from 'commander';
-import { checkClassicArgs, intOption, LIMITS, MAX_FLOWS, optionParser } from '../cli/options.js';
+import { checkClassicArgs } from '../flags/classic.js';
+import { intOption, LIMITS, optionParser } from '../flags/parse.js';
+import { MAX_FLOWS } from '../core/flows.js';
 import { UsageError } from '../core/errors.js';
-import { parseApis, type Api } from '../core/vocabulary.js';
+import { parseApis, parseFamily, testList, type Api, type Family } from '../core/vocabulary.js';
 import { LAB_ADDR } from '../lab/lab.js';
 import { outputPath } from '../report/files.js';
 import { parseSize } from '../report/units.js';
-import { parseUringArgs } from '../uring/options.js';
+import { parseUringArgs } from '../flags/uring.js';
 import { MAX_PAYLOAD } from '../libc/layout.js';
-import { runSweep, type SweepOptions, type SweepOutput } from './sweep.js';
-import { MODES, receiverArgs, senderArgs, type RunSettings, type SweepPath, type SweepTest } from './runner.js';
+import { runSweep, type SweepOptions, type SweepOutput } from '../sweep/sweep.js';
+import { MODES, receiverArgs, senderArgs, SWEEP_TESTS, type RunSettings, type SweepPath, type SweepTest } from '../sweep/runner.js';
 
 export const DEFAULT_SIZES = [1000, 2000, 4000, 8000, 16000, 32000, 65435];
 
@@ -22,12 +24,6 @@ export function parseSizes(text: string): number[] {
   return [...new Set(parts.map((p) => parseSize('--sizes', p, 1, MAX_PAYLOAD)))].sort((a, b) => a - b);
 }
 
-export function parseFamily(text: string): 4 | 6 {
-  const t = text.trim().replace(/^(ipv|-)/i, '');
-  if (t === '4' || t === '6') return Number(t) as 4 | 6;
-  throw new Error(`--family: '${text}' is not 4 or 6`);
-}
-
 
 interface CliOptions {
   sizes?: number[];
@@ -35,7 +31,7 @@ interface CliOptions {
   reps: number;
   duration: number;
   test: SweepTest;
-  family: 4 | 6;
+  family: Family;
   path?: SweepPath;
   port: number;
   json?: boolean;
@@ -64,7 +60,7 @@ function common(cmd: Command, reps: number): Command {
     .option('--reps <n>', 'runs of each mode per size, copy and zerocopy alternating (a verdict needs at least 6; 10 find a ' +
       '5% difference in CPU per GB on a 2-vCPU machine)', intOption('--reps', 1, 1000), reps)
     .option('-t, --duration <secs>', 'sender -t of each run (200 ms + secs s)', intOption('--duration', ...LIMITS.secs), 1)
-    .addOption(new Option('--test <test>', 'udp or tcp').choices(['udp', 'tcp']).default('udp'))
+    .addOption(new Option('--test <test>', testList(SWEEP_TESTS, ' or ')).choices(SWEEP_TESTS).default('udp'))
     .option('--family <4|6>', 'address family', optionParser(parseFamily), 4)
     .addOption(new Option('--path <path>', 'tx-only: udp out of the egress device, zerocopy expected not copied (-Z 1); ' +
       'tx-rx: to our receiver over the veth pair, always copied (-Z 0). Default: tx-only for udp, tx-rx for tcp')

@@ -2,18 +2,21 @@
 // `msg-zerocopy suite`: the kernel's msg_zerocopy.sh as a subcommand.
 
 import { Command, Option } from 'commander';
-import { checkClassicArgs, intOption, LIMITS, MAX_FLOWS, optionParser } from '../cli/options.js';
+import { checkClassicArgs } from '../flags/classic.js';
+import { intOption, LIMITS, optionParser } from '../flags/parse.js';
+import { MAX_FLOWS } from '../core/flows.js';
 import { UsageError } from '../core/errors.js';
+import { FLOW_TESTS, parseApis, parseFamilies, TEST_TABLE, testList, TESTS, URING_TESTS } from '../core/vocabulary.js';
 import { LAB_ADDR } from '../lab/lab.js';
 import { outputPath } from '../report/files.js';
 import { parseSize } from '../report/units.js';
-import { ownProgram, programAt } from '../run/run.js';
-import { parseUringArgs } from '../uring/options.js';
+import { ownProgram, programAt } from '../run/launch.js';
+import { parseUringArgs } from '../flags/uring.js';
 import {
-  parseApis, parseFamilies, parseTests, planSuite, splitArgs, type Api, type SuiteFamily, type SuiteTest,
-} from './cases.js';
-import { receiverArgs, senderArgs, type RunOptions } from './runner.js';
-import { runSuite, type SuiteOutput } from './suite.js';
+  parseTests, planSuite, splitArgs, type Api, type SuiteFamily, type SuiteTest,
+} from '../suite/cases.js';
+import { receiverArgs, senderArgs, type RunOptions } from '../suite/runner.js';
+import { runSuite, type SuiteOutput } from '../suite/suite.js';
 
 interface SuiteCliOptions {
   family: SuiteFamily[];
@@ -64,7 +67,7 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
       'device (tx-only: completions must not be copied, -Z 1). Exit status 0 when no case fails.')
     .addOption(new Option('--family <list>', 'address families, comma separated: 4, 6')
       .argParser(optionParser(parseFamilies)).default([4, 6], '4,6'))
-    .addOption(new Option('--tests <list>', 'tests, comma separated: tcp, udp, raw, raw_hdrincl, packet, packet_dgram, or all')
+    .addOption(new Option('--tests <list>', `tests, comma separated: ${testList(TESTS, ', ')}, or all`)
       .argParser(optionParser(parseTests)).default(['tcp', 'udp'], 'tcp,udp'))
     .addOption(new Option('-t, --duration <secs>', 'sender -t (the receiver gets one second more)')
       .argParser(intOption('--duration', ...LIMITS.secs)).default(1))
@@ -97,8 +100,8 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
         flows: opts.flows,
       };
       if (opts.flows > 1) {
-        const portless = opts.tests.filter((t) => t !== 'tcp' && t !== 'udp');
-        if (portless.length) throw new UsageError(`--flows: ${portless.join(', ')} ${portless.length > 1 ? 'have' : 'has'} no ports to tell flows apart`, 'use --tests tcp,udp');
+        const portless = opts.tests.filter((t) => !TEST_TABLE[t].flows);
+        if (portless.length) throw new UsageError(`--flows: ${portless.join(', ')} ${portless.length > 1 ? 'have' : 'has'} no ports to tell flows apart`, `use --tests ${testList(FLOW_TESTS, ',')}`);
         if (!bin.node) throw new UsageError('--flows: -P is this tool\'s own', 'the program of --bin runs one flow');
       }
       if (opts.api.includes('uring')) {
@@ -106,8 +109,9 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
           : opts.flows > 1 ? '--flows: the io_uring sender runs one flow'
             : opts.extra.length ? '--extra holds msg_zerocopy flags; the io_uring sender takes none of them' : null;
         if (why) throw new UsageError(`--api uring: ${why}`, 'run the uring plan on its own, without that option');
-        if (!opts.tests.some((t) => t === 'tcp' || t === 'udp')) {
-          throw new UsageError('--api uring: the io_uring sender knows tcp and udp only', 'use --tests tcp,udp');
+        if (!opts.tests.some((t) => TEST_TABLE[t].uring)) {
+          throw new UsageError(`--api uring: the io_uring sender knows ${testList(URING_TESTS, ' and ')} only`,
+            `use --tests ${testList(URING_TESTS, ',')}`);
         }
       }
       // Another program's flags are its own business; ours are checked now.

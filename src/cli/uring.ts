@@ -9,10 +9,11 @@ import { privateFdTable } from '../libc/libc.js';
 import { errorReport, type CpuTime, type FdTable } from '../report/report.js';
 import { RunControl } from '../core/control.js';
 import { ToolError } from '../core/errors.js';
-import { zerocopyMode, type UringConfig } from './config.js';
-import { addUringOptions, toUringConfig, URING_USAGE, type UringRawOptions } from './options.js';
-import { uringLine, uringReport } from './report.js';
-import { mismatchLine, runUringSender } from './sender.js';
+import { testList, URING_TESTS } from '../core/vocabulary.js';
+import { zerocopyMode, type UringConfig } from '../uring/config.js';
+import { addUringOptions, toUringConfig, URING_USAGE, type UringRawOptions } from '../flags/uring.js';
+import { uringLine, uringReport } from '../uring/report.js';
+import { mismatchLine, runUringSender } from '../uring/sender.js';
 
 /** One run: the line on stderr, the -Z line, the JSON report; returns the exit status. */
 export async function runUring(cfg: UringConfig, log: (line: string) => void, prog: string): Promise<number> {
@@ -54,7 +55,7 @@ export function registerUringCommand(program: Command, done: (code: number) => v
     .usage(`[options] ${URING_USAGE.replace(/\(udp\|tcp\) /, '')} <tcp|udp>`)
     .description('Send with io_uring (IORING_OP_SEND / SEND_ZC / SENDMSG_ZC): the kernel selftest ' +
       'io_uring_zerocopy_tx, with copied-versus-zerocopy accounting from the notifications, -Z and --json.')
-    .argument('[test]', 'tcp | udp')
+    .argument('[test]', testList(URING_TESTS))
     .allowExcessArguments(false)
     .action(async (test: string | undefined, opts: UringRawOptions) => {
       const prog = basename(process.argv[1] ?? 'msg-zerocopy');

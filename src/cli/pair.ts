@@ -5,17 +5,19 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
+import { testList } from '../core/vocabulary.js';
 import { parseInteger } from '../core/numbers.js';
-import { addClassicOptions, addFlowOptions, flowOptions, intOption, optionParser, toConfig, type RawOptions } from '../cli/options.js';
+import { addClassicOptions, addFlowOptions, flowOptions, toConfig, type RawOptions } from '../flags/classic.js';
+import { intOption, optionParser } from '../flags/parse.js';
 import { allowedCpus, flowCpus } from '../flows/plan.js';
 import { MAX_PAYLOAD } from '../libc/layout.js';
 import { parseAddress } from '../net/address.js';
 import { senderSpecOf } from '../run/classic.js';
-import { runPair } from './pair.js';
-import { DEFAULT_POLICY, MAX_TIME_LIMIT, parsePortRange } from './policy.js';
-import { DEFAULT_CONTROL_PORT, DEFAULT_DATA_PORT, defaultControlPort } from './protocol.js';
-import { defaultSecretPath, pairSecret, serveSecret } from './secret.js';
-import { runServe } from './serve.js';
+import { runPair } from '../pair/pair.js';
+import { DEFAULT_POLICY, MAX_TIME_LIMIT, parsePortRange } from '../pair/policy.js';
+import { DEFAULT_CONTROL_PORT, DEFAULT_DATA_PORT, defaultControlPort } from '../pair/protocol.js';
+import { defaultSecretPath, pairSecret, serveSecret } from '../pair/secret.js';
+import { runServe } from '../pair/serve.js';
 
 const count = (_: string, prev: number): number => prev + 1;
 
@@ -105,7 +107,7 @@ export function registerPairCommands(program: Command, done: (code: number) => v
       'receiver of N flows on host B (--cpus places the flows of this host); both sides\' [k] and [SUM] lines, the ' +
       'summary on the sums.')
     .usage('[options] <test>')
-    .argument('[test]', 'tcp | udp | raw | raw_hdrincl | packet | packet_dgram')
+    .argument('[test]', testList())
     .option('--control-port <port>', `serve's control port (default: -p - 1 = ${DEFAULT_CONTROL_PORT}, below every flow's data port)`,
       port('--control-port'))
     .option('--secret-file <path>', `the shared secret, a copy of serve's (default ${defaultSecretPath()})`)

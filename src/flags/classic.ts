@@ -2,14 +2,17 @@
 // The selftest's command line, with commander: the same short flags and
 // getopt habits (grouped flags, attached values, any order, 0x numbers), and
 // the checks that turn bad input into one line and exit status 1.
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { MAX_PAYLOAD, PAGE_SIZE, SELFTEST_PAYLOAD_OFFSET } from '../libc/layout.js';
 import { parseAddress, unspecified, type Family } from '../net/address.js';
 import { runtimeMs, TESTS, type Config, type TestName } from '../core/config.js';
-import { ToolError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
+import { MAX_FLOWS, parseCpuList, type FlowOptions } from '../core/flows.js';
 import { parseInteger } from '../core/numbers.js';
 import { MAX_INTERVAL_SECS, MIN_INTERVAL_SECS } from '../core/intervals.js';
 import { didYouMean } from '../core/suggest.js';
+import { FLOW_TESTS, TEST_TABLE, testList } from '../core/vocabulary.js';
+import { commanderMessage, count, LIMITS } from './parse.js';
 
 export interface RawOptions {
   '4'?: number;
@@ -37,14 +40,6 @@ export interface RawOptions {
   flows?: string;
   cpus?: string;
 }
-
-/** Count how often a flag was given (-v, -vv). */
-const count = (_: string, prev: number): number => prev + 1;
-
-/** -P: at most this many flows (each is a Node process of its own). */
-export const MAX_FLOWS = 64;
-/** --cpus: CPU numbers a cpu_set_t can name (see pinCpu). */
-const MAX_CPU = 1023;
 
 
 /** Declare the classic flags on a command. */
@@ -84,33 +79,11 @@ export function addClassicOptions(cmd: Command): Command {
  */
 export function addFlowOptions(cmd: Command): Command {
   return cmd
-    .option('-P, --flows <n>', `run <n> flows at once (tcp, udp; max ${MAX_FLOWS}), each a process of its own on ` +
+    .option('-P, --flows <n>', `run <n> flows at once (${testList(FLOW_TESTS, ', ')}; max ${MAX_FLOWS}), each a process of its own on ` +
       'its own CPU; flow k (0 to n-1) uses data port -p + k; per-flow lines [k] and a [SUM] line')
     .option('--cpus <list>', 'with -P: CPUs for the flows, e.g. 0-3 or 0,2 (flow k on the k-th, round robin; ' +
       'default: spread over the CPUs this process may use)');
 }
-
-/**
- * A commander value parser from one of ours: a ToolError (or any Error) it
- * throws becomes commander's own error, which main.ts prints as one line.
- */
-export const optionParser = <T>(parse: (text: string) => T) => (text: string, _prev?: unknown): T => {
-  try {
-    return parse(text);
-  } catch (e) {
-    throw new InvalidArgumentError(e instanceof ToolError ? e.line : (e as Error).message);
-  }
-};
-
-/** A whole number from min to max with the C tool's rules, as a commander value parser. */
-export const intOption = (flag: string, min: number, max: number) => optionParser((t) => parseInteger(t, flag, min, max));
-
-/** The ranges of the classic numeric flags, for every command that passes them on. */
-export const LIMITS = {
-  port: [1, 65535],
-  size: [0, MAX_PAYLOAD],
-  secs: [0, 1e6],
-} as const;
 
 export interface Resolvers {
   /** if_nametoindex; 0 when the interface does not exist. */
@@ -206,16 +179,6 @@ export function parseClassicArgs(argv: string[], res: Resolvers): Config {
 }
 
 /**
- * commander's "error: x" text as one line, and its "(Did you mean --y?)"
- * as a hint (null when it has none).
- */
-export function commanderMessage(text: string): [string, string | null] {
-  const lines = text.trim().split('\n');
-  const guess = /^\(Did you mean (.+)\?\)$/.exec(lines.find((l) => l.startsWith('(Did you mean')) ?? '');
-  return [lines[0].replace(/^error: /, ''), guess ? `did you mean ${guess[1]}?` : null];
-}
-
-/**
  * Check command lines that a command is about to hand to our executable, the
  * way that executable will parse them, before anything is created (a lab, a
  * child): the first problem is a UsageError naming the flag. Interface names
@@ -223,30 +186,6 @@ export function commanderMessage(text: string): [string, string | null] {
  */
 export function checkClassicArgs(argvs: Iterable<string[]>): void {
   for (const argv of argvs) parseClassicArgs(argv, { ifindex: () => 1 });
-}
-
-/** A multi-flow run: how many flows, and the CPUs given with --cpus (null: spread over the allowed ones). */
-export interface FlowOptions {
-  flows: number;
-  cpus: number[] | null;
-}
-
-/**
- * "0-3,6" → [0, 1, 2, 3, 6]: the list syntax of taskset -c and
- * Cpus_allowed_list, in the order given (repeats allowed: they place flows).
- */
-export function parseCpuList(text: string, flag = '--cpus'): number[] {
-  const out: number[] = [];
-  const hint = 'a list like 0-3 or 0,2,5';
-  for (const item of text.split(',').map((s) => s.trim())) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(item);
-    if (!m) throw new UsageError(`${flag}: not a CPU or range: '${item}'`, hint);
-    const lo = parseInteger(m[1], flag, 0, MAX_CPU, true);
-    const hi = m[2] === undefined ? lo : parseInteger(m[2], flag, 0, MAX_CPU, true);
-    if (hi < lo) throw new UsageError(`${flag}: range ${item} runs backwards`, hint);
-    for (let c = lo; c <= hi; c++) out.push(c);
-  }
-  return out;
 }
 
 /**
@@ -260,8 +199,8 @@ export function flowOptions(o: RawOptions, cfg: Config): FlowOptions | null {
     return null;
   }
   if (cfg.cpu !== null) throw new UsageError(`-C pins a single flow, not the ${flows} of -P`, 'give their CPUs with --cpus <list>');
-  if (cfg.test !== 'tcp' && cfg.test !== 'udp') {
-    throw new UsageError(`-P: ${cfg.test} has no ports to tell the flows apart`, 'run several flows with tcp or udp');
+  if (!TEST_TABLE[cfg.test].flows) {
+    throw new UsageError(`-P: ${cfg.test} has no ports to tell the flows apart`, `run several flows with ${testList(FLOW_TESTS, ' or ')}`);
   }
   const last = cfg.port + flows - 1;
   if (last > 65535) throw new UsageError(`-P ${flows}: flow ${flows - 1} would need port ${last}`, `give a -p up to ${65536 - flows}`);

@@ -7,8 +7,8 @@ import { MAX_PAYLOAD } from '../libc/layout.js';
 import { parseAddress } from '../net/address.js';
 import { UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
-import type { Family } from '../core/vocabulary.js';
-import { DEFAULT_BATCH, MODE_ZC_FIXED, RING_ENTRIES, URING_TESTS, type UringConfig, type UringMode, type UringTest } from './config.js';
+import { testList, URING_TESTS, type Family, type UringTest } from '../core/vocabulary.js';
+import { DEFAULT_BATCH, MODE_ZC_FIXED, RING_ENTRIES, type UringConfig, type UringMode } from '../uring/config.js';
 
 export interface UringRawOptions {
   '4'?: number;
@@ -61,7 +61,7 @@ export function toUringConfig(testArg: string | undefined, o: UringRawOptions): 
   const family: Family = o['4'] ? 4 : 6;
   if (testArg === undefined) throw new UsageError(`Usage: msg-zerocopy uring ${URING_USAGE}`, 'the test, tcp or udp, comes last');
   if (!(URING_TESTS as readonly string[]).includes(testArg)) {
-    throw new UsageError(`unknown cfg_test ${testArg}`, 'io_uring_zerocopy_tx knows tcp and udp');
+    throw new UsageError(`unknown cfg_test ${testArg}`, `io_uring_zerocopy_tx knows ${testList(URING_TESTS, ' and ')}`);
   }
   const test = testArg as UringTest;
   const port = o.p === undefined ? 8000 : parseInteger(o.p, '-p', 1, 65535);

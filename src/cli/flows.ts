@@ -9,15 +9,14 @@
 //   [1] tx=208500 (13008 MB) txc=208500 zc=y
 //   [SUM] tx=419500 (26173 MB) txc=419500 zc=y
 import { existsSync, readFileSync } from 'node:fs';
-import type { FlowOptions } from '../cli/options.js';
+import type { FlowOptions } from '../core/flows.js';
 import type { Config } from '../core/config.js';
 import { RunControl } from '../core/control.js';
-import { childError, childFailure, spawnChild, type Child, type ChildResult } from '../lab/child.js';
+import { childError, childFailure, type Child, type ChildResult } from '../run/child.js';
 import { readReport } from '../report/read.js';
-import { classicArgv, deadlineFor } from '../run/classic.js';
-import { ownProgram, programArgv } from '../run/run.js';
-import { allowedCpus, flowCpus, formatCpuList, pinnedArgv, planFlows, type Flow } from './plan.js';
-import { flowLine, flowsReport, sumLine, type FlowEnd } from './report.js';
+import { launch } from '../run/launch.js';
+import { allowedCpus, flowCpus, formatCpuList, pinnedArgv, planFlows, type Flow } from '../flows/plan.js';
+import { flowLine, flowsReport, sumLine, type FlowEnd } from '../flows/report.js';
 
 /** Time a flow may overrun its own run (and its last wait) before it is killed. */
 const SLACK_MS = 5000;
@@ -65,16 +64,14 @@ export async function runFlows(cfg: Config, o: FlowOptions, log: (line: string) 
   const cpu0 = process.cpuUsage();
   let results: ChildResult[];
   try {
-    const program = ownProgram();
     for (const f of plan) {
-      children.push(spawnChild(pinnedArgv(programArgv(program, classicArgv(f.spec)), f.cpu, taskset), {
-        deadlineMs: deadlineFor(f.spec, SLACK_MS),
-        detached: true,
+      children.push(launch({
+        spec: f.spec, slackMs: SLACK_MS, detached: true, wrap: (argv) => pinnedArgv(argv, f.cpu, taskset),
         onStderrLine: (line) => {
           if (CLASSIC_LINE.test(line)) lines[f.index] = line;
           else if (line) log(`[${f.index}] ${line}`);
         },
-      }));
+      }).child);
     }
     results = await Promise.all(children.map((ch) => ch.done));
   } finally {
