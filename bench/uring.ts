@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { createLab, nsExecArgv, type Lab } from '../src/lab/lab.js';
+import { nsExecArgv } from '../src/lab/exec.js';
+import { createLab, type Lab } from '../src/lab/lab.js';
 import { ensureUringReference, type Reference } from '../src/reference/reference.js';
 import { parseSenderLine } from '../src/report/report.js';
 import { parseUringLine } from '../src/uring/report.js';

@@ -14,10 +14,11 @@ import { connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { RunControl, signalExitCode } from '../core/control.js';
 import { RunError } from '../core/errors.js';
-import { childError, type Child, type ChildResult } from '../lab/child.js';
+import { childError, type Child, type ChildResult } from '../run/child.js';
 import { checkReport, isErrorReport, isSenderReport, readReport } from '../report/read.js';
 import type { ClassicReport } from '../report/report.js';
 import { receiverDeadlineMs, type SenderSpec } from '../run/classic.js';
+import { launch } from '../run/launch.js';
 import { receiveMode } from '../core/vocabulary.js';
 import { flowsStartSecs } from '../flows/plan.js';
 import { checkProof, decodeNonce, encodeNonce, newNonce, proof, sessionKey } from './auth.js';
@@ -26,7 +27,6 @@ import {
   Connection, DEFAULT_CONTROL_PORT, endText, expect, MAX_LINE, MAX_REPORT_LINE, PROTOCOL_VERSION, receiverReadyMs, SENDER_DID_NOT_RUN,
   type Ended, type ReportMessage,
 } from './protocol.js';
-import { startClassic } from './spawn.js';
 import { summarizePair, summaryLines, type PairSummary } from './summary.js';
 import { hostPort, shown } from './text.js';
 
@@ -230,10 +230,12 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
     // held until the outcome is known: when serve went away, the sender's
     // "connection reset" is a consequence, told in pair's one line.
     const held: string[] = [];
-    const started = startClassic(spec, o.slackMs, (l) => {
-      if (!l.trim()) return;
-      if (/^msg-zerocopy: /.test(l)) held.push(l);
-      else io.err(`${l}\n`);
+    const started = launch({
+      spec, slackMs: o.slackMs, detached: true, onStderrLine: (l) => {
+        if (!l.trim()) return;
+        if (/^msg-zerocopy: /.test(l)) held.push(l);
+        else io.err(`${l}\n`);
+      },
     });
     sender = started.child;
     // From here the control connection is watched: a report (or refusal)

@@ -13,10 +13,10 @@
 
 import { createServer, type Server } from 'node:net';
 import { RunControl, signalExitCode } from '../core/control.js';
-import { childError, type Child, type ChildResult } from '../lab/child.js';
+import { childError, type Child, type ChildResult } from '../run/child.js';
 import { flowsStartSecs } from '../flows/plan.js';
 import type { ReceiverSpec } from '../run/classic.js';
-import { waitReady } from '../run/ready.js';
+import { launch } from '../run/launch.js';
 import { checkProof, decodeNonce, encodeNonce, newNonce, proof, sessionKey } from './auth.js';
 import { checkRunRequest, policyLine, type ServePolicy } from './policy.js';
 import { treeSocketInodes } from '../run/ready.js';
@@ -26,7 +26,6 @@ import {
   type ReportMessage, type RunRequest,
 } from './protocol.js';
 import { RateLog } from './ratelog.js';
-import { startClassic } from './spawn.js';
 import { hostPort, plainAddress, shown } from './text.js';
 
 export interface ServeOptions {
@@ -296,12 +295,13 @@ export function runServe(o: ServeOptions, io: ServeIO): Promise<number> {
         flows: flows > 1 ? flows : undefined,
       };
       log(`${who}: ${what}, -s ${req.size} (sender: ${req.senderTest})`);
-      const started = startClassic(spec, o.slackMs, (l) => { if (l.trim()) io.err(`${l}\n`); });
+      const started = launch({
+        spec, slackMs: o.slackMs, detached: true, onStderrLine: (l) => { if (l.trim()) io.err(`${l}\n`); },
+        ready: { maxMs: readyMs, aborted: () => stopWhy !== null },
+      });
       const rx = started.child;
       child = rx;
-      const readiness = await waitReady(rx, {
-        family: o.family, test: req.test, port: req.port, flows, maxMs: readyMs, aborted: () => stopWhy !== null,
-      });
+      const readiness = await started.ready;
       let refusal: string | null = null;
       if (readiness === 'ready' && rx.pid !== null) {
         // Readiness is the receiver's own sockets (its flows' for -P); and nothing but its sockets on its ports.
@@ -316,7 +316,7 @@ export function runServe(o: ServeOptions, io: ServeIO): Promise<number> {
         refusal = `the receiver did not bind its socket${flows > 1 ? `s (${flows} flows)` : ''} within ${readyMs / 1000} s; it was stopped`;
       }
       if (readiness !== 'ready' || refusal || stopWhy) {
-        rx.kill('SIGTERM');
+        if (readiness === 'ready') rx.kill('SIGTERM'); // a receiver that was not ready is being stopped (launch)
         const r = await rx.done;
         const why = refusal ?? stopWhy ?? `the receiver on ${o.addr} failed to start: ${childError(r) ?? `exit ${r.exitCode ?? r.signal}`}`;
         log(`${who}: ${why}`);

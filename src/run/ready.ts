@@ -7,7 +7,7 @@
 // `ip netns exec` (and setpriv) exec the program, so the pid we spawned is
 // the receiver itself once it runs.
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import type { Child } from '../lab/child.js';
+import type { Child } from './child.js';
 import type { Family, RxTest } from '../core/vocabulary.js';
 
 /** The /proc/net table a receiver's socket appears in, and the key of its local-address column. */

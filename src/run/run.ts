@@ -2,45 +2,14 @@
 // One run of the lab's kind, for every command: start the receiver (when
 // there is one), wait until its own socket is bound, start the sender, stop
 // the receiver if the sender never ran, and say whether the run was cut
-// short. Children are spawned by src/lab/child.ts (deadline, SIGTERM then
-// SIGKILL, death with their parent); their --json reports are read back by
-// src/report/read.ts.
-import { readFileSync } from 'node:fs';
-import { nsExecArgv } from '../lab/lab.js';
-import { ownBinPath, spawnChild, type Child, type ChildResult } from '../lab/child.js';
+// short. Children are started by launch.ts (program, argv, deadline,
+// readiness); their --json reports are read back by src/report/read.ts.
+import type { Child, ChildResult } from './child.js';
 import { parseSenderLine } from '../report/report.js';
 import { isSenderReport, readReport } from '../report/read.js';
-import { classicArgv, deadlineFor, specArgv, type AnySenderSpec, type ReceiverSpec } from './classic.js';
-import { waitReady, type Readiness } from './ready.js';
-
-/** The msg_zerocopy executable a run starts: ours, or another (the C selftest). */
-export interface Program {
-  path: string;
-  /** Run with Node (our CLI, which takes --json); false for a native binary. */
-  node: boolean;
-  /** Pass -Z (the expectation); false for C releases before it existed (6.12). */
-  expectFlag: boolean;
-}
-
-/** Our own executable. */
-export const ownProgram = (): Program => ({ path: ownBinPath(), node: true, expectFlag: true });
-
-/** Decide how to run an executable: a Node script (shebang node, .js) or native. */
-export function programAt(path: string): Program {
-  if (/\.(c|m)?js$/.test(path)) return { path, node: true, expectFlag: true };
-  try {
-    const head = readFileSync(path, { encoding: 'latin1', flag: 'r' }).slice(0, 128);
-    return { path, node: head.startsWith('#!') && /\bnode\b/.test(head.split('\n')[0]), expectFlag: true };
-  } catch {
-    return { path, node: false, expectFlag: true };
-  }
-}
-
-/** argv that runs `program` with `args`, inside network namespace `ns` when given. */
-export function programArgv(program: Program, args: string[], ns?: string): string[] {
-  const exe = program.node ? [process.execPath, program.path, ...args] : [program.path, ...args];
-  return ns ? nsExecArgv(ns, exe) : exe;
-}
+import type { AnySenderSpec, ReceiverSpec } from './classic.js';
+import { launch, launchArgv, type Program } from './launch.js';
+import type { Readiness } from './ready.js';
 
 /** How long a receiver may take to have its socket bound before the run gives up on it. */
 export const READY_MAX_MS = 5000;
@@ -83,14 +52,9 @@ export interface RunResult {
  */
 export async function startReceiver(program: Program, spec: ReceiverSpec, ns: string | undefined, slackMs: number,
   hooks: RunHooks, onStderrLine?: (line: string) => void): Promise<{ child: Child; argv: string[]; readiness: Readiness }> {
-  const argv = programArgv(program, classicArgv(spec), ns);
-  const child = spawnChild(argv, { deadlineMs: deadlineFor(spec, slackMs), onStderrLine });
-  hooks.track(child);
-  const readiness = await waitReady(child, {
-    family: spec.family, test: spec.test, port: spec.port, flows: spec.flows, maxMs: READY_MAX_MS, aborted: hooks.aborted,
-  });
-  if (readiness !== 'ready') child.kill();
-  return { child, argv, readiness };
+  const rx = launch({ spec, program, ns, slackMs, onStderrLine, ready: { maxMs: READY_MAX_MS, aborted: hooks.aborted } });
+  hooks.track(rx.child);
+  return { child: rx.child, argv: rx.argv, readiness: await rx.ready };
 }
 
 /** The sender ran: it printed counters (a report without an error, or the classic tx= line). */
@@ -103,16 +67,17 @@ const SIGNAL_EXITS = new Set([130, 143, 129]);
 /** Run one sender, after its receiver when there is one. Never throws for a child's failure. */
 export async function runClassic(plan: RunPlan, hooks: RunHooks): Promise<RunResult> {
   const started = Date.now();
-  const senderArgv = programArgv(plan.program, specArgv(plan.sender), plan.senderNs);
-  const receiverArgv = plan.receiver ? programArgv(plan.program, classicArgv(plan.receiver), plan.receiverNs) : null;
   let receiver: Child | null = null;
+  let receiverArgv: string[] | null = null;
   let readiness: Readiness | null = null;
   if (plan.receiver) {
-    ({ child: receiver, readiness } = await startReceiver(plan.program, plan.receiver, plan.receiverNs, plan.slackMs, hooks));
+    ({ child: receiver, argv: receiverArgv, readiness } = await startReceiver(plan.program, plan.receiver, plan.receiverNs, plan.slackMs, hooks));
   }
+  const tx = { spec: plan.sender, program: plan.program, ns: plan.senderNs, slackMs: plan.slackMs, onStderrLine: plan.onSenderLine };
+  const senderArgv = launchArgv(tx).argv;
   let sender: Child | null = null;
   if (readiness === null || readiness === 'ready') {
-    sender = spawnChild(senderArgv, { deadlineMs: deadlineFor(plan.sender, plan.slackMs), onStderrLine: plan.onSenderLine });
+    sender = launch(tx).child;
     hooks.track(sender);
   }
   const s = sender ? await sender.done : null;
@@ -122,7 +87,7 @@ export async function runClassic(plan: RunPlan, hooks: RunHooks): Promise<RunRes
   const cutShort = hooks.aborted() && (!s || s.killed || s.signal !== null || SIGNAL_EXITS.has(s.exitCode ?? 0) ||
     (r?.killed ?? false));
   return {
-    sender: s, receiver: r, senderArgv, receiverArgv: plan.receiver ? receiverArgv : null, readiness, cutShort,
+    sender: s, receiver: r, senderArgv, receiverArgv, readiness, cutShort,
     wallMs: Date.now() - started,
   };
 }

@@ -4,7 +4,7 @@
 // a progress line on a terminal, the children of the running case, a fresh
 // lab, and a teardown that runs on every exit path.
 import { RunControl } from '../core/control.js';
-import { liveChildren, type Child } from '../lab/child.js';
+import { liveChildren, type Child } from './child.js';
 import { createLab, destroyAllLabsSync, type Lab } from '../lab/lab.js';
 import type { RunHooks } from './run.js';
 

@@ -1,54 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Shared harness for the compatibility tests and the benchmark: runs the
 // kernel's C selftest and our CLI inside the namespace lab the way the kernel
-// driver does, and serialises heavy runs across test processes. Starting
-// processes and reading their output is test/support/proc.ts.
+// driver does (through the run layer, src/run/launch.ts: the argv, deadline
+// and readiness every command uses), and serialises heavy runs across test
+// processes. Other processes the tests start go through test/support/proc.ts.
 
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { nsExecArgv, run as labRun, type Lab } from '../../src/lab/lab.js';
+import { receiveMode, type Family, type TestName } from '../../src/core/vocabulary.js';
+import { netnsNames as listNetns, run as labRun } from '../../src/lab/exec.js';
+import type { Lab } from '../../src/lab/lab.js';
+import type { ChildResult } from '../../src/run/child.js';
+import type { ReceiverSpec, SenderSpec } from '../../src/run/classic.js';
+import { launch, programAt, type Program } from '../../src/run/launch.js';
 import { describe, parseRx, parseTx, sleep, start, type ProcResult, type RxLine, type TxLine } from '../support/proc.js';
 
 // ---------------------------------------------------------------------------
-// Runs in the lab
+// Runs in the lab, started by the run layer (src/run/launch.ts) as every command starts them
 
-export type Family = 4 | 6;
-export type TestName = 'tcp' | 'udp' | 'raw' | 'raw_hdrincl' | 'packet' | 'packet_dgram';
+export type { Family, TestName };
 
-/** Receive mode the kernel driver uses for a send mode. */
-export function rxModeFor(test: TestName): TestName {
-  return test === 'packet' || test === 'packet_dgram' || test === 'raw_hdrincl' ? 'raw' : test;
+/** Time a child may overrun its run before it is killed. */
+const SLACK_MS = 20_000;
+/** How long a receiver may take to have its own socket bound. */
+const READY_MS = 3000;
+
+/**
+ * The program an argv prefix runs: `[node, <script>]` (ourArgv()) or one
+ * executable (the C selftest, or $MSG_ZEROCOPY_OURS).
+ */
+export function programOf(prefix: string[]): Program {
+  if (prefix.length === 1) return programAt(prefix[0]);
+  if (prefix.length === 2 && prefix[0] === process.execPath) return { path: prefix[1], node: true, expectFlag: true };
+  throw new Error(`cannot run ${prefix.join(' ')} as a program (give [node, script] or one executable)`);
 }
 
-/** Common flags, as the kernel driver passes them (minus -C, which would only warn on small machines). */
-export function commonFlags(lab: Lab, family: Family): string[] {
-  return [`-${family}`, '-i', lab.dev, '-S', lab.addr[family].src, '-D', lab.addr[family].dst];
-}
-
-/** ss option selecting the socket kind a receiver of this test listens on. */
-function ssKind(test: TestName): string {
-  return test === 'tcp' ? '-t' : test === 'udp' ? '-u' : '-w';
-}
-
-/** Waits until a receiver socket is bound in ns (tcp listening, udp/raw bound). */
-export async function waitForReceiver(ns: string, test: TestName, port: number, timeoutMs = 3000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  const kind = ssKind(test);
-  while (Date.now() < deadline) {
-    let out = '';
-    try {
-      const args = ['ss', '-H', '-n', '-l', kind];
-      if (test === 'tcp' || test === 'udp') args.push('sport', '=', `:${port}`);
-      out = await labRun(nsExecArgv(ns, args), 5000);
-    } catch {
-      out = '';
-    }
-    if (out.trim()) return true;
-    await sleep(20);
-  }
-  return false;
+/** A child's end as the tests read it (test/support/proc.ts). */
+function procResult(r: ChildResult): ProcResult {
+  return { argv: r.argv, code: r.exitCode, signal: r.signal, stdout: r.stdout, stderr: r.stderr, wallMs: r.wallMs, timedOut: r.timedOut };
 }
 
 export interface PairOptions {
@@ -79,52 +70,60 @@ export interface PairResult {
   txLine: TxLine | null;
 }
 
-/** One receiver + sender run, like the kernel driver's do_test, but waiting for the receiver to be bound. */
+/** The flags the kernel driver passes both sides (minus -C, which would only warn on small machines). */
+function common(lab: Lab, family: Family): Pick<SenderSpec, 'family' | 'ifname' | 'src' | 'dst' | 'json'> {
+  return { family, ifname: lab.dev, src: lab.addr[family].src, dst: lab.addr[family].dst, json: false };
+}
+
+/** One receiver + sender run, like the kernel driver's do_test, but waiting for the receiver's own socket. */
 export async function runPair(lab: Lab, o: PairOptions): Promise<PairResult> {
   const port = o.port ?? 8000;
-  const flags = [...commonFlags(lab, o.family), '-p', String(port), ...(o.flags ?? [])];
-  const rxSecs = o.rxSecs ?? 2;
-  const txSecs = o.txSecs ?? 1;
-  const rxArgv = nsExecArgv(lab.rxNs, [...o.receiver, ...flags, ...(o.receiverFlags ?? []), '-t', String(rxSecs), '-r', rxModeFor(o.test)]);
-  const rx = start(rxArgv, { timeoutMs: (rxSecs + 20) * 1000 });
+  const receiver: ReceiverSpec = {
+    role: 'receiver', ...common(lab, o.family), test: receiveMode(o.test), port, secs: o.rxSecs ?? 2,
+    extra: [...(o.flags ?? []), ...(o.receiverFlags ?? [])],
+  };
+  const sender: SenderSpec = {
+    role: 'sender', ...common(lab, o.family), test: o.test, port, secs: o.txSecs ?? 1, extra: [...(o.flags ?? []), ...(o.senderFlags ?? [])],
+  };
+  const rx = await readyReceiver(lab, o.receiver, receiver);
   try {
-    const ready = await waitForReceiver(lab.rxNs, rxModeFor(o.test), port);
-    if (!ready) {
-      rx.kill('SIGKILL');
-      const r = await rx.done;
-      throw new Error(`receiver did not come up within 3 s\n${describe(r)}`);
-    }
-    const txArgv = nsExecArgv(lab.txNs, [...(o.senderWrap ?? []), ...o.sender, ...flags, ...(o.senderFlags ?? []), '-t', String(txSecs), o.test]);
-    const tx = await start(txArgv, { timeoutMs: (txSecs + 20) * 1000 }).done;
+    const tx = procResult(await launch({ spec: sender, program: programOf(o.sender), ns: lab.txNs, slackMs: SLACK_MS, wrap: wrapper(o.senderWrap) }).child.done);
     const rxr = await rx.done;
     return { rx: rxr, tx, rxLine: parseRx(rxr.stderr), txLine: parseTx(tx.stderr) };
   } finally {
-    rx.kill('SIGKILL');
+    rx.kill();
   }
 }
+
+/** A receiver started in the rx namespace, its own socket bound. */
+export interface ReadyReceiver {
+  done: Promise<ProcResult>;
+  /** SIGKILL (nothing once it has exited). */
+  kill(): void;
+}
+
+/** Start a receiver (program `prefix`) in the rx namespace and wait for its own socket; throws with its output when it does not come up. */
+export async function readyReceiver(lab: Lab, prefix: string[], spec: ReceiverSpec): Promise<ReadyReceiver> {
+  const rx = launch({ spec, program: programOf(prefix), ns: lab.rxNs, slackMs: SLACK_MS, ready: { maxMs: READY_MS } });
+  if (await rx.ready !== 'ready') {
+    throw new Error(`receiver did not come up within ${READY_MS / 1000} s\n${describe(procResult(await rx.child.done))}`);
+  }
+  return { done: rx.child.done.then(procResult), kill: () => rx.child.kill('SIGKILL') };
+}
+
+const wrapper = (wrap: string[] | undefined): ((argv: string[]) => string[]) | undefined =>
+  (wrap ? (argv) => [...wrap, ...argv] : undefined);
 
 /** A sender alone (tx-only to the egress address: nothing receives). */
 export async function runTxOnly(
   lab: Lab,
   o: { family: Family; test: TestName; sender: string[]; flags?: string[]; txSecs?: number; senderWrap?: string[] },
 ): Promise<{ tx: ProcResult; txLine: TxLine | null }> {
-  const f = o.family;
-  const argv = nsExecArgv(lab.txNs, [
-    ...(o.senderWrap ?? []),
-    ...o.sender,
-    `-${f}`,
-    '-i',
-    lab.dev,
-    '-S',
-    lab.addr[f].src,
-    '-D',
-    lab.addr[f].txOnly,
-    ...(o.flags ?? []),
-    '-t',
-    String(o.txSecs ?? 1),
-    o.test,
-  ]);
-  const tx = await start(argv, { timeoutMs: ((o.txSecs ?? 1) + 20) * 1000 }).done;
+  const spec: SenderSpec = {
+    role: 'sender', ...common(lab, o.family), dst: lab.addr[o.family].txOnly, test: o.test, port: 8000, secs: o.txSecs ?? 1,
+    extra: o.flags ?? [],
+  };
+  const tx = procResult(await launch({ spec, program: programOf(o.sender), ns: lab.txNs, slackMs: SLACK_MS, wrap: wrapper(o.senderWrap) }).child.done);
   return { tx, txLine: parseTx(tx.stderr) };
 }
 
@@ -178,8 +177,7 @@ export async function withHostLock<T>(fn: () => Promise<T>, timeoutMs = 20 * 60_
 const DRIVER_NS = /^ns-[A-Za-z0-9]{6}[12]$/;
 
 async function netnsNames(): Promise<Set<string>> {
-  const out = await labRun(['ip', 'netns', 'list']).catch(() => '');
-  return new Set(out.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter(Boolean));
+  return (await listNetns()) ?? new Set();
 }
 
 /**

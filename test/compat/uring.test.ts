@@ -15,10 +15,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { createLab, nsExecArgv, type Lab } from '../../src/lab/lab.js';
+import { nsExecArgv } from '../../src/lab/exec.js';
+import { createLab, type Lab } from '../../src/lab/lab.js';
 import { ensureUringReference, type Reference } from '../../src/reference/reference.js';
 import { parseUringLine } from '../../src/uring/report.js';
-import { runKernelDriver, waitForReceiver, withHostLock } from './harness.js';
+import { readyReceiver, runKernelDriver, withHostLock } from './harness.js';
 import {
   BIN, REPO_ROOT, describe as show, ourArgv, ourUnavailableReason, parseJson, parseRx, rootUnavailableReason, start,
   type ProcResult,
@@ -102,15 +103,13 @@ async function pair(fam: 4 | 6, test: 'tcp' | 'udp', sender: string[], receiver:
   const port = nextPort++;
   const a = lab!.addr[fam];
   const sz = size === undefined ? [] : ['-s', String(size)];
-  const rx = start(nsExecArgv(lab!.rxNs, [...receiver, `-${fam}`, '-p', String(port), '-t', '2', ...sz, '-D', a.dst, '-r', test]),
-    { timeoutMs: 30_000 });
+  const rx = await readyReceiver(lab!, receiver, { role: 'receiver', family: fam, test, port, secs: 2, size, dst: a.dst, json: false });
   try {
-    if (!(await waitForReceiver(lab!.rxNs, test, port))) throw new Error(`receiver did not come up\n${show(await (rx.kill('SIGKILL'), rx.done))}`);
     const tx = await start(nsExecArgv(lab!.txNs, [...sender, `-${fam}`, '-p', String(port), '-t', '1', ...sz, '-D', a.dst, ...flags, test]),
       { timeoutMs: 30_000 }).done;
     return { tx, rx: await rx.done };
   } finally {
-    rx.kill('SIGKILL');
+    rx.kill();
   }
 }
 

@@ -8,9 +8,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { ownProgram, runClassic, type RunHooks } from '../../src/run/run.js';
+import { ownProgram } from '../../src/run/launch.js';
+import { runClassic, type RunHooks } from '../../src/run/run.js';
 import type { ReceiverSpec, SenderSpec } from '../../src/run/classic.js';
-import type { ChildResult } from '../../src/lab/child.js';
+import type { ChildResult } from '../../src/run/child.js';
 import { ours, report, sleep, type ProcResult } from '../support/proc.js';
 import { useLab } from '../support/lab.js';
 

@@ -9,7 +9,8 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createLab, liveLabs, nsExecArgv, type Lab } from '../../src/lab/lab.js';
+import { nsExecArgv } from '../../src/lab/exec.js';
+import { createLab, liveLabs, type Lab } from '../../src/lab/lab.js';
 import { describe, REPO_ROOT, requireRoot, start, type Proc } from '../support/proc.js';
 import { assertHostUnchanged, snapshot } from './lab-helpers.js';
 

@@ -5,8 +5,9 @@
 // starts, and the other program receives nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ownProgram, runClassic, type RunHooks } from '../../src/run/run.js';
-import type { Child } from '../../src/lab/child.js';
+import { ownProgram } from '../../src/run/launch.js';
+import { runClassic, type RunHooks } from '../../src/run/run.js';
+import type { Child } from '../../src/run/child.js';
 import { start } from '../support/proc.js';
 import { useLab } from '../support/lab.js';
 

@@ -7,7 +7,8 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { nsExecArgv, type Lab } from '../../src/lab/lab.js';
+import { nsExecArgv } from '../../src/lab/exec.js';
+import type { Lab } from '../../src/lab/lab.js';
 import { useLab } from '../support/lab.js';
 import { ourArgv, ours, requireRoot, type Proc, type ProcResult } from '../support/proc.js';
 

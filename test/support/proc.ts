@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nsExecArgv } from '../../src/lab/lab.js';
+import { nsExecArgv } from '../../src/lab/exec.js';
 import { parseReceiverLine, parseSenderLine } from '../../src/report/report.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -9,8 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  ownerState, parentDeathArgv, parseLabRecord, parseProcStat, planStale, staleNote, type LabRecord, type RecordView,
-} from '../../src/lab/lab.js';
+  ownerState, parseLabRecord, parseProcStat, planStale, staleNote, type LabRecord, type RecordView,
+} from '../../src/lab/owners.js';
+import { parentDeathArgv } from '../../src/run/child.js';
 
 /** A /proc/<pid>/stat line: fields 1..52, with state and start time where the kernel puts them (3 and 22). */
 function statLine(pid: number, comm: string, state: string, startTime: number): string {

@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Child processes of the lab's runs (suite cases, sweep runs, pair sender,
+// Child processes of every run (suite cases, sweep runs, flows, pair sender,
 // serve receiver): spawned from an argument array, killed after a deadline
 // (SIGTERM, then SIGKILL after a grace period), dying with their parent,
 // their stdout/stderr collected and their --json report read back with the
-// writer's types (src/report/read.ts). Readiness lives in the run layer.
+// writer's types (src/report/read.ts). Readiness is ready.ts; what to start
+// (program, argv, deadline) is launch.ts.
 
 import { isErrorReport, readReport } from '../report/read.js';
 import type { ClassicReport } from '../report/report.js';
-import { parentDeathArgv } from './lab.js';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** Our executable, <repo>/bin/msg-zerocopy, found from this module (dist/cli/ or src/lab/). */
+/** Our executable, <repo>/bin/msg-zerocopy, found from this module (dist/cli/ or src/run/). */
 export function ownBinPath(): string {
   return fileURLToPath(new URL('../../bin/msg-zerocopy', import.meta.url));
 }
@@ -19,6 +20,39 @@ export function ownBinPath(): string {
 /** argv that runs our executable with `args` (Node, then the bin script). */
 export function ownCommand(args: string[]): string[] {
   return [process.execPath, ownBinPath(), ...args];
+}
+
+// ---------------------------------------------------------------------------
+// Children die with their parent
+
+let setprivPath: string | null | undefined;
+/** util-linux's setpriv (essential on Debian), or null where it is missing. */
+function setprivBin(): string | null {
+  if (setprivPath === undefined) setprivPath = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) ?? null;
+  return setprivPath;
+}
+
+/** The shell step between setpriv and the program: $1 is the expected parent pid, the rest is the program. */
+const PARENT_CHECK = 'p=$1; shift; [ "$PPID" = "$p" ] || exit 1; exec "$@"';
+
+/**
+ * argv that runs `argv` so that it is killed (SIGKILL) when `parentPid`, the
+ * process about to spawn it, dies, however it dies (kill -9 included).
+ * setpriv sets PR_SET_PDEATHSIG and execs; the setting survives execve of
+ * programs that are not set-user-ID or file-capable (sh, ip netns exec, node,
+ * the C selftest) and ip's setns. The race: a parent that dies after the fork
+ * but before the prctl never sends the signal (the child then already belongs
+ * to init or a subreaper), so a POSIX shell then checks that its parent is
+ * still `parentPid` and only then execs the program; every step execs, so the
+ * pid is the program's. Cost: about 1.4 ms per spawn (setpriv 0.85 ms, sh
+ * 0.55 ms, measured on a project machine), nothing in the program's own
+ * start-up. Where setpriv is missing, argv comes back unchanged (children of
+ * a process killed outright then outlive it until the lab is removed).
+ */
+export function parentDeathArgv(argv: string[], parentPid: number = process.pid): string[] {
+  const setpriv = setprivBin();
+  if (!setpriv) return argv;
+  return [setpriv, '--pdeathsig', 'SIGKILL', '--', '/bin/sh', '-c', PARENT_CHECK, 'msg-zerocopy-child', String(parentPid), ...argv];
 }
 
 export interface ChildResult {
@@ -67,55 +101,78 @@ const GRACE_MS = 1000;
 /** How long a child's output may take to drain once the child has exited. */
 const DRAIN_MS = 500;
 
+/** Feed complete lines of a stream to `onLine`; flush() hands over the last, unterminated one. */
+function lineSplitter(onLine: (line: string) => void): { push(d: string): void; flush(): void } {
+  let partial = '';
+  return {
+    push(d) {
+      partial += d;
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) onLine(l);
+    },
+    flush() {
+      if (partial) onLine(partial);
+    },
+  };
+}
+
+/** Stop `proc` with `signal`, then SIGKILL after GRACE_MS unless it has exited by then. */
+function terminator(proc: ChildProcess, exited: () => boolean): { terminate(signal: NodeJS.Signals): void; clear(): void } {
+  let hard: NodeJS.Timeout | null = null;
+  return {
+    terminate(signal) {
+      try { proc.kill(signal); } catch { /* gone */ }
+      if (!hard) {
+        hard = setTimeout(() => {
+          if (!exited()) try { proc.kill('SIGKILL'); } catch { /* gone */ }
+        }, GRACE_MS);
+        hard.unref();
+      }
+    },
+    clear() {
+      if (hard) clearTimeout(hard);
+    },
+  };
+}
+
 /**
  * Start argv[0] with the rest as arguments (LC_ALL=C, stdin closed); it is
  * killed if this process dies. `done` resolves once it has exited and its
  * output is in; it never rejects (a spawn failure becomes a line on stderr
  * and a null exit code; a program that is not found, exit 127 and the
  * shell's "not found" line).
+ *
+ * The child dies with us (SIGKILL through PR_SET_PDEATHSIG, see
+ * parentDeathArgv), so a command killed outright (kill -9) leaves no run
+ * behind. The kernel sends that signal when the *thread* that forked the
+ * child ends, not the whole process: spawn() forks from the thread that
+ * calls it, here always the main thread (no worker spawns children), and
+ * Node's main thread ends only with the process.
  */
 export function spawnChild(argv: string[], o: SpawnOptions): Child {
   const [file] = argv;
   const started = Date.now();
-  // The child dies with us (SIGKILL through PR_SET_PDEATHSIG, see
-  // parentDeathArgv), so a command killed outright (kill -9) leaves no run
-  // behind. The kernel sends that signal when the *thread* that forked the
-  // child ends, not the whole process: spawn() forks from the thread that
-  // calls it, here always the main thread (no worker spawns children), and
-  // Node's main thread ends only with the process.
   const [exe, ...args] = parentDeathArgv(argv);
   const proc = spawn(exe, args, {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, detached: o.detached ?? false,
   });
   let stdout = '';
   let stderr = '';
-  let partial = '';
+  const lines = o.onStderrLine ? lineSplitter(o.onStderrLine) : null;
   proc.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;
-    if (!o.onStderrLine) return;
-    partial += d;
-    const lines = partial.split('\n');
-    partial = lines.pop() ?? '';
-    for (const l of lines) o.onStderrLine(l);
+    lines?.push(d);
   });
   let timedOut = false;
   let killed = false;
   let exited = false;
-  let hard: NodeJS.Timeout | null = null;
-  const terminate = (signal: NodeJS.Signals): void => {
-    try { proc.kill(signal); } catch { /* gone */ }
-    if (!hard) {
-      hard = setTimeout(() => {
-        if (!exited) try { proc.kill('SIGKILL'); } catch { /* gone */ }
-      }, GRACE_MS);
-      hard.unref();
-    }
-  };
+  const stopper = terminator(proc, () => exited);
   const timer = setTimeout(() => {
     if (exited) return;
     timedOut = true;
-    terminate('SIGTERM');
+    stopper.terminate('SIGTERM');
   }, o.deadlineMs);
 
   const done = new Promise<ChildResult>((resolve) => {
@@ -127,10 +184,10 @@ export function spawnChild(argv: string[], o: SpawnOptions): Child {
       settled = true;
       exited = true;
       clearTimeout(timer);
-      if (hard) clearTimeout(hard);
+      stopper.clear();
       if (drain) clearTimeout(drain);
       live.delete(child);
-      if (partial && o.onStderrLine) o.onStderrLine(partial);
+      lines?.flush();
       if (spawnError) stderr += `${file}: ${spawnError.message}\n`;
       resolve({
         argv, exitCode: code, signal, timedOut, killed, stdout, stderr,
@@ -162,7 +219,7 @@ export function spawnChild(argv: string[], o: SpawnOptions): Child {
     kill(signal: NodeJS.Signals = 'SIGTERM') {
       if (exited) return;
       killed = true;
-      terminate(signal);
+      stopper.terminate(signal);
     },
   };
   live.add(child);
