@@ -8,7 +8,8 @@ import { UsageError } from '../core/errors.js';
 import { testList } from '../core/vocabulary.js';
 import { parseInteger } from '../core/numbers.js';
 import { addClassicOptions, addFlowOptions, flowOptions, toConfig, type RawOptions } from '../flags/classic.js';
-import { intOption, optionParser } from '../flags/parse.js';
+import { intOption, LIMITS, optionParser } from '../flags/parse.js';
+import { addFlags, COMMON, withHelp } from '../flags/groups.js';
 import { allowedCpus, flowCpus } from '../flows/plan.js';
 import { MAX_PAYLOAD } from '../libc/layout.js';
 import { parseAddress } from '../net/address.js';
@@ -19,7 +20,6 @@ import { DEFAULT_CONTROL_PORT, DEFAULT_DATA_PORT, defaultControlPort } from '../
 import { defaultSecretPath, pairSecret, serveSecret } from '../pair/secret.js';
 import { runServe } from '../pair/serve.js';
 
-const count = (_: string, prev: number): number => prev + 1;
 
 function procStatus(): string {
   try {
@@ -29,7 +29,7 @@ function procStatus(): string {
   }
 }
 
-const port = (flag: string) => intOption(flag, 1, 65535);
+const port = (flag: string) => intOption(flag, ...LIMITS.port);
 const slack = intOption('--slack', 0, 600000);
 
 export { defaultControlPort };
@@ -65,11 +65,10 @@ export function registerPairCommands(program: Command, done: (code: number) => v
       '`msg-zerocopy pair` from host A that proves it holds the shared secret, run our receiver (of as many flows as ' +
       'pair -P asks for, on data ports -p .. -p + N - 1, above the control port) and send its ' +
       'report back; one pair at a time, until SIGINT/SIGTERM. It opens sockets on request (root is needed only for ' +
-      '--allow-raw): see the README, "Running between two hosts", for what it exposes')
-    .option('-4', 'IPv4', count, 0)
-    .option('-6', 'IPv6', count, 0)
-    .option('-D <addr>', 'this host\'s address: the control port and the receiver bind to it')
-    .option('-p <port>', `data port the control port is derived from (default ${DEFAULT_DATA_PORT}; pair says which data ports to use)`)
+      '--allow-raw): see the README, "Running between two hosts", for what it exposes');
+  addFlags(serve, [COMMON.ipv4, COMMON.ipv6, withHelp(COMMON.dst, 'this host\'s address: the control port and the receiver bind to it'),
+    withHelp(COMMON.port, `data port the control port is derived from (default ${DEFAULT_DATA_PORT}; pair says which data ports to use)`)]);
+  serve
     .option('--control-port <port>', `control port (default: -p - 1 = ${DEFAULT_CONTROL_PORT})`, port('--control-port'))
     .option('--secret-file <path>', `the shared secret; created (mode 0600) when missing (default ${defaultSecretPath()})`)
     .option('--ports <lo-hi>', `data ports a pair may ask for (default ${DEFAULT_POLICY.portLo}-${DEFAULT_POLICY.portHi}: no privileged port)`,

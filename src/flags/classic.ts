@@ -3,8 +3,8 @@
 // getopt habits (grouped flags, attached values, any order, 0x numbers), and
 // the checks that turn bad input into one line and exit status 1.
 import { Command, CommanderError } from 'commander';
-import { MAX_PAYLOAD, PAGE_SIZE, SELFTEST_PAYLOAD_OFFSET } from '../libc/layout.js';
-import { parseAddress, unspecified, type Family } from '../net/address.js';
+import { PAGE_SIZE, SELFTEST_PAYLOAD_OFFSET } from '../libc/layout.js';
+import { parseAddress, unspecified } from '../net/address.js';
 import { runtimeMs, TESTS, type Config, type TestName } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
 import { MAX_FLOWS, parseCpuList, type FlowOptions } from '../core/flows.js';
@@ -12,7 +12,11 @@ import { parseInteger } from '../core/numbers.js';
 import { MAX_INTERVAL_SECS, MIN_INTERVAL_SECS } from '../core/intervals.js';
 import { didYouMean } from '../core/suggest.js';
 import { FLOW_TESTS, TEST_TABLE, testList } from '../core/vocabulary.js';
-import { commanderMessage, count, LIMITS } from './parse.js';
+import { commanderMessage, LIMITS } from './parse.js';
+import { addFlags, COMMON, DEFAULTS, readDst, readExpectation, readFamily, type FlagSpec } from './groups.js';
+
+/** -l when not given, as the selftest. */
+const NOTIFICATION_LIMIT = 32;
 
 export interface RawOptions {
   '4'?: number;
@@ -42,34 +46,33 @@ export interface RawOptions {
 }
 
 
-/** Declare the classic flags on a command. */
+/** The flags only the classic command (and pair, which passes them on) has. */
+export const CLASSIC = {
+  cork: { flags: '-c <n>', help: 'UDP cork: split each datagram into <n> sendmsg calls (0 = off)' },
+  cpu: { flags: '-C <cpu>', help: 'pin the process to <cpu>' },
+  ifname: { flags: '-i <ifname>', help: 'interface for packet sockets (default: index 1)' },
+  limit: { flags: '-l <n>', help: `drain the error queue after <n> sends (default ${NOTIFICATION_LIMIT})` },
+  mixed: { flags: '-m', help: 'with -c and -z: alternate copy and zerocopy calls' },
+  rx: { flags: '-r', help: 'receiver mode' },
+  src: { flags: '-S <addr>', help: 'source address for hand-built IP headers' },
+  verbose: { flags: '-v', help: 'verbose: gaps and short sends; twice: every completion', counts: true },
+  zerocopy: { flags: '-z', help: 'zerocopy: SO_ZEROCOPY on the socket, MSG_ZEROCOPY on sends' },
+  // iperf3 spells it -i, which the selftest already uses for the interface: here -I (neper's letter) or --interval.
+  interval: {
+    flags: '-I, --interval <secs>', help: `a report line on stderr every <secs> s (decimals allowed, e.g. 0.5; ${MIN_INTERVAL_SECS} ` +
+      `to ${MAX_INTERVAL_SECS}; 0 = none) and, with --json, an intervals array (default: none, as the selftest)`,
+  },
+  payloadOffset: {
+    flags: '--payload-offset <bytes>', help: `where the payload starts within a page, 0-${PAGE_SIZE - 1} ` +
+      `(default ${SELFTEST_PAYLOAD_OFFSET}, where the selftest's buffer lies; 0 = page aligned)`,
+  },
+} as const satisfies Record<string, FlagSpec>;
+
+/** Declare the classic flags on a command: the common ones and the classic ones, in the selftest's letter order. */
 export function addClassicOptions(cmd: Command): Command {
-  return cmd
-    .option('-4', 'IPv4', count, 0)
-    .option('-6', 'IPv6', count, 0)
-    .option('-c <n>', 'UDP cork: split each datagram into <n> sendmsg calls (0 = off)')
-    .option('-C <cpu>', 'pin the process to <cpu>')
-    .option('-D <addr>', 'destination address (the receiver binds to it)')
-    .option('-i <ifname>', 'interface for packet sockets (default: index 1)')
-    .option('-l <n>', 'drain the error queue after <n> sends', undefined)
-    .option('-m', 'with -c and -z: alternate copy and zerocopy calls')
-    .option('-p <port>', 'data port', undefined)
-    .option('-r', 'receiver mode')
-    .option('-s <len>', `payload bytes (max ${MAX_PAYLOAD})`)
-    .option('-S <addr>', 'source address for hand-built IP headers')
-    .option('-t <secs>', 'run for 200 ms + <secs> s (receiver: 400 ms longer)')
-    .option('-v', 'verbose: gaps and short sends; twice: every completion', count, 0)
-    .option('-z', 'zerocopy: SO_ZEROCOPY on the socket, MSG_ZEROCOPY on sends')
-    .option('-Z <0|1>', 'expected notification outcome (1 = not copied); a mismatch exits 1')
-    .option('--json', 'print a JSON report on stdout after the run')
-    // iperf3 spells it -i, which the selftest already uses for the interface: here -I (neper's letter) or --interval.
-    .option('-I, --interval <secs>', `a report line on stderr every <secs> s (decimals allowed, e.g. 0.5; ${MIN_INTERVAL_SECS} ` +
-      `to ${MAX_INTERVAL_SECS}; 0 = none) and, with --json, an intervals array (default: none, as the selftest)`)
-    .option('--payload-offset <bytes>', `where the payload starts within a page, 0-${PAGE_SIZE - 1} ` +
-      `(default ${SELFTEST_PAYLOAD_OFFSET}, where the selftest's buffer lies; 0 = page aligned)`)
-    .option('--shared-fd-table', "keep the file descriptor table shared with Node's helper threads " +
-      '(by default the run takes a private one, as a single-threaded C program has, so the kernel ' +
-      'skips a file reference count per system call)');
+  const [c, k] = [COMMON, CLASSIC];
+  return addFlags(cmd, [c.ipv4, c.ipv6, k.cork, k.cpu, c.dst, k.ifname, k.limit, k.mixed, c.port, k.rx, c.size, k.src, c.secs,
+    k.verbose, k.zerocopy, c.expect, c.json, k.interval, k.payloadOffset, c.sharedFdTable]);
 }
 
 /**
@@ -92,35 +95,27 @@ export interface Resolvers {
 
 /** Turn parsed flags and the test name into a checked Config (parse_opts). */
 export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolvers): Config {
-  if ((o['4'] ?? 0) + (o['6'] ?? 0) > 1) throw new UsageError('Pass one of -4 or -6');
-  if (!o['4'] && !o['6']) throw new UsageError('Pass one of -4 or -6', 'the address family is required');
-  const family: Family = o['4'] ? 4 : 6;
+  const family = readFamily(o, new UsageError('Pass one of -4 or -6', 'the address family is required'));
   if (testArg === undefined) throw new UsageError('Usage: msg-zerocopy [options] <test>', `<test> is one of ${TESTS.join(', ')}`);
   if (!(TESTS as readonly string[]).includes(testArg)) {
     throw new UsageError(`unknown cfg_test ${testArg}`, didYouMean(testArg, TESTS) || `<test> is one of ${TESTS.join(', ')}`);
   }
   const test = testArg as TestName;
 
-  const port = o.p === undefined ? 8000 : parseInteger(o.p, '-p', ...LIMITS.port);
-  if (o.D === undefined) throw new UsageError('-D <addr> is required', 'the destination address; the receiver binds to it');
-  const dst = parseAddress(family, o.D);
-  if (!dst) throw new UsageError(`ipv${family} parse error: ${o.D}`, `-D needs an IPv${family} address with -${family}`);
+  const port = o.p === undefined ? DEFAULTS.port : parseInteger(o.p, '-p', ...LIMITS.port);
+  const dst = readDst(family, o.D, 'the destination address; the receiver binds to it');
   let src = unspecified(family);
   if (o.S !== undefined) {
     const s = parseAddress(family, o.S);
     if (!s) throw new UsageError(`ipv${family} parse error: ${o.S}`, `-S needs an IPv${family} address with -${family}`);
     src = s;
   }
-  const payloadLen = o.s === undefined ? MAX_PAYLOAD : parseInteger(o.s, '-s', ...LIMITS.size);
+  const payloadLen = o.s === undefined ? DEFAULTS.size : parseInteger(o.s, '-s', ...LIMITS.size);
   const cork = o.c === undefined ? 0 : parseInteger(o.c, '-c', 0, 65535);
   const cpu = o.C === undefined ? null : parseInteger(o.C, '-C', 0, 1 << 20);
-  const notificationLimit = o.l === undefined ? 32 : parseInteger(o.l, '-l', 0, 0xffffffff);
-  const secs = o.t === undefined ? 4 : parseInteger(o.t, '-t', ...LIMITS.secs, true);
-  let expectZerocopy: -1 | 0 | 1 = -1;
-  if (o.Z !== undefined) {
-    if (o.Z !== '0' && o.Z !== '1') throw new UsageError(`-Z: expected 0 or 1, got '${o.Z}'`, '1 = notifications say not copied, 0 = copied');
-    expectZerocopy = o.Z === '1' ? 1 : 0;
-  }
+  const notificationLimit = o.l === undefined ? NOTIFICATION_LIMIT : parseInteger(o.l, '-l', 0, 0xffffffff);
+  const secs = o.t === undefined ? DEFAULTS.secs : parseInteger(o.t, '-t', ...LIMITS.secs, true);
+  const expectZerocopy = readExpectation(o.Z);
   let ifindex = 1;
   if (o.i !== undefined) {
     ifindex = res.ifindex(o.i);
@@ -135,7 +130,7 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
   if (cork > payloadLen) throw new UsageError(`-c: ${cork} calls cannot split a ${payloadLen}-byte payload`, 'use a smaller -c or a larger -s');
 
   return {
-    family, test, cork, corkMixed: !!o.m, cpu, dst, dstText: o.D, src, srcText: o.S ?? null, ifindex, ifname: o.i ?? null, notificationLimit, port,
+    family, test, cork, corkMixed: !!o.m, cpu, dst, dstText: o.D as string, src, srcText: o.S ?? null, ifindex, ifname: o.i ?? null, notificationLimit, port,
     rx: !!o.r, payloadLen, runtimeMs: runtimeMs(secs), verbose: o.v ?? 0, zerocopy, expectZerocopy, json: !!o.json,
     payloadOffset, sharedFdTable: !!o.sharedFdTable, intervalMs,
   };

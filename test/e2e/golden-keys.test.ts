@@ -44,7 +44,7 @@ function lastJson(r: ProcResult): unknown {
 
 function same(kind: string, r: ProcResult): void {
   const diff = shapeDiff(golden(kind), shapeOf(lastJson(r)));
-  assert.deepEqual(diff, [], `${kind}: the JSON shape differs from test/fixtures/golden-keys/${kind}.json`);
+  assert.deepEqual(diff, [], `${kind}: the JSON shape differs from test/fixtures/golden-keys/${kind}.json; ${show(r)}`);
 }
 
 /** Receiver first, the sender 0.2 s later, as the kernel driver starts them. */
@@ -93,8 +93,10 @@ test('-P 2 --json (flows) keeps its keys on both sides', async () => {
 test('pair --json and serve --json keep their keys, one flow and -P 2', async () => {
   const dst = lab().addr[4].dst;
   for (const [kind, test, extra] of [['', 'udp', []], ['-flows', 'tcp', ['-P', '2']]] as const) {
-    const serve = await servers.start(['-4', '-D', dst, '--secret-file', secret(), '--once', '--json'], DEADLINE_MS);
-    const pair = await ours(lab().txNs, ['pair', '-4', '-D', dst, '-t', '1', '--secret-file', secret(), ...extra, '--json', test],
+    const port = String(nextPort);
+    nextPort += 4;
+    const serve = await servers.start(['-4', '-D', dst, '-p', port, '--secret-file', secret(), '--once', '--json'], DEADLINE_MS);
+    const pair = await ours(lab().txNs, ['pair', '-4', '-D', dst, '-p', port, '-t', '1', '--secret-file', secret(), ...extra, '--json', test],
       { timeoutMs: DEADLINE_MS }).done;
     const s = await serve.done;
     same(`pair${kind}`, pair);
