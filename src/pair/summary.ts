@@ -5,6 +5,7 @@
 // the figures are those sums; tcp bytes are also compared flow by flow.
 import { isReceiverReport, isSenderReport } from '../report/read.js';
 import type { ClassicReport } from '../report/report.js';
+import { bytesArrived } from '../verdict/verdict.js';
 
 export interface SideSummary {
   packets: number;
@@ -108,12 +109,12 @@ export function summarizePair(test: string, cork: number, sender: ClassicReport 
   const rx = side(receiver);
   const s: PairSummary = { test, flows, sender: tx, receiver: rx, bytesMatch: null, flowBytes: null, datagramsSent: null, loss: null };
   if (test === 'tcp') {
-    if (tx && rx) s.bytesMatch = tx.bytes === rx.bytes;
+    if (tx && rx) s.bytesMatch = bytesArrived(tx.bytes, rx.bytes);
     const sent = flows > 1 ? flowByteCounts(sender) : null;
     const got = flows > 1 ? flowByteCounts(receiver) : null;
     if (sent && got) {
       s.flowBytes = Array.from({ length: flows }, (_, flow) => ({ flow, sent: sent.get(flow) ?? null, received: got.get(flow) ?? null }));
-      if (s.bytesMatch !== null) s.bytesMatch &&= s.flowBytes.every((f) => f.sent !== null && f.sent === f.received);
+      if (s.bytesMatch !== null) s.bytesMatch &&= s.flowBytes.every((f) => bytesArrived(f.sent, f.received) === true);
     }
   } else if (tx) {
     s.datagramsSent = cork > 0 ? Math.floor(tx.packets / cork) : tx.packets;

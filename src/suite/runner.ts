@@ -9,6 +9,7 @@ import type { Program } from '../run/launch.js';
 import { readinessFailure, runClassic, type RunHooks } from '../run/run.js';
 import { childFailure as failure } from '../run/child.js';
 import type { SuiteCase } from './cases.js';
+import { completionsShort, countsBreakExpectation, receivedNothing, sentNothing, tcpBytesDiffer } from '../verdict/verdict.js';
 import { childOutcome, type ChildOutcome } from './child.js';
 
 export interface RunOptions {
@@ -113,30 +114,18 @@ export function judge(c: SuiteCase, sender: ChildOutcome | null, receiver: Child
     if (rf) reasons.push(rf);
   }
   if (!sf) {
-    if (sender.packets === null) reasons.push('sender printed no tx= line');
-    else if (sender.packets === 0) reasons.push('sender sent nothing');
+    const push = (...rs: Array<string | null>) => { for (const r of rs) if (r) reasons.push(r); };
+    push(sentNothing(sender.packets));
     if (receiver && !receiver.killed) {
-      if (receiver.packets === null) reasons.push('receiver printed no rx= line');
-      else if (receiver.packets === 0) reasons.push('receiver received nothing');
-      else if (c.test === 'tcp' && sender.bytes !== null && receiver.bytes !== null &&
-               sender.bytesExact && receiver.bytesExact && receiver.bytes !== sender.bytes) {
-        reasons.push(`tcp byte count differs: sent ${sender.bytes}, received ${receiver.bytes}`);
-      }
+      // Byte counts only as exact as the lines say them (the classic line rounds to MB).
+      const exact = sender.bytesExact && receiver.bytesExact;
+      push(receivedNothing(receiver.packets) ?? (exact ? tcpBytesDiffer(c.test, sender.bytes, receiver.bytes) : null));
     }
     if (c.mode === 'zerocopy') {
       const comp = sender.completions;
-      if (comp === null) reasons.push('no completion count');
-      else if (comp === 0 && (sender.packets ?? 0) > 0) reasons.push('no completions');
-      if (sender.expectedCompletions !== null && comp !== null && comp < sender.expectedCompletions) {
-        reasons.push(`missing notifications: ${comp} < ${sender.expectedCompletions}`);
-      }
+      push(...completionsShort(comp, sender.packets, sender.expectedCompletions));
       if (sender.copiedCompletions !== null && sender.zerocopiedCompletions !== null && comp) {
-        if (c.expect === 0 && sender.zerocopiedCompletions > 0) {
-          reasons.push(`${sender.zerocopiedCompletions} of ${comp} completions not copied (expected all copied)`);
-        }
-        if (c.expect === 1 && sender.copiedCompletions > 0) {
-          reasons.push(`${sender.copiedCompletions} of ${comp} completions copied (expected none copied)`);
-        }
+        push(countsBreakExpectation(c.expect, comp, sender.copiedCompletions, sender.zerocopiedCompletions));
       } else if (!sender.json && c.expect === 1 && sender.zc !== 'y' && comp) {
         reasons.push('zc=n: completions were copied (expected not copied)');
       } else if (!sender.json && c.expect === 0 && sender.zc === 'y' && comp) {

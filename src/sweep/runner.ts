@@ -9,6 +9,7 @@ import { isReceiverReport, isSenderReport, readReport } from '../report/read.js'
 import { classicArgv, specArgv, type AnySenderSpec, type ReceiverSpec } from '../run/classic.js';
 import { ownProgram } from '../run/launch.js';
 import { readinessFailure, runClassic, type RunHooks } from '../run/run.js';
+import { reportBrokeExpectation, sentNothing, tcpBytesDiffer } from '../verdict/verdict.js';
 import { expectationFor, MODES, type Api, type Family, type Mode, type Path, type UringTest } from '../core/vocabulary.js';
 
 export type { Mode };
@@ -138,21 +139,12 @@ export function record(spec: RunSpec, s: RunSettings, sender: ChildResult | null
   } else {
     const sf = failure('sender', sender);
     if (sf) reasons.push(sf);
-    if (!rep) reasons.push('sender printed no JSON report');
-    else if (!rep.packets) reasons.push('sender sent nothing');
-    if (expectationMet === false) {
-      const copied = rep?.copiedCompletions;
-      const zc = rep?.zerocopiedCompletions;
-      reasons.push(expect === 1
-        ? `expected not copied, ${copied ?? '?'} completions copied`
-        : `expected copied, ${zc ?? '?'} completions not copied`);
-    }
+    const nothing = sentNothing(rep ? rep.packets : null, 'sender printed no JSON report');
+    if (nothing) reasons.push(nothing);
+    if (expectationMet === false) reasons.push(reportBrokeExpectation(expect, rep?.copiedCompletions, rep?.zerocopiedCompletions));
     if (receiver && !receiver.killed) {
-      const rf = failure('receiver', receiver);
+      const rf = failure('receiver', receiver) ?? tcpBytesDiffer(s.test, bytes, rrep?.bytes ?? null);
       if (rf) reasons.push(rf);
-      else if (s.test === 'tcp' && rrep && bytes !== null && rrep.bytes !== bytes) {
-        reasons.push(`tcp byte count differs: sent ${bytes}, received ${rrep.bytes}`);
-      }
     }
   }
   const measured = !interrupted && !!sender && !sender.timedOut && sender.signal === null && rep !== null &&
