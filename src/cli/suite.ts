@@ -8,8 +8,8 @@ import { MAX_FLOWS } from '../core/flows.js';
 import { UsageError } from '../core/errors.js';
 import { FLOW_TESTS, parseApis, parseFamilies, TEST_TABLE, testList, TESTS, URING_TESTS } from '../core/vocabulary.js';
 import { LAB_ADDR } from '../lab/lab.js';
-import { outputPath } from '../report/files.js';
-import { parseSize } from '../report/units.js';
+import { outputPath } from '../render/files.js';
+import { parseSize } from '../core/units.js';
 import { ownProgram, programAt } from '../run/launch.js';
 import { parseUringArgs } from '../flags/uring.js';
 import {

@@ -3,11 +3,11 @@
 import type { Config } from '../core/config.js';
 import type { IntervalRecord } from '../core/intervals.js';
 import type { Expectation } from '../core/vocabulary.js';
-import { TOOL_VERSION } from '../core/version.js';
+import { toolHead } from './envelope.js';
 import type { CompletionTracker } from '../notify/tracker.js';
 import type { ReceiverResult } from '../receiver/receiver.js';
 import type { SenderResult } from '../sender/sender.js';
-import { formatBitRate, formatBytes } from './units.js';
+import { formatBitRate, formatBytes } from '../core/units.js';
 
 export interface CpuTime {
   userUs: number;
@@ -76,8 +76,7 @@ export type FdTable = 'private' | 'shared';
 
 function common(cfg: Config, fdTable: FdTable) {
   return {
-    tool: 'msg-zerocopy',
-    toolVersion: TOOL_VERSION,
+    ...toolHead(),
     test: cfg.test,
     family: cfg.family,
     zerocopy: cfg.zerocopy,
@@ -250,8 +249,7 @@ export function errorReport(cfg: Pick<Config, 'rx' | 'test' | 'family' | 'zeroco
   exitStatus: number) {
   return {
     role: cfg.rx ? 'receiver' as const : 'sender' as const,
-    tool: 'msg-zerocopy' as const,
-    toolVersion: TOOL_VERSION,
+    ...toolHead(),
     test: cfg.test,
     family: cfg.family,
     zerocopy: cfg.zerocopy,

@@ -3,10 +3,10 @@
 // runners, and JSON with every case.
 
 import { release } from 'node:os';
-import { TOOL_VERSION } from '../core/version.js';
+import { commandHead } from '../report/envelope.js';
 import type { LabInfo } from '../run/session.js';
-import { droppedNote, fitTable, outputWidth, wrapText, type Column } from '../report/table.js';
-import { formatByteRate, formatBytes } from '../report/units.js';
+import { droppedNote, fitTable, outputWidth, wrapText, type Column } from '../render/table.js';
+import { formatByteRate, formatBytes } from '../core/units.js';
 import type { SuiteCase } from './cases.js';
 import type { CaseResult } from './runner.js';
 import type { SuiteOptions } from './suite.js';
@@ -275,12 +275,7 @@ export function suiteHeader(lab: LabInfo, duration: number, flows = 1): string {
 export function suiteJson(r: SuiteRun) {
   const o = r.options;
   return {
-    tool: 'msg-zerocopy' as const,
-    toolVersion: TOOL_VERSION,
-    command: 'suite' as const,
-    kernel: release(),
-    startedAt: new Date(r.startedAt).toISOString(),
-    durationMs: r.durationMs,
+    ...commandHead('suite' as const, release(), r.startedAt, r.durationMs),
     ok: r.ok,
     exitCode: r.exitCode,
     interrupted: r.interrupted,

@@ -2,9 +2,9 @@
 // The suite's --json document (its type) and the HTML report made from it:
 // the verdict line, throughput per case as bars, the cases as a table.
 
-import { htmlPage, htmlTable, svgBars } from '../report/html.js';
-import { formatByteRate, formatBytes } from '../report/units.js';
-import type { ReportFile } from '../report/files.js';
+import { htmlPage, htmlTable, svgBars } from '../render/html.js';
+import { formatByteRate, formatBytes } from '../core/units.js';
+import type { ReportFile } from '../render/files.js';
 import { formatCount, type caseJson, type SuiteJson } from './format.js';
 
 export type CaseJson = ReturnType<typeof caseJson>;

@@ -3,7 +3,7 @@
 // table, KTAP or JSON; the lab and every child are gone on every exit path.
 
 import { signalExitCode } from '../core/control.js';
-import { writeReportFiles } from '../report/files.js';
+import { writeReportFiles } from '../render/files.js';
 import type { Program } from '../run/launch.js';
 import { withLabSession, type LabInfo } from '../run/session.js';
 import { planSuite, type Api, type SuiteCase, type SuiteFamily, type SuiteTest } from './cases.js';

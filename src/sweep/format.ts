@@ -5,11 +5,11 @@
 // stand on. Units: GB = 1e9 bytes, GB/s = 1e9 bytes/s, Gbit/s = 1e9 bits/s.
 
 import { release } from 'node:os';
-import { TOOL_VERSION } from '../core/version.js';
+import { commandHead } from '../report/envelope.js';
 import type { LabInfo } from '../run/session.js';
-import { droppedNote, fitTable, fitText, outputWidth, type Column } from '../report/table.js';
-import { formatSize, sig } from '../report/units.js';
-import { lineChart } from './chart.js';
+import { droppedNote, fitTable, fitText, outputWidth, type Column } from '../render/table.js';
+import { formatSize, sig } from '../core/units.js';
+import { lineChart } from '../render/chart.js';
 import { URING_MODE, uringBatch, type RunRecord } from './runner.js';
 import type { Api } from '../core/vocabulary.js';
 import type { SweepOptions } from './sweep.js';
@@ -349,12 +349,7 @@ export function sweepJson(r: SweepRun) {
   const o = r.options;
   const byApi = apisOf(r);
   return {
-    tool: 'msg-zerocopy' as const,
-    toolVersion: TOOL_VERSION,
-    command: o.command,
-    kernel: release(),
-    startedAt: new Date(r.startedAt).toISOString(),
-    durationMs: r.durationMs,
+    ...commandHead(o.command, release(), r.startedAt, r.durationMs),
     ok: r.exitCode === 0,
     exitCode: r.exitCode,
     interrupted: r.interrupted,

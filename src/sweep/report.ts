@@ -2,10 +2,10 @@
 // The sweep and compare reports beyond the terminal: the JSON document (its
 // type), the HTML report made from that same document, and the CSV rows.
 
-import { toCsv, type CsvValue } from '../report/csv.js';
-import { htmlPage, htmlTable, svgChart, type SvgSeries } from '../report/html.js';
-import { formatSize, sig } from '../report/units.js';
-import type { ReportFile } from '../report/files.js';
+import { toCsv, type CsvValue } from '../render/csv.js';
+import { htmlPage, htmlTable, svgChart, type SvgSeries } from '../render/html.js';
+import { formatSize, sig } from '../core/units.js';
+import type { ReportFile } from '../render/files.js';
 import { compareVerdict, crossoverLine, expectationLine, ratioCell, type SweepJson } from './format.js';
 import { conclusive, type Interval, type RatioInterval } from './stats.js';
 import { runJson, type ModeSummary, type RunJson, type SizeSummary } from './summary.js';

@@ -8,7 +8,7 @@ import { signalExitCode } from '../core/control.js';
 import type { Api, Family } from '../core/vocabulary.js';
 import { LAB_ADDR } from '../lab/lab.js';
 import { withLabSession } from '../run/session.js';
-import { writeReportFiles } from '../report/files.js';
+import { writeReportFiles } from '../render/files.js';
 import { sweepJson, sweepText, type SweepRun } from './format.js';
 import { sweepReportFiles } from './report.js';
 import {

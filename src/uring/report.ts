@@ -4,7 +4,7 @@
 // mean the same (so a compare or sweep reads both with one reader), plus the
 // io_uring specifics.
 import { completionFields, megabytes, rates, type CpuTime, type FdTable } from '../report/report.js';
-import { TOOL_VERSION } from '../core/version.js';
+import { toolHead } from '../report/envelope.js';
 import { MODE_NAMES, zerocopyMode, type UringConfig } from './config.js';
 import { TAG_SEND, TAG_SEND_ZC, TAG_SEND_ZC_FIXED, TAG_SENDMSG_ZC } from './completions.js';
 import type { UringResult } from './sender.js';
@@ -32,8 +32,7 @@ export function uringReport(cfg: UringConfig, r: UringResult, cpu: CpuTime, exit
   const a = r.acc;
   return {
     role: 'sender' as const,
-    tool: 'msg-zerocopy' as const,
-    toolVersion: TOOL_VERSION,
+    ...toolHead(),
     api: 'uring' as const,
     test: cfg.test,
     family: cfg.family,

@@ -8,7 +8,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { SERIES_COLORS } from '../../src/report/html.js';
+import { SERIES_COLORS } from '../../src/render/html.js';
 import { planCases } from '../../src/suite/cases.js';
 import { suiteJson } from '../../src/suite/format.js';
 import { suiteHtml, type SuiteDocument } from '../../src/suite/report.js';

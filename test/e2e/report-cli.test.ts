@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SERIES_COLORS } from '../../src/report/html.js';
+import { SERIES_COLORS } from '../../src/render/html.js';
 import { countOf, embeddedJson, pixelsNear, render } from '../support/browser.js';
 import { BIN, describe, ours, requireRoot, type ProcResult } from '../support/proc.js';
 

@@ -3,8 +3,8 @@
 // JSON that cannot end its script element, a self-contained page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { csvField, toCsv } from '../../src/report/csv.js';
-import { esc, htmlPage, scriptJson, svgChart } from '../../src/report/html.js';
+import { csvField, toCsv } from '../../src/render/csv.js';
+import { esc, htmlPage, scriptJson, svgChart } from '../../src/render/html.js';
 import { CSV_HEADER, runJson, sweepCsv } from '../../src/sweep/report.js';
 import type { RunRecord } from '../../src/sweep/runner.js';
 import { summarizeSizes } from '../../src/sweep/summary.js';
@@ -100,7 +100,7 @@ test('report files: the path is checked up front, the file written whole', async
   const { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const { outputPath, writeReportFiles } = await import('../../src/report/files.js');
+  const { outputPath, writeReportFiles } = await import('../../src/render/files.js');
   const dir = mkdtempSync(join(tmpdir(), 'mzc-files-'));
   try {
     assert.equal(outputPath('--report', join(dir, 'r.html')), join(dir, 'r.html'));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { errorLine, type ChildResult } from '../../src/run/child.js';
 import { readReport } from '../../src/report/read.js';
 import { LAB_ADDR } from '../../src/lab/lab.js';
-import { lineChart, logTicks, sig, sizeTicks, valueAxis } from '../../src/sweep/chart.js';
+import { lineChart, logTicks, sig, sizeTicks, valueAxis } from '../../src/render/chart.js';
 import { parseSizes, resolvePath } from '../../src/cli/sweep.js';
 import { parseFamily } from '../../src/core/vocabulary.js';
 import { compareMarkdown, compareTable, compareVerdict, crossoverLine, ratioStrip, sweepCharts, sweepMarkdown, sweepTable } from '../../src/sweep/format.js';

@@ -3,7 +3,7 @@
 // dropped columns, broken words as a last resort; never a line too long.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { droppedNote, fitTable, fitText, outputWidth, wrapText, type Column } from '../../src/report/table.js';
+import { droppedNote, fitTable, fitText, outputWidth, wrapText, type Column } from '../../src/render/table.js';
 
 const cols: Column[] = [
   { title: 'name' },

@@ -3,7 +3,7 @@
 // suffixes on input (K = 1024).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBitRate, formatByteRate, formatBytes, formatSize, parseSize, sig } from '../../src/report/units.js';
+import { formatBitRate, formatByteRate, formatBytes, formatSize, parseSize, sig } from '../../src/core/units.js';
 
 test('SI bytes and rates', () => {
   assert.equal(formatBytes(512), '512 B');

@@ -6,7 +6,7 @@
 // series over payload sizes with error bars, bar charts, tables, the page.
 
 import { sizeTicks, valueAxis } from './axis.js';
-import { formatSize, sig } from './units.js';
+import { formatSize, sig } from '../core/units.js';
 
 /** Text for HTML content and attribute values. */
 export function esc(s: string): string {

@@ -7,10 +7,10 @@
 // pass through shows ◆, so neither hides the other. Colour only when asked
 // (the caller asks only on a terminal without NO_COLOR).
 
-import { sizeTicks, valueAxis } from '../report/axis.js';
-import { formatSize, sig } from '../report/units.js';
+import { sizeTicks, valueAxis } from './axis.js';
+import { formatSize, sig } from '../core/units.js';
 
-export { logTicks, sizeTicks, valueAxis, type Axis } from '../report/axis.js';
+export { logTicks, sizeTicks, valueAxis, type Axis } from './axis.js';
 export { sig };
 
 export interface ChartSeries {
