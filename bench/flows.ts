@@ -26,6 +26,7 @@
 
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import type { Family } from '../src/core/vocabulary.js';
 import type { Lab } from '../src/lab/lab.js';
 import { runTxOnly } from '../test/compat/harness.js';
 import { describe as show, parseJson, type ProcResult } from '../test/support/proc.js';
@@ -62,7 +63,7 @@ export interface FlowsRun {
 export interface FlowsResult {
   rounds: number;
   seconds: number;
-  family: 4 | 6;
+  family: Family;
   runs: FlowsRun[];
   /** Per-round ratios: every round, and the rounds where both runs of the ratio started and ended quiet. */
   ratios: Record<RatioName, number[]>;
@@ -86,7 +87,7 @@ export interface FlowsBenchOptions {
   /** Wait at most this long for one (default 20 s). */
   quietWaitMs?: number;
   seconds: number;
-  family: 4 | 6;
+  family: Family;
   /** argv prefix of our CLI and of the C selftest. */
   ours: string[];
   c: string[];

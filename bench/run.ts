@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import type { Family, TestName } from '../src/core/vocabulary.js';
 import { createLab, type Lab } from '../src/lab/lab.js';
 import { ensureReference, ensureUringReference } from '../src/reference/reference.js';
 import { runPair, runTxOnly } from '../test/compat/harness.js';
@@ -41,7 +42,7 @@ const DEFAULT_PAYLOAD = 65435;
 interface CaseDef {
   name: string;
   title: string;
-  test: 'tcp' | 'udp';
+  test: TestName;
   txOnly: boolean;
   flags: string[];
   payload: number;
@@ -115,7 +116,7 @@ if (opt.help) usage();
 const smoke = opt.smoke;
 const pairs = Number(opt.pairs ?? (smoke ? 1 : 7));
 const seconds = Number(opt.seconds ?? 1);
-const family = Number(opt.family) as 4 | 6;
+const family = Number(opt.family) as Family;
 /** The flows case (bench/flows.ts): its own rounds, its own table. */
 const FLOWS_CASE = 'flows';
 /** The io_uring cases (bench/uring.ts): ours and C io_uring_zerocopy_tx, ours and C msg_zerocopy; their own table. */

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import type { Family } from '../src/core/vocabulary.js';
 import { nsExecArgv } from '../src/lab/exec.js';
 import { createLab, type Lab } from '../src/lab/lab.js';
 import { ensureUringReference, type Reference } from '../src/reference/reference.js';
@@ -102,7 +103,7 @@ export interface UringCaseResult {
 export interface UringBenchOptions {
   pairs: number;
   seconds: number;
-  family: 4 | 6;
+  family: Family;
   cases?: string[];
   log?: (line: string) => void;
 }
@@ -243,7 +244,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.exit(1);
   }
   const o: UringBenchOptions = {
-    pairs: Number(values.pairs), seconds: Number(values.seconds), family: Number(values.family) as 4 | 6,
+    pairs: Number(values.pairs), seconds: Number(values.seconds), family: Number(values.family) as Family,
     cases: values.cases?.split(','), log: (l) => process.stderr.write(`${l}\n`),
   };
   const ref = await ensureUringReference({ log: o.log });

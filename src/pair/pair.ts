@@ -15,17 +15,18 @@ import { hostname } from 'node:os';
 import { RunControl, signalExitCode } from '../core/control.js';
 import { RunError } from '../core/errors.js';
 import { childError, type Child, type ChildResult } from '../run/child.js';
-import { checkReport, isErrorReport, isSenderReport, readReport } from '../report/read.js';
+import { checkReport, isErrorReport, readReport } from '../report/read.js';
 import type { ClassicReport } from '../report/report.js';
 import { receiverDeadlineMs, type SenderSpec } from '../run/classic.js';
 import { launch } from '../run/launch.js';
-import { receiveMode } from '../core/vocabulary.js';
+import { senderRan } from '../run/run.js';
+import { HAND_BUILT_TESTS, receiveMode } from '../core/vocabulary.js';
 import { flowsStartSecs } from '../flows/plan.js';
 import { checkProof, decodeNonce, encodeNonce, newNonce, proof, sessionKey } from './auth.js';
-import { neighbourMac, routeTo } from './neigh.js';
+import { senderPath } from './path.js';
 import {
   Connection, DEFAULT_CONTROL_PORT, endText, expect, MAX_LINE, MAX_REPORT_LINE, PROTOCOL_VERSION, receiverReadyMs, SENDER_DID_NOT_RUN,
-  type Ended, type ReportMessage,
+  type Ended, type ReadyMessage, type ReportMessage,
 } from './protocol.js';
 import { summarizePair, summaryLines, type PairSummary } from './summary.js';
 import { hostPort, shown } from './text.js';
@@ -48,8 +49,6 @@ export interface PairIO {
   err: (s: string) => void;
 }
 
-/** The destination MAC the classic packet senders write (src/net/headers.ts MAC_DST). */
-export const CLASSIC_DST_MAC = '06:06:06:06:06:06';
 /** How long pair waits for serve's challenge once connected. */
 const HANDSHAKE_WAIT_MS = 5000;
 /** How long pair waits for "ready" beyond serve's own wait for the receiver's sockets (protocol.ts receiverReadyMs): its checks. */
@@ -129,75 +128,119 @@ async function handshake(conn: Connection, o: PairOptions, where: string): Promi
   conn.startHeartbeat();
 }
 
-/**
- * packet and packet_dgram: the interface towards -D and the next hop's MAC.
- * Refused with the reason when the route or the neighbour entry is missing,
- * or when the MAC is not the one the classic sender addresses.
- */
-export async function packetPath(spec: SenderSpec, host: string, note: (line: string) => void): Promise<SenderSpec> {
-  const t = spec.test;
-  let route;
-  try {
-    route = await routeTo(spec.family, host);
-  } catch (e) {
-    throw new RunError(`pair: ${t}: cannot find the route to ${host}: ${shown((e as Error).message)}`);
-  }
-  if (route.type === 'local' || route.dev === 'lo') {
-    throw new RunError(`pair: ${t}: ${host} is an address of this host; packet tests need an interface between two hosts`);
-  }
-  if (spec.ifname !== undefined && spec.ifname !== route.dev) {
-    throw new RunError(`pair: ${t}: -i ${spec.ifname} is not the interface towards ${host} (the route leaves by ${route.dev})`,
-      `give -i ${route.dev}, or leave -i out`);
-  }
-  let n;
-  try {
-    n = await neighbourMac(spec.family, route.hop, route.dev);
-  } catch (e) {
-    throw new RunError(`pair: ${t}: cannot read the neighbour table of ${route.dev}: ${shown((e as Error).message)}`);
-  }
-  if (!n) {
-    throw new RunError(`pair: ${t}: no usable entry for ${route.hop} in the neighbour table of ${route.dev}, so its MAC is unknown`,
-      `\`ip neigh show dev ${route.dev}\`; reach ${route.hop} once (ping), then run again`);
-  }
-  if (n.mac !== CLASSIC_DST_MAC) {
-    throw new RunError(`pair: ${t}: the next hop ${route.hop} on ${route.dev} has MAC ${n.mac}, but the classic ${t} sender ` +
-      `addresses every frame to ${CLASSIC_DST_MAC} (as the selftest), so the receiver would get nothing`,
-      `run tcp, udp, raw or raw_hdrincl between these hosts, or give ${route.dev} of the receiving host the MAC ${CLASSIC_DST_MAC}`);
-  }
-  note(`pair: ${t}: frames leave by ${route.dev} to ${n.mac} (${route.hop}, ${n.state.toLowerCase()})`);
-  return { ...spec, ifname: route.dev };
+/** What a stop signal reaches: the sender once it runs. */
+interface PairState {
+  interrupted: NodeJS.Signals | null;
+  sender: Child | null;
 }
 
-/** Tests whose IP header the sender builds itself (-S is its source address). */
-const HAND_BUILT: readonly string[] = ['raw_hdrincl', 'packet', 'packet_dgram'];
+/** How long pair waits for "ready" for a run of `flows`. */
+const readyWaitMs = (flows: number): number => receiverReadyMs(flows) + READY_MARGIN_MS;
 
-/**
- * raw_hdrincl, packet, packet_dgram without -S: the classic sender writes
- * the unspecified address as the source, which a receiving host drops as a
- * martian; pair gives it the source address of the route towards -D.
- */
-export async function headerSource(spec: SenderSpec, host: string, note: (line: string) => void): Promise<SenderSpec> {
-  let src: string | null = null;
-  try {
-    src = (await routeTo(spec.family, host)).src;
-  } catch { /* no route: left as the classic sender has it */ }
-  if (!src) return spec;
-  note(`pair: ${spec.test}: -S ${src} (the source address of the route to ${host}; the hand-built header needs one)`);
-  return { ...spec, src };
+/** Ask serve for a receiver matching `spec`; its answer (or the end of the wait). */
+async function askReceiver(conn: Connection, spec: SenderSpec): Promise<Awaited<ReturnType<Connection['next']>>> {
+  const flows = spec.flows ?? 1;
+  conn.send({
+    type: 'run', family: spec.family, test: receiveMode(spec.test), senderTest: spec.test, port: spec.port, flows,
+    size: spec.size ?? 0, secs: spec.secs + 1, client: hostname().slice(0, 64),
+  });
+  return conn.next(readyWaitMs(flows));
+}
+
+/** serve's answer as "ready", or the RunError that says why not. */
+function readyFrom(r: Awaited<ReturnType<Connection['next']>>, where: string, flows: number, gone: (e: Ended, when: string) => RunError): ReadyMessage {
+  if ('timeout' in r) throw new RunError(`pair: serve at ${where} did not start its receiver within ${readyWaitMs(flows) / 1000} s`);
+  if ('end' in r) throw gone(r.end, 'before its receiver was ready');
+  const err = expect(r.msg, 'error');
+  if (err) throw new RunError(`pair: serve at ${where}: ${shown(err.message)}`);
+  const ready = expect(r.msg, 'ready');
+  if (!ready) throw new RunError(`pair: serve at ${where} answered "${shown(r.msg.type, 20)}", not ready`);
+  return ready;
+}
+
+/** What the control connection said while the sender ran. */
+interface Watched {
+  lost: Ended | null;
+  lostWhileSending: boolean;
+  last: ReportMessage | null;
+  serveError: string | null;
+  malformed: string | null;
+}
+
+/** Watch the control connection: a report (or refusal) ends the watch; the connection ending first stops the sender. */
+function watchServe(conn: Connection, st: PairState): { done: Promise<void>; seen: Watched } {
+  const seen: Watched = { lost: null, lostWhileSending: false, last: null, serveError: null, malformed: null };
+  const done = (async () => {
+    for (;;) {
+      const n = await conn.next(Infinity);
+      if ('end' in n) {
+        seen.lost = n.end;
+        seen.lostWhileSending = !st.sender?.exited;
+        st.sender?.kill('SIGTERM');
+        return;
+      }
+      if (!('msg' in n)) continue;
+      const rep = expect(n.msg, 'report');
+      const e = expect(n.msg, 'error');
+      if (rep) seen.last = rep;
+      else if (e) seen.serveError = shown(e.message);
+      else seen.malformed = n.msg.type === 'report' ? 'a report message with missing or mistyped fields' : `an unexpected "${shown(n.msg.type, 20)}" message`;
+      return;
+    }
+  })();
+  return { done, seen };
+}
+
+/** The sender's run, watched, and serve's answer after it. */
+interface Sent {
+  args: string[];
+  tx: ChildResult;
+  txReport: ClassicReport | null;
+  /** The sender's own error lines, held until the outcome is known. */
+  held: string[];
+  seen: Watched;
+  timedOut: boolean;
+  reportWait: number;
+}
+
+/** Run the sender while watching serve, tell serve how it went, wait for the receiver's report. */
+async function sendAndWatch(conn: Connection, o: PairOptions, io: PairIO, spec: SenderSpec, st: PairState): Promise<Sent> {
+  // The sender's lines are shown as they come, but its own error line is
+  // held until the outcome is known: when serve went away, the sender's
+  // "connection reset" is a consequence, told in pair's one line.
+  const held: string[] = [];
+  const started = launch({
+    spec, slackMs: o.slackMs, detached: true, onStderrLine: (l) => {
+      if (!l.trim()) return;
+      if (/^msg-zerocopy: /.test(l)) held.push(l);
+      else io.err(`${l}\n`);
+    },
+  });
+  st.sender = started.child;
+  const watch = watchServe(conn, st);
+  const tx: ChildResult = await started.child.done;
+  const txReport = readReport(tx.stdout);
+  if (st.interrupted) conn.send({ type: 'abort', reason: st.interrupted });
+  else conn.send({ type: 'sent', ok: senderRan(tx) && tx.signal === null && !tx.timedOut });
+  // The receiver runs one second longer than the sender (the request's secs), and a receiver of several flows longer
+  // by their start-up (serve adds it, flows/plan.ts).
+  const reportWait = receiverDeadlineMs(spec.secs + 1 + flowsStartSecs(spec.flows ?? 1), o.slackMs) + REPORT_MARGIN_MS;
+  let timedOut = false;
+  await Promise.race([watch.done, new Promise<void>((resolve) => setTimeout(() => { timedOut = true; resolve(); }, reportWait).unref())]);
+  return { args: started.args, tx, txReport, held, seen: watch.seen, timedOut, reportWait };
 }
 
 /** Run one pair. Resolves with the exit status; throws RunError for control failures. */
 export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
   const where = hostPort(o.host, o.controlPort);
   const conn = new Connection(await open(o), MAX_LINE);
-  let interrupted: NodeJS.Signals | null = null;
-  let sender: Child | null = null;
+  const st: PairState = { interrupted: null, sender: null };
   const ctl = new RunControl().install({
     stop: (sig) => {
-      interrupted = sig;
+      st.interrupted = sig;
       // A running sender is stopped first (its partial counts are kept),
       // then serve is told; without one, serve is told at once.
-      if (sender && !sender.exited) sender.kill('SIGTERM');
+      if (st.sender && !st.sender.exited) st.sender.kill('SIGTERM');
       else conn.send({ type: 'abort', reason: sig });
     },
   });
@@ -206,85 +249,25 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
 
   try {
     await handshake(conn, o, where);
-    let spec = o.sender;
-    const note = (l: string): void => io.err(`${l}\n`);
-    if (spec.test === 'packet' || spec.test === 'packet_dgram') spec = await packetPath(spec, o.host, note);
-    if (HAND_BUILT.includes(spec.test) && spec.src === undefined) spec = await headerSource(spec, o.host, note);
-    if (interrupted) return signalExitCode(interrupted);
-    const flows = spec.flows ?? 1;
-    conn.send({
-      type: 'run', family: spec.family, test: receiveMode(spec.test), senderTest: spec.test, port: spec.port, flows,
-      size: spec.size ?? 0, secs: spec.secs + 1, client: hostname().slice(0, 64),
-    });
-    const readyWait = receiverReadyMs(flows) + READY_MARGIN_MS;
-    const r = await conn.next(readyWait);
-    if (interrupted) return signalExitCode(interrupted);
-    if ('timeout' in r) throw new RunError(`pair: serve at ${where} did not start its receiver within ${readyWait / 1000} s`);
-    if ('end' in r) throw gone(r.end, 'before its receiver was ready');
-    const err = expect(r.msg, 'error');
-    if (err) throw new RunError(`pair: serve at ${where}: ${shown(err.message)}`);
-    const ready = expect(r.msg, 'ready');
-    if (!ready) throw new RunError(`pair: serve at ${where} answered "${shown(r.msg.type, 20)}", not ready`);
-
-    // The sender's lines are shown as they come, but its own error line is
-    // held until the outcome is known: when serve went away, the sender's
-    // "connection reset" is a consequence, told in pair's one line.
-    const held: string[] = [];
-    const started = launch({
-      spec, slackMs: o.slackMs, detached: true, onStderrLine: (l) => {
-        if (!l.trim()) return;
-        if (/^msg-zerocopy: /.test(l)) held.push(l);
-        else io.err(`${l}\n`);
-      },
-    });
-    sender = started.child;
-    // From here the control connection is watched: a report (or refusal)
-    // ends the watch; the connection ending first stops the sender.
-    let lost: Ended | null = null;
-    let lostWhileSending = false;
-    let last: ReportMessage | null = null;
-    let serveError: string | null = null;
-    let malformed: string | null = null;
-    const watch = (async () => {
-      for (;;) {
-        const n = await conn.next(Infinity);
-        if ('end' in n) {
-          lost = n.end;
-          lostWhileSending = !sender?.exited;
-          sender?.kill('SIGTERM');
-          return;
-        }
-        if (!('msg' in n)) continue;
-        const rep = expect(n.msg, 'report');
-        const e = expect(n.msg, 'error');
-        if (rep) last = rep;
-        else if (e) serveError = shown(e.message);
-        else malformed = n.msg.type === 'report' ? 'a report message with missing or mistyped fields' : `an unexpected "${shown(n.msg.type, 20)}" message`;
-        return;
-      }
-    })();
-    const tx: ChildResult = await sender.done;
-    const txReport = readReport(tx.stdout);
-    const senderRan = isSenderReport(txReport) && tx.signal === null && !tx.timedOut;
-    if (interrupted) conn.send({ type: 'abort', reason: interrupted });
-    else conn.send({ type: 'sent', ok: senderRan });
-    // The receiver runs one second longer than the sender (the request's secs), and a receiver of several flows longer
-    // by their start-up (serve adds it, flows/plan.ts).
-    const reportWait = receiverDeadlineMs(spec.secs + 1 + flowsStartSecs(flows), o.slackMs) + REPORT_MARGIN_MS;
-    let timedOut = false;
-    await Promise.race([watch, new Promise<void>((resolve) => setTimeout(() => { timedOut = true; resolve(); }, reportWait).unref())]);
+    const spec = await senderPath(o.sender, o.host, (l) => io.err(`${l}\n`));
+    if (st.interrupted) return signalExitCode(st.interrupted);
+    const answer = await askReceiver(conn, spec);
+    if (st.interrupted) return signalExitCode(st.interrupted);
+    const ready = readyFrom(answer, where, spec.flows ?? 1, gone);
+    const sent = await sendAndWatch(conn, o, io, spec, st);
     conn.close();
+    const { lost, lostWhileSending, last, serveError, malformed } = sent.seen;
     if (lost && !last && lostWhileSending) {
-      const saw = held.map((l) => l.replace(/^msg-zerocopy: /, '')).join('; ');
+      const saw = sent.held.map((l) => l.replace(/^msg-zerocopy: /, '')).join('; ');
       throw gone(lost, `during the run; the sender was stopped${saw ? ` (it saw: ${saw})` : ''}`);
     }
-    for (const l of held) io.err(`${l}\n`);
+    for (const l of sent.held) io.err(`${l}\n`);
     if (lost && !last) throw gone(lost, 'before sending the receiver\'s report');
-    if (interrupted && !last) return signalExitCode(interrupted);
+    if (st.interrupted && !last) return signalExitCode(st.interrupted);
     if (serveError) throw new RunError(`pair: serve at ${where}: ${serveError}`);
     if (malformed) throw new RunError(`pair: serve at ${where} sent ${malformed} instead of the receiver's report`);
-    if (timedOut || !last) throw new RunError(`pair: no report from the serve at ${where} within ${Math.round(reportWait / 1000)} s`);
-    return finishRun(o, io, where, started.args, ready.receiverArgv, tx, txReport, last, interrupted);
+    if (sent.timedOut || !last) throw new RunError(`pair: no report from the serve at ${where} within ${Math.round(sent.reportWait / 1000)} s`);
+    return finishRun(o, io, where, sent.args, ready.receiverArgv, sent.tx, sent.txReport, last, st.interrupted);
   } finally {
     ctl.uninstall();
     conn.close();
@@ -330,7 +313,7 @@ function finishRun(o: PairOptions, io: PairIO, where: string, senderArgv: string
   if (rxProblem && !txError) lines.push(`pair: ${rxProblem}; receiver on ${o.host} exit ${rx.exitCode ?? rx.signal}`);
   if (nothingArrived && !stopped && !interrupted) {
     lines.push(`pair: nothing arrived at ${o.host}: check the route and firewalls between the hosts` +
-      (['raw_hdrincl', 'packet', 'packet_dgram'].includes(o.sender.test) && o.sender.src === undefined ? ', and give -S (the hand-built header says 0.0.0.0)' : ''));
+      (HAND_BUILT_TESTS.includes(o.sender.test) && o.sender.src === undefined ? ', and give -S (the hand-built header says 0.0.0.0)' : ''));
   }
 
   if (o.json) {

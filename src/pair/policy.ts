@@ -6,7 +6,7 @@
 import { MAX_FLOWS } from '../core/flows.js';
 import { parseInteger } from '../core/numbers.js';
 import { UsageError } from '../core/errors.js';
-import { RX_TESTS, TESTS, type Family, type RxTest } from '../core/vocabulary.js';
+import { RX_TESTS, TEST_TABLE, TESTS, type Family, type RxTest } from '../core/vocabulary.js';
 import { flowsStartSecs } from '../flows/plan.js';
 import type { RunRequest } from './protocol.js';
 
@@ -77,7 +77,7 @@ export function checkRunRequest(m: unknown, s: ServeLimits): { ok: true; req: Ru
   // -P n: flow k on data port -p + k; every one of them is checked as one port would be.
   const last = port + flows - 1;
   const flowOf = (q: number): string => (flows > 1 ? ` (flow ${q - port} of -P ${flows})` : '');
-  if (flows > 1 && test === 'raw') {
+  if (flows > 1 && !TEST_TABLE[test].flows) {
     return { ok: false, reason: `-P ${flows}: ${o.senderTest} has no ports to tell the flows apart; run several flows with tcp or udp` };
   }
   if (last > 65535) return { ok: false, reason: `-P ${flows}: flow ${flows - 1} would need data port ${last}: give a -p up to ${65536 - flows}` };

@@ -23,6 +23,7 @@
 
 import type { Socket } from 'node:net';
 import { UsageError } from '../core/errors.js';
+import type { Family, RxTest } from '../core/vocabulary.js';
 import { flowsStartSecs } from '../flows/plan.js';
 import { READY_MAX_MS } from '../run/run.js';
 import { Opener, Sealer, type Direction } from './auth.js';
@@ -74,9 +75,9 @@ export interface RefusedMessage { type: 'refused'; message: string }
 export interface ErrorMessage { type: 'error'; message: string }
 export interface RunRequest {
   type: 'run';
-  family: 4 | 6;
+  family: Family;
   /** Receive mode: tcp, udp or raw. */
-  test: 'tcp' | 'udp' | 'raw';
+  test: RxTest;
   /** The sender's test (what the receive mode was picked for); shown in serve's log. */
   senderTest: string;
   /** The first data port; flow k uses port + k. */

@@ -10,7 +10,8 @@ import { after, before, test } from 'node:test';
 
 import { createLab, type Lab } from '../../src/lab/lab.js';
 import { ensureReference, referenceUnavailableReason } from '../../src/reference/reference.js';
-import { runPair, runTxOnly, withHostLock, type Family } from './harness.js';
+import type { Family } from '../../src/core/vocabulary.js';
+import { runPair, runTxOnly, withHostLock } from './harness.js';
 import { describe as show, ourArgv, ourUnavailableReason, parseJson, rootUnavailableReason, type ProcResult, type TxLine } from '../support/proc.js';
 
 let lab: Lab | undefined;

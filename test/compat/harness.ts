@@ -20,8 +20,6 @@ import { describe, parseRx, parseTx, sleep, start, type ProcResult, type RxLine,
 // ---------------------------------------------------------------------------
 // Runs in the lab, started by the run layer (src/run/launch.ts) as every command starts them
 
-export type { Family, TestName };
-
 /** Time a child may overrun its run before it is killed. */
 const SLACK_MS = 20_000;
 /** How long a receiver may take to have its own socket bound. */

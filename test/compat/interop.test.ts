@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { createLab, type Lab } from '../../src/lab/lab.js';
 import { ensureReference, referenceUnavailableReason } from '../../src/reference/reference.js';
-import { runPair, runTxOnly, withHostLock, type Family, type PairResult, type TestName } from './harness.js';
+import type { Family, TestName } from '../../src/core/vocabulary.js';
+import { runPair, runTxOnly, withHostLock, type PairResult } from './harness.js';
 import { describe as show, ourArgv, ourUnavailableReason, rootUnavailableReason } from '../support/proc.js';
 
 let lab: Lab | undefined;

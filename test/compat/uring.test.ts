@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import type { Family, UringTest } from '../../src/core/vocabulary.js';
 import { nsExecArgv } from '../../src/lab/exec.js';
 import { createLab, type Lab } from '../../src/lab/lab.js';
 import { ensureUringReference, type Reference } from '../../src/reference/reference.js';
@@ -99,7 +100,7 @@ let nextPort = 9400;
 interface Pair { tx: ProcResult; rx: ProcResult }
 
 /** A receiver in the rx namespace (-t 2), ready, then an io_uring sender (-t 1) with `flags`: the driver's do_test. */
-async function pair(fam: 4 | 6, test: 'tcp' | 'udp', sender: string[], receiver: string[], flags: string[], size?: number): Promise<Pair> {
+async function pair(fam: Family, test: UringTest, sender: string[], receiver: string[], flags: string[], size?: number): Promise<Pair> {
   const port = nextPort++;
   const a = lab!.addr[fam];
   const sz = size === undefined ? [] : ['-s', String(size)];
@@ -113,7 +114,7 @@ async function pair(fam: 4 | 6, test: 'tcp' | 'udp', sender: string[], receiver:
   }
 }
 
-function checkPair(p: Pair, test: 'tcp' | 'udp', size: number): void {
+function checkPair(p: Pair, test: UringTest, size: number): void {
   const ctx = `\n--- receiver\n${show(p.rx)}\n--- sender\n${show(p.tx)}`;
   assert.equal(p.tx.code, 0, `sender failed${ctx}`);
   assert.equal(p.rx.code, 0, `receiver failed${ctx}`);
