@@ -16,7 +16,8 @@ import {
   parseTests, planSuite, splitArgs, type Api, type SuiteFamily, type SuiteTest,
 } from '../suite/cases.js';
 import { receiverArgs, senderArgs, type RunOptions } from '../suite/runner.js';
-import { runSuite, type SuiteOutput } from '../suite/suite.js';
+import { runSuite } from '../suite/suite.js';
+import type { SuiteOutput } from '../suite/types.js';
 
 interface SuiteCliOptions {
   family: SuiteFamily[];

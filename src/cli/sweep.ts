@@ -12,7 +12,8 @@ import { outputPath } from '../render/files.js';
 import { parseSize } from '../core/units.js';
 import { parseUringArgs } from '../flags/uring.js';
 import { MAX_PAYLOAD } from '../libc/layout.js';
-import { runSweep, type SweepOptions, type SweepOutput } from '../sweep/sweep.js';
+import { runSweep } from '../sweep/sweep.js';
+import type { SweepOptions, SweepOutput } from '../sweep/types.js';
 import { MODES, receiverArgs, senderArgs, SWEEP_TESTS, type RunSettings, type SweepPath, type SweepTest } from '../sweep/runner.js';
 
 export const DEFAULT_SIZES = [1000, 2000, 4000, 8000, 16000, 32000, 65435];

@@ -9,7 +9,7 @@ import { droppedNote, fitTable, outputWidth, wrapText, type Column } from '../re
 import { formatByteRate, formatBytes } from '../core/units.js';
 import type { SuiteCase } from './cases.js';
 import type { CaseResult } from './runner.js';
-import type { SuiteOptions } from './suite.js';
+import type { SuiteOptions } from './types.js';
 
 export { formatBytes };
 

@@ -4,41 +4,15 @@
 
 import { signalExitCode } from '../core/control.js';
 import { writeReportFiles } from '../render/files.js';
-import type { Program } from '../run/launch.js';
+import type { SuiteOptions } from './types.js';
 import { withLabSession, type LabInfo } from '../run/session.js';
-import { planSuite, type Api, type SuiteCase, type SuiteFamily, type SuiteTest } from './cases.js';
+import { planSuite, type SuiteCase } from './cases.js';
 import {
   formatKtap, formatKtapHeader, formatKtapNotRun, formatKtapResult, formatKtapTotals, formatTable, suiteHeader, suiteJson,
   suiteOk,
 } from './format.js';
 import { suiteReportFiles } from './report.js';
 import { runCase, type CaseResult, type RunOptions } from './runner.js';
-
-export type SuiteOutput = 'table' | 'json' | 'ktap';
-
-export interface SuiteOptions {
-  /** Send interfaces whose plans run (default: msg, the msg_zerocopy.sh plan). */
-  apis?: Api[];
-  families: SuiteFamily[];
-  tests: SuiteTest[];
-  /** Sender -t in seconds (receiver: +1). */
-  duration: number;
-  size: number | null;
-  port: number;
-  extra: string[];
-  bin: Program;
-  output: SuiteOutput;
-  /** Show a progress line on stderr (only when it is a terminal). */
-  progress: boolean;
-  /** Time a child may overrun its own run time before it is killed. */
-  slackMs: number;
-  /** Namespace prefix (default mzc-). */
-  prefix?: string;
-  /** -P for every sender and receiver (absent or 1: one flow). */
-  flows?: number;
-  /** --report: the HTML report's path. */
-  report?: string;
-}
 
 export interface SuiteIO {
   out: (s: string) => void;

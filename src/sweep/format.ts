@@ -3,59 +3,20 @@
 // terminal's width), a Markdown table, the charts, the compare view (copy and
 // zerocopy side by side) and the verdicts with the confidence interval they
 // stand on. Units: GB = 1e9 bytes, GB/s = 1e9 bytes/s, Gbit/s = 1e9 bits/s.
+// The cells are in cells.ts, Markdown in markdown.ts, the charts in
+// charts.ts, the --json document in json.ts.
 
 import { release } from 'node:os';
-import { commandHead } from '../report/envelope.js';
-import type { LabInfo } from '../run/session.js';
 import { droppedNote, fitTable, fitText, outputWidth, type Column } from '../render/table.js';
-import { formatSize, sig } from '../core/units.js';
-import { lineChart } from '../render/chart.js';
+import { sig } from '../core/units.js';
 import { URING_MODE, uringBatch, type RunRecord } from './runner.js';
 import type { Api } from '../core/vocabulary.js';
-import type { SweepOptions } from './sweep.js';
-import { runJson, type ApiComparison, type ModeSummary, type SizeSummary } from './summary.js';
-import { conclusive, type RatioInterval, type Summary } from './stats.js';
-
-export const num = (v: number | null): string => (v === null ? '-' : sig(v));
-export const times = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)}×`);
-const gb = (bytesPerSecond: number | null): number | null => (bytesPerSecond === null ? null : bytesPerSecond / 1e9);
-const range = (s: Summary, scale = 1): string =>
-  (s.min === null || s.max === null ? '-' : `${sig(s.min * scale)}–${sig(s.max * scale)}`);
-/** Spread relative to the median: (max − min) / median, in percent. */
-const pct = (v: number | null): string => (v === null ? '-' : `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`);
-const percent = (level: number): string => `${Number((level * 100).toFixed(1))}%`;
-
-/** Right-align numbers, left-align text; columns separated by two spaces (no width limit). */
-export function align(rows: string[][], left: ReadonlySet<number>): string {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => { widths[i] = Math.max(widths[i] ?? 0, [...c].length); });
-  return rows.map((r) => r.map((c, i) => {
-    const pad = ' '.repeat(widths[i] - [...c].length);
-    return left.has(i) ? c + pad : pad + c;
-  }).join('  ').replace(/\s+$/, '')).join('\n');
-}
-
-/** "0.87× (0.86–0.88)": the paired estimate and its interval; the level is named when it is not the nominal one. */
-export function ratioCell(i: RatioInterval): string {
-  if (i.estimate === null || i.low === null || i.high === null) return '-';
-  const lv = conclusive(i) ? '' : `, ${percent(i.level)}`;
-  // a narrow interval gets a third decimal, so its bounds do not print as one number
-  const d = i.high - i.low < 0.02 ? 3 : 2;
-  return `${i.estimate.toFixed(d)}× (${i.low.toFixed(d)}–${i.high.toFixed(d)}${lv})`;
-}
-
-/** How the interval was made, for a footnote or a verdict. */
-export function intervalMethod(i: RatioInterval): string {
-  const over = `over ${i.n} pair${i.n === 1 ? '' : 's'} of back-to-back copy/zerocopy runs`;
-  return conclusive(i) ? `${percent(i.nominal)} CI: Wilcoxon signed-rank ${over}` : `Wilcoxon signed-rank interval ${over}`;
-}
-
-/** Why an interval gives no verdict although its bounds exclude 1 (too few pairs). */
-function tooFew(i: RatioInterval): string | null {
-  if (conclusive(i) || i.low === null) return null;
-  const has = i.n === 1 ? '1 pair gives no interval' : `${i.n} pairs give only a ${percent(i.level)} interval`;
-  return `${has}; ${percent(i.nominal)} needs at least 6 pairs`;
-}
+import type { ApiComparison, ModeSummary, SizeSummary } from './summary.js';
+import type { RatioInterval, Summary } from './stats.js';
+import { gb, intervalMethod, num, pct, range, ratioCell, times, tooFew } from './cells.js';
+import { sweepCharts } from './charts.js';
+import { compareMarkdown, sweepMarkdown } from './markdown.js';
+import { apisOf, type SweepRun } from './types.js';
 
 const TABLE_NOTE = 'medians of the runs; min–max their range; spread = (max − min) / median; GB = 1e9 bytes; ' +
   'CPU = sender user + system time per GB sent; zc/copy = zerocopy/copy, paired estimate (95% CI)';
@@ -92,22 +53,6 @@ export function sweepTable(summaries: SizeSummary[], width = outputWidth()): str
   const t = fitTable(SWEEP_COLUMNS, rows, { width });
   const note = droppedNote(t.dropped, width);
   return [...t.lines, ...(note ? [note] : [])].join('\n');
-}
-
-export function sweepMarkdown(summaries: SizeSummary[]): string {
-  const head = ['size (B)', 'mode', 'runs ok', 'GB/s median', 'GB/s min–max', 'CPU s/GB median', 'CPU s/GB min–max',
-    'zerocopy/copy GB/s (95% CI)', 'zerocopy/copy CPU s/GB (95% CI)', 'verdict'];
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 1 || i === 9 ? ' --- ' : ' ---: ')).join('|')}|`];
-  for (const s of summaries) {
-    for (const mode of ['copy', 'zerocopy'] as const) {
-      const m = s[mode];
-      const zc = mode === 'zerocopy';
-      lines.push(`| ${[zc ? '' : String(s.size), mode, `${m.ok}/${m.runs}`, num(gb(m.bytesPerSecond.median)), range(m.bytesPerSecond, 1e-9),
-        num(m.secPerGB.median), range(m.secPerGB), zc ? ratioCell(s.ratio.throughputInterval) : '',
-        zc ? ratioCell(s.ratio.secPerGBInterval) : '', zc ? s.verdict : ''].join(' | ')} |`);
-    }
-  }
-  return lines.join('\n');
 }
 
 /** One sentence on where zerocopy saves CPU per GB, by the intervals. */
@@ -148,57 +93,6 @@ export function failureLines(records: RunRecord[], limit = 12): string[] {
   for (const r of bad.slice(0, limit)) out.push(`  #${r.index} ${r.size} B ${r.mode} rep ${r.rep}: ${r.reasons.join('; ')}`);
   if (bad.length > limit) out.push(`  … and ${bad.length - limit} more (see --json)`);
   return out;
-}
-
-/**
- * The verdict's evidence by size: on a log scale around 1, each size's 95%
- * interval of zerocopy/copy CPU per GB as a bar, its estimate as ●, 1 as │.
- */
-export function ratioStrip(summaries: SizeSummary[], width = 80, color = false): string {
-  const rows = summaries.filter((s) => s.ratio.secPerGBInterval.low !== null);
-  if (!rows.length) return '';
-  const cells = rows.map((s) => ratioCell(s.ratio.secPerGBInterval));
-  const cellW = Math.max(...cells.map((c) => [...c].length));
-  const verdictW = Math.max(...rows.map((s) => s.verdict.length));
-  const labelW = Math.max(...rows.map((s) => String(s.size).length)) + 2;
-  // the verdict is also in the table: left out when the terminal is narrow
-  const showVerdict = width - labelW - cellW - verdictW - 4 >= 16;
-  const plotW = Math.max(8, width - labelW - cellW - 3 - (showVerdict ? verdictW + 1 : 0));
-  const lo = Math.log(Math.min(1, ...rows.map((s) => s.ratio.secPerGBInterval.low!)));
-  const hi = Math.log(Math.max(1, ...rows.map((s) => s.ratio.secPerGBInterval.high!)));
-  const span = hi - lo || 0.1;
-  const at = (v: number): number => Math.round(((Math.log(v) - lo + span * 0.05) / (span * 1.1)) * (plotW - 1));
-  const paint = (t: string, code: string): string => (color ? `${code}${t}\x1b[0m` : t);
-  const out = [fitText(`zerocopy/copy CPU per GB by payload size: ● estimate, ━ ${percent(rows[0].ratio.secPerGBInterval.nominal)} ` +
-    'interval, │ = 1 (left: saves, right: costs)', width)];
-  rows.forEach((s, k) => {
-    const i = s.ratio.secPerGBInterval;
-    const line = new Array<string>(plotW).fill(' ');
-    const one = at(1);
-    for (let c = at(i.low!); c <= at(i.high!); c++) line[c] = '━';
-    line[one] = line[one] === '━' ? '┿' : '│';
-    line[at(i.estimate!)] = '●';
-    const code = s.verdict === 'saves' ? '\x1b[32m' : s.verdict === 'costs' ? '\x1b[31m' : '';
-    out.push(`${`${s.size} B`.padStart(labelW)} ${paint(line.join(''), code)} ${cells[k].padStart(cellW)}${showVerdict ? `  ${s.verdict}` : ''}`);
-  });
-  return out.join('\n');
-}
-
-/** The sweep charts, each as wide as the terminal allows (at most 100 columns). */
-export function sweepCharts(summaries: SizeSummary[], color: boolean, width = outputWidth()): string {
-  const x = summaries.map((s) => s.size);
-  const w = Math.max(40, Math.min(100, Number.isFinite(width) ? width : 80));
-  const series = (pick: (m: ModeSummary) => number | null) => [
-    { name: 'copy', values: summaries.map((s) => pick(s.copy)) },
-    { name: 'zerocopy', values: summaries.map((s) => pick(s.zerocopy)) },
-  ];
-  const cpu = lineChart(series((m) => m.secPerGB.median), {
-    title: 'sender CPU seconds per GB (median; GB = 1e9 bytes) by payload size', x, log: true, color, height: 12, width: w,
-  });
-  const tput = lineChart(series((m) => gb(m.bytesPerSecond.median)), {
-    title: 'throughput GB/s (median; 1e9 bytes/s) by payload size', x, color, height: 10, width: w,
-  });
-  return [ratioStrip(summaries, w, color), cpu, tput].filter(Boolean).join('\n\n');
 }
 
 // ---------------------------------------------------------------------------
@@ -269,57 +163,8 @@ export function compareVerdict(s: SizeSummary): string {
     ` (${intervalMethod(cpu)}${few ? `; ${few}` : ''})`;
 }
 
-export function compareMarkdown(s: SizeSummary): string {
-  const row = (name: string, a: string, b: string, c: string) => `| ${name} | ${a} | ${b} | ${c} |`;
-  return [
-    `| ${s.size} B | copy | zerocopy | zerocopy/copy (95% CI) |`,
-    '| --- | ---: | ---: | ---: |',
-    row('runs ok', `${s.copy.ok}/${s.copy.runs}`, `${s.zerocopy.ok}/${s.zerocopy.runs}`, ''),
-    row('GB/s median', num(gb(s.copy.bytesPerSecond.median)), num(gb(s.zerocopy.bytesPerSecond.median)), ratioCell(s.ratio.throughputInterval)),
-    row('GB/s min–max', range(s.copy.bytesPerSecond, 1e-9), range(s.zerocopy.bytesPerSecond, 1e-9), ''),
-    row('CPU s/GB median', num(s.copy.secPerGB.median), num(s.zerocopy.secPerGB.median), ratioCell(s.ratio.secPerGBInterval)),
-    row('CPU s/GB min–max', range(s.copy.secPerGB), range(s.zerocopy.secPerGB), ''),
-    row('verdict', '', '', s.verdict),
-  ].join('\n');
-}
-
-/** The payload size as the tables say it (bytes) and as a person reads it (SI). */
-export const sizeText = (bytes: number): string => `${bytes} B (${formatSize(bytes)})`;
-
 // ---------------------------------------------------------------------------
 // The whole run
-
-/** What a finished sweep or compare hands to its formatters. */
-export interface SweepRun {
-  options: SweepOptions;
-  /** Payload sizes, ascending. */
-  sizes: number[];
-  plannedRuns: number;
-  runs: RunRecord[];
-  /** The first interface's summaries and crossover (the only ones without --api). */
-  summaries: SizeSummary[];
-  crossover: number | null;
-  /** Every interface's, in the order asked for. */
-  byApi?: ApiSummaries[];
-  /** io_uring against MSG_ZEROCOPY (zerocopy runs), when both ran. */
-  apiComparison?: ApiComparison[] | null;
-  startedAt: number;
-  durationMs: number;
-  exitCode: number;
-  interrupted: string | null;
-  error: string | null;
-  lab: LabInfo | null;
-  /** -Z of the zerocopy runs on this path. */
-  expect: 0 | 1;
-  /** Where the senders sent. */
-  dst: string;
-}
-
-export interface ApiSummaries {
-  api: Api;
-  summaries: SizeSummary[];
-  crossover: number | null;
-}
 
 /** What each interface's copy and zerocopy runs are. */
 export function apiTitle(api: Api, test: string): string {
@@ -340,39 +185,6 @@ export function apiComparisonLines(c: readonly ApiComparison[]): string[] {
     return `${x.size} B: io_uring SEND_ZC / MSG_ZEROCOPY: CPU per GB ${range(i)}, throughput ${range(t)}: ${says}`;
   });
 }
-
-/** The interfaces of a run (without --api: MSG_ZEROCOPY alone). */
-const apisOf = (r: SweepRun): ApiSummaries[] => r.byApi ?? [{ api: 'msg', summaries: r.summaries, crossover: r.crossover }];
-
-/** The --json document of a sweep or compare. */
-export function sweepJson(r: SweepRun) {
-  const o = r.options;
-  const byApi = apisOf(r);
-  return {
-    ...commandHead(o.command, release(), r.startedAt, r.durationMs),
-    ok: r.exitCode === 0,
-    exitCode: r.exitCode,
-    interrupted: r.interrupted,
-    error: r.error,
-    lab: r.lab,
-    options: {
-      test: o.test, family: o.family, path: o.path, dst: r.dst, sizes: r.sizes, reps: o.reps, duration: o.duration,
-      port: o.port, expectZerocopy: r.expect, flows: o.flows ?? 1, apis: byApi.map((a) => a.api),
-    },
-    plannedRuns: r.plannedRuns,
-    runs: r.runs.map(runJson),
-    summaries: r.summaries,
-    crossover: o.command === 'sweep' ? r.crossover : undefined,
-    /** Each interface's summaries (--api; the first is `summaries`). */
-    apis: byApi.map((a) => ({ api: a.api, summaries: a.summaries, crossover: o.command === 'sweep' ? a.crossover : undefined })),
-    /** io_uring SEND_ZC against MSG_ZEROCOPY per size, when both ran. */
-    apiComparison: r.apiComparison ?? null,
-    verdict: o.command === 'compare' ? (r.summaries[0]?.verdict ?? 'no significant difference') : undefined,
-    paysOff: o.command === 'compare' ? (r.summaries[0]?.paysOff ?? null) : undefined,
-  };
-}
-
-export type SweepJson = ReturnType<typeof sweepJson>;
 
 /** The table (or Markdown) of a sweep or compare, with its notes and, for a sweep on a terminal, charts. */
 export function sweepText(r: SweepRun, color: boolean, width = outputWidth()): string {

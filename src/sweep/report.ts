@@ -6,7 +6,9 @@ import { toCsv, type CsvValue } from '../render/csv.js';
 import { htmlPage, htmlTable, svgChart, type SvgSeries } from '../render/html.js';
 import { formatSize, sig } from '../core/units.js';
 import type { ReportFile } from '../render/files.js';
-import { compareVerdict, crossoverLine, expectationLine, ratioCell, type SweepJson } from './format.js';
+import { ratioCell } from './cells.js';
+import { compareVerdict, crossoverLine, expectationLine } from './format.js';
+import type { SweepJson } from './json.js';
 import { conclusive, type Interval, type RatioInterval } from './stats.js';
 import { runJson, type ModeSummary, type RunJson, type SizeSummary } from './summary.js';
 

@@ -5,44 +5,18 @@
 // and every child are gone on every exit path.
 
 import { signalExitCode } from '../core/control.js';
-import type { Api, Family } from '../core/vocabulary.js';
+import type { Api } from '../core/vocabulary.js';
 import { LAB_ADDR } from '../lab/lab.js';
 import { withLabSession } from '../run/session.js';
 import { writeReportFiles } from '../render/files.js';
-import { sweepJson, sweepText, type SweepRun } from './format.js';
+import { sweepText } from './format.js';
+import { sweepJson } from './json.js';
+import type { SweepOptions, SweepRun } from './types.js';
 import { sweepReportFiles } from './report.js';
 import {
-  destination, expectation, MODES, runOne, type RunRecord, type RunSettings, type RunSpec, type SweepPath, type SweepTest,
+  destination, expectation, MODES, runOne, type RunRecord, type RunSettings, type RunSpec,
 } from './runner.js';
 import { compareApis, summarizeSizes, sweepCrossover, type SizeSummary } from './summary.js';
-
-export type SweepOutput = 'table' | 'json' | 'markdown';
-
-export interface SweepOptions {
-  command: 'sweep' | 'compare';
-  test: SweepTest;
-  family: Family;
-  path: SweepPath;
-  sizes: number[];
-  reps: number;
-  duration: number;
-  port: number;
-  output: SweepOutput;
-  /** Progress line on stderr (only shown on a terminal). */
-  progress: boolean;
-  /** Charts after the table (table output only). */
-  chart: boolean;
-  slackMs: number;
-  prefix?: string;
-  /** -P for every run (absent or 1: one flow): the figures are the sums of the flows. */
-  flows?: number;
-  /** Send interfaces side by side (absent: msg only). */
-  apis?: Api[];
-  /** --report: the HTML report's path. */
-  report?: string;
-  /** --csv: the CSV rows' path. */
-  csv?: string;
-}
 
 export interface SweepIO {
   out: (s: string) => void;

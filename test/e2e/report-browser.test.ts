@@ -13,7 +13,7 @@ import { planCases } from '../../src/suite/cases.js';
 import { suiteJson } from '../../src/suite/format.js';
 import { suiteHtml, type SuiteDocument } from '../../src/suite/report.js';
 import type { CaseResult } from '../../src/suite/runner.js';
-import { sweepJson } from '../../src/sweep/format.js';
+import { sweepJson } from '../../src/sweep/json.js';
 import { sweepHtml, type SweepDocument } from '../../src/sweep/report.js';
 import type { RunRecord } from '../../src/sweep/runner.js';
 import { summarizeSizes, sweepCrossover } from '../../src/sweep/summary.js';

@@ -5,7 +5,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ours, requireRoot } from '../support/proc.js';
-import type { SweepJson } from '../../src/sweep/format.js';
+import type { SweepJson } from '../../src/sweep/json.js';
 
 before(() => requireRoot());
 const run = (args: string[]) => ours(null, args, { timeoutMs: 240000 }).done;

@@ -126,7 +126,7 @@ test('report files: the path is checked up front, the file written whole', async
 test('with --api msg,uring: a CSV row per interface, size and mode; the HTML a part per interface and their comparison', async () => {
   const { sweepHtml } = await import('../../src/sweep/report.js');
   const { compareApis } = await import('../../src/sweep/summary.js');
-  const { sweepJson } = await import('../../src/sweep/format.js');
+  const { sweepJson } = await import('../../src/sweep/json.js');
   const runs: RunRecord[] = [];
   for (const api of ['msg', 'uring'] as const) {
     for (let k = 1; k <= 6; k++) {
