@@ -9,10 +9,9 @@ import { testList } from '../core/vocabulary.js';
 import { parseInteger } from '../core/numbers.js';
 import { addClassicOptions, addFlowOptions, flowOptions, toConfig, type RawOptions } from '../flags/classic.js';
 import { intOption, LIMITS, optionParser } from '../flags/parse.js';
-import { addFlags, COMMON, withHelp } from '../flags/groups.js';
+import { addFlags, COMMON, readDst, readFamily, withHelp } from '../flags/groups.js';
 import { allowedCpus, flowCpus } from '../flows/plan.js';
 import { MAX_PAYLOAD } from '../libc/layout.js';
-import { parseAddress } from '../net/address.js';
 import { senderSpecOf } from '../run/classic.js';
 import { runPair } from '../pair/pair.js';
 import { DEFAULT_POLICY, MAX_TIME_LIMIT, parsePortRange } from '../pair/policy.js';
@@ -56,10 +55,10 @@ interface PairCli extends RawOptions {
   secretFile?: string;
 }
 
-export function registerPairCommands(program: Command, done: (code: number) => void): void {
-  program.enablePositionalOptions();
-  const io = { out: (s: string) => { process.stdout.write(s); }, err: (s: string) => { process.stderr.write(s); } };
+type IO = { out: (s: string) => void; err: (s: string) => void };
 
+/** `serve`: host B's command. */
+function serveCommand(io: IO, done: (code: number) => void): Command {
   const serve = new Command('serve')
     .description(`host B of a host pair: listen on a control port (the data port - 1, default ${DEFAULT_CONTROL_PORT}) and, for each ` +
       '`msg-zerocopy pair` from host A that proves it holds the shared secret, run our receiver (of as many flows as ' +
@@ -82,11 +81,9 @@ export function registerPairCommands(program: Command, done: (code: number) => v
     .option('--slack <ms>', 'time a receiver may overrun before it is killed', slack, 10000)
     .allowExcessArguments(false)
     .action(async (o: ServeCli) => {
-      if (o['4'] + o['6'] !== 1) throw new UsageError('Pass one of -4 or -6');
-      const family = o['4'] ? 4 : 6;
-      if (o.D === undefined) throw new UsageError('-D <addr> is required', 'this host\'s address, the one pair -D names');
-      if (!parseAddress(family, o.D)) throw new UsageError(`ipv${family} parse error: ${o.D}`, `-D needs an IPv${family} address with -${family}`);
-      const dataPort = o.p === undefined ? DEFAULT_DATA_PORT : parseInteger(o.p, '-p', 1, 65535);
+      const family = readFamily(o, new UsageError('Pass one of -4 or -6'));
+      readDst(family, o.D, 'this host\'s address, the one pair -D names');
+      const dataPort = o.p === undefined ? DEFAULT_DATA_PORT : parseInteger(o.p, '-p', ...LIMITS.port);
       const log = (s: string): void => io.err(`msg-zerocopy serve: ${s}\n`);
       const secret = serveSecret(o.secretFile ?? defaultSecretPath(), log);
       const policy = {
@@ -94,11 +91,15 @@ export function registerPairCommands(program: Command, done: (code: number) => v
         maxSecs: o.maxTime ?? DEFAULT_POLICY.maxSecs, allowRaw: !!o.allowRaw,
       };
       done(await runServe({
-        family, addr: o.D, controlPort: o.controlPort ?? defaultControlPort(dataPort), maxPayload: MAX_PAYLOAD,
+        family, addr: o.D as string, controlPort: o.controlPort ?? defaultControlPort(dataPort), maxPayload: MAX_PAYLOAD,
         once: !!o.once, json: !!o.json, slackMs: o.slack, policy, secret,
       }, io));
     });
+  return serve;
+}
 
+/** `pair`: host A's command, every classic sender flag and its own. */
+function pairCommand(io: IO, done: (code: number) => void): Command {
   const pair = addFlowOptions(addClassicOptions(new Command('pair')))
     .description('host A of a host pair: run our sender against the receiver that `msg-zerocopy serve` starts on ' +
       'host B (-D), then print both classic lines, a summary, and with --json one object { sender, receiver }. ' +
@@ -132,9 +133,14 @@ export function registerPairCommands(program: Command, done: (code: number) => v
         connectTimeoutMs: timeout * 1000, slackMs: o.slack,
       }, io));
     });
-
-  program.addCommand(serve);
   // -r is refused by name (it belongs to serve's host): accepted, but not offered in the help.
   pair.options.find((opt) => opt.short === '-r')?.hideHelp();
-  program.addCommand(pair);
+  return pair;
+}
+
+export function registerPairCommands(program: Command, done: (code: number) => void): void {
+  program.enablePositionalOptions();
+  const io: IO = { out: (s: string) => { process.stdout.write(s); }, err: (s: string) => { process.stderr.write(s); } };
+  program.addCommand(serveCommand(io, done));
+  program.addCommand(pairCommand(io, done));
 }

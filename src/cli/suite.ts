@@ -53,19 +53,9 @@ export function checkSuiteArgs(apis: readonly Api[], families: SuiteFamily[], te
   }));
 }
 
-/**
- * Add the `suite` subcommand. The exit status is reported through `done`
- * when given (the CLI's convention), else through process.exitCode.
- */
-export function registerSuiteCommand(program: Command, done?: (code: number) => void): void {
-  // The root command has classic short flags (-t, -s, …); make sure those
-  // given after `suite` belong to the subcommand, not to the root.
-  program.enablePositionalOptions();
-  const cmd = new Command('suite')
-    .description('Run the kernel selftest msg_zerocopy.sh in two fresh network namespaces (needs root). ' +
-      'For each family and test, in copy and zerocopy mode: a sender to a receiver over veth (tx-rx: ' +
-      'completions must be copied, -Z 0) and, except for tcp, a sender to a route out of an egress-only ' +
-      'device (tx-only: completions must not be copied, -Z 1). Exit status 0 when no case fails.')
+/** The suite's options, each with its parser and default. */
+function addSuiteOptions(cmd: Command): Command {
+  return cmd
     .addOption(new Option('--family <list>', 'address families, comma separated: 4, 6')
       .argParser(optionParser(parseFamilies)).default([4, 6], '4,6'))
     .addOption(new Option('--tests <list>', `tests, comma separated: ${testList(TESTS, ', ')}, or all`)
@@ -84,14 +74,29 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
     .addOption(new Option('--ktap', 'print KTAP v1 (kselftest result format)'))
     .addOption(new Option('--report <file.html>', 'also write a self-contained HTML report (the cases as a table, ' +
       'throughput bars, the JSON embedded)').argParser(optionParser((s) => outputPath('--report', s))))
-    .addOption(new Option('--flows <n>', 'flows at once in every case (-P to sender and receiver; tcp and udp): ' +
+    .addOption(new Option('--flows <n>', `flows at once in every case (-P to sender and receiver; ${testList(FLOW_TESTS, ' and ')}): ` +
       'the verdict is on their sums').argParser(intOption('--flows', 1, MAX_FLOWS)).default(1))
     .option('--bin <path>', 'msg_zerocopy executable to run (default: this package\'s bin/msg-zerocopy)')
     .option('--no-progress', 'no progress line, even on a terminal')
     .addOption(new Option('--no-expect-flag', 'do not pass -Z (for C binaries older than 6.13)').hideHelp())
     .addOption(new Option('--slack <ms>', 'time a child may overrun before it is killed')
       .argParser(intOption('--slack', 0, 600000)).default(10000).hideHelp())
-    .addOption(new Option('--prefix <prefix>', 'namespace name prefix').default('mzc-').hideHelp())
+    .addOption(new Option('--prefix <prefix>', 'namespace name prefix').default('mzc-').hideHelp());
+}
+
+/**
+ * Add the `suite` subcommand. The exit status is reported through `done`
+ * when given (the CLI's convention), else through process.exitCode.
+ */
+export function registerSuiteCommand(program: Command, done?: (code: number) => void): void {
+  // The root command has classic short flags (-t, -s, …); make sure those
+  // given after `suite` belong to the subcommand, not to the root.
+  program.enablePositionalOptions();
+  const cmd = addSuiteOptions(new Command('suite'))
+    .description('Run the kernel selftest msg_zerocopy.sh in two fresh network namespaces (needs root). ' +
+      'For each family and test, in copy and zerocopy mode: a sender to a receiver over veth (tx-rx: ' +
+      'completions must be copied, -Z 0) and, except for tcp, a sender to a route out of an egress-only ' +
+      'device (tx-only: completions must not be copied, -Z 1). Exit status 0 when no case fails.')
     .allowExcessArguments(false)
     .action(async (opts: SuiteCliOptions) => {
       const bin = opts.bin === undefined ? ownProgram() : programAt(opts.bin);

@@ -67,38 +67,7 @@ export function lineChart(series: ChartSeries[], o: ChartOptions): string {
   const col = (x: number): number => ((Math.log10(x) - Math.log10(xlo)) / (Math.log10(xhi) - Math.log10(xlo))) * (plotW - 1);
   const row = (v: number): number => ((ty(axis.hi) - ty(v)) / (ty(axis.hi) - ty(axis.lo))) * (height - 1);
 
-  // each cell: which series pass through it, which have a mark there
-  const lines: number[][] = Array.from({ length: height }, () => new Array<number>(plotW).fill(0));
-  const marks: number[][] = Array.from({ length: height }, () => new Array<number>(plotW).fill(0));
-  const put = (grid: number[][], r: number, c: number, bit: number): void => {
-    const rr = Math.round(r);
-    const cc = Math.round(c);
-    if (rr >= 0 && rr < height && cc >= 0 && cc < plotW) grid[rr][cc] |= bit;
-  };
-  let gaps = false;
-  for (const s of drawn) {
-    const bit = 1 << s.k;
-    const pts = s.values.map((v, i) => (v === null || !Number.isFinite(v) ? null : { c: col(o.x[i]), r: row(v) }));
-    if (pts.some((p) => p === null)) gaps = true;
-    const known = pts.filter((p): p is { c: number; r: number } => p !== null);
-    for (let i = 0; i + 1 < known.length; i++) {
-      const a = known[i];
-      const b = known[i + 1];
-      // one cell per column; a steep step is joined halfway in each of its two columns
-      let prev = Math.round(a.r);
-      for (let c = Math.round(a.c); c <= Math.round(b.c); c++) {
-        const t = b.c === a.c ? 1 : Math.min(1, Math.max(0, (c - a.c) / (b.c - a.c)));
-        const r = Math.round(a.r + t * (b.r - a.r));
-        put(lines, r, c, bit);
-        if (Math.abs(r - prev) > 1) {
-          const mid = (prev + r) / 2;
-          for (let y = Math.min(prev, r) + 1; y < Math.max(prev, r); y++) put(lines, y, (y - mid) * (r - prev) > 0 ? c : c - 1, bit);
-        }
-        prev = r;
-      }
-    }
-    for (const p of known) put(marks, p.r, p.c, bit);
-  }
+  const { lines, marks, gaps } = drawGrid(drawn.map((s) => ({ bit: 1 << s.k, values: s.values })), o.x, col, row, height, plotW);
 
   const paint = (s: string, color: string): string => (o.color ? `${color}${s}${RESET}` : s);
   const cell = (r: number, c: number): string => {
@@ -127,7 +96,58 @@ export function lineChart(series: ChartSeries[], o: ChartOptions): string {
     for (let c = 0; c < plotW; c++) line += cell(r, c);
     out.push(line.trimEnd());
   }
-  // size axis: ticks where they fall on the log scale, labels centred under them, never overlapping
+  const indent = ' '.repeat(labelWidth + 1);
+  const axisText = sizeAxis(xlo, xhi, o.x, col, plotW, xFormat);
+  out.push(`${indent}└${axisText.axisLine}`);
+  out.push(`${indent} ${axisText.labelLine}`);
+  out.push(`${indent} payload size (log scale)`);
+  return out.join('\n');
+}
+
+type Grid = number[][];
+
+/**
+ * Each cell of the plot: which series pass through it (lines) and which have
+ * a measured point there (marks), as bits; gaps: some series misses a value.
+ */
+function drawGrid(series: Array<{ bit: number; values: Array<number | null> }>, x: number[], col: (x: number) => number,
+  row: (v: number) => number, height: number, plotW: number): { lines: Grid; marks: Grid; gaps: boolean } {
+  const lines: Grid = Array.from({ length: height }, () => new Array<number>(plotW).fill(0));
+  const marks: Grid = Array.from({ length: height }, () => new Array<number>(plotW).fill(0));
+  const put = (grid: Grid, r: number, c: number, bit: number): void => {
+    const rr = Math.round(r);
+    const cc = Math.round(c);
+    if (rr >= 0 && rr < height && cc >= 0 && cc < plotW) grid[rr][cc] |= bit;
+  };
+  let gaps = false;
+  for (const { bit, values } of series) {
+    const pts = values.map((v, i) => (v === null || !Number.isFinite(v) ? null : { c: col(x[i]), r: row(v) }));
+    if (pts.some((p) => p === null)) gaps = true;
+    const known = pts.filter((p): p is { c: number; r: number } => p !== null);
+    for (let i = 0; i + 1 < known.length; i++) {
+      const a = known[i];
+      const b = known[i + 1];
+      // one cell per column; a steep step is joined halfway in each of its two columns
+      let prev = Math.round(a.r);
+      for (let c = Math.round(a.c); c <= Math.round(b.c); c++) {
+        const t = b.c === a.c ? 1 : Math.min(1, Math.max(0, (c - a.c) / (b.c - a.c)));
+        const r = Math.round(a.r + t * (b.r - a.r));
+        put(lines, r, c, bit);
+        if (Math.abs(r - prev) > 1) {
+          const mid = (prev + r) / 2;
+          for (let y = Math.min(prev, r) + 1; y < Math.max(prev, r); y++) put(lines, y, (y - mid) * (r - prev) > 0 ? c : c - 1, bit);
+        }
+        prev = r;
+      }
+    }
+    for (const p of known) put(marks, p.r, p.c, bit);
+  }
+  return { lines, marks, gaps };
+}
+
+/** The size axis: ticks where they fall on the log scale, labels centred under them, never overlapping. */
+function sizeAxis(xlo: number, xhi: number, measured: number[], col: (x: number) => number, plotW: number,
+  xFormat: (x: number) => string): { axisLine: string; labelLine: string } {
   const placed = (ticks: number[]): { axisLine: string; labelLine: string } | null => {
     const axisLine = [...'─'.repeat(plotW)];
     let labelLine = '';
@@ -142,11 +162,6 @@ export function lineChart(series: ChartSeries[], o: ChartOptions): string {
     }
     return { axisLine: axisLine.join(''), labelLine };
   };
-  const ticks = sizeTicks(xlo, xhi, (t) => placed(t) !== null, o.x);
-  const axisText = placed(ticks) ?? placed(ticks.slice(0, 1))!;
-  const indent = ' '.repeat(labelWidth + 1);
-  out.push(`${indent}└${axisText.axisLine}`);
-  out.push(`${indent} ${axisText.labelLine}`);
-  out.push(`${indent} payload size (log scale)`);
-  return out.join('\n');
+  const ticks = sizeTicks(xlo, xhi, (t) => placed(t) !== null, measured);
+  return placed(ticks) ?? placed(ticks.slice(0, 1))!;
 }

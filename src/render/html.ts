@@ -127,26 +127,7 @@ export function svgChart(series: SvgSeries[], o: SvgChartOptions): string {
       `<text class="tick" x="${W - m.r - 4}" y="${f1(y - 5)}" text-anchor="end">${esc(o.reference.label)}</text>`);
   }
   // series: line, error bars, markers; shifted sideways so both stay visible
-  series.forEach((s, k) => {
-    const color = SERIES_COLORS[k % SERIES_COLORS.length];
-    const dx = (k - (series.length - 1) / 2) * 7;
-    const known = s.points.filter((p) => p.y !== null && Number.isFinite(p.y) && p.x > 0);
-    const g: string[] = [`<g class="series" data-series="${esc(s.name)}">`];
-    if (known.length > 1) {
-      g.push(`<polyline class="line" stroke="${color}" points="${known.map((p) => `${f1(px(p.x) + dx)},${f1(py(p.y!))}`).join(' ')}"/>`);
-    }
-    for (const p of known) {
-      const x = px(p.x) + dx;
-      if (p.low != null && p.high != null && Number.isFinite(p.low) && Number.isFinite(p.high)) {
-        const y0 = py(p.low);
-        const y1 = py(p.high);
-        g.push(`<path class="errorbar" stroke="${color}" d="M${f1(x)} ${f1(y0)}V${f1(y1)}M${f1(x - 4)} ${f1(y0)}h8M${f1(x - 4)} ${f1(y1)}h8"/>`);
-      }
-      g.push(marker(SHAPES[k % SHAPES.length], x, py(p.y!), color, p.label ?? `${s.name}: ${sig(p.y!)} at ${xFormat(p.x)}`));
-    }
-    g.push('</g>');
-    parts.push(g.join(''));
-  });
+  series.forEach((s, k) => parts.push(svgSeries(s, k, series.length, px, py, xFormat)));
   // legend
   let lx = m.l;
   series.forEach((s, k) => {
@@ -158,6 +139,29 @@ export function svgChart(series: SvgSeries[], o: SvgChartOptions): string {
   parts.push('</svg>');
   const chart = parts.join('\n');
   return o.caption ? `<figure>${chart}<figcaption>${esc(o.caption)}</figcaption></figure>` : `<figure>${chart}</figure>`;
+}
+
+/** One series of svgChart: its line, error bars and markers, shifted sideways by its place among `count`. */
+function svgSeries(s: SvgSeries, k: number, count: number, px: (x: number) => number, py: (y: number) => number,
+  xFormat: (x: number) => string): string {
+  const color = SERIES_COLORS[k % SERIES_COLORS.length];
+  const dx = (k - (count - 1) / 2) * 7;
+  const known = s.points.filter((p) => p.y !== null && Number.isFinite(p.y) && p.x > 0);
+  const g: string[] = [`<g class="series" data-series="${esc(s.name)}">`];
+  if (known.length > 1) {
+    g.push(`<polyline class="line" stroke="${color}" points="${known.map((p) => `${f1(px(p.x) + dx)},${f1(py(p.y!))}`).join(' ')}"/>`);
+  }
+  for (const p of known) {
+    const x = px(p.x) + dx;
+    if (p.low != null && p.high != null && Number.isFinite(p.low) && Number.isFinite(p.high)) {
+      const y0 = py(p.low);
+      const y1 = py(p.high);
+      g.push(`<path class="errorbar" stroke="${color}" d="M${f1(x)} ${f1(y0)}V${f1(y1)}M${f1(x - 4)} ${f1(y0)}h8M${f1(x - 4)} ${f1(y1)}h8"/>`);
+    }
+    g.push(marker(SHAPES[k % SHAPES.length], x, py(p.y!), color, p.label ?? `${s.name}: ${sig(p.y!)} at ${xFormat(p.x)}`));
+  }
+  g.push('</g>');
+  return g.join('');
 }
 
 export interface Bar {
