@@ -227,6 +227,86 @@ function commitId(): string | null {
   return sh('git', ['-C', root, 'status', '--porcelain', '--', 'src']) ? `${head}+dirty` : head;
 }
 
+/** One case: `pairs` alternating runs of ours and C, and their ratios. */
+async function benchCase(lab: Lab, c: CaseDef, ours: string[], cBin: string[]): Promise<CaseResult> {
+  const runs: RunRecord[] = [];
+  for (let p = 0; p < pairs; p++) {
+    const o = await runOne(lab, c, 'ours', ours, cBin, p);
+    const k = await runOne(lab, c, 'C', cBin, cBin, p);
+    runs.push(o, k);
+    process.stderr.write(
+      `${c.name} pair ${p + 1}/${pairs}: ours ${fmtGB(o.throughputBps)} GB/s, C ${fmtGB(k.throughputBps)} GB/s, ratio ${(o.throughputBps / k.throughputBps).toFixed(3)}\n`,
+    );
+  }
+  const o = runs.filter((r) => r.who === 'ours');
+  const k = runs.filter((r) => r.who === 'C');
+  const ratios = o.map((r, i) => r.throughputBps / k[i].throughputBps);
+  const flags = [`-${family}`, ...c.flags, '-t', String(seconds), c.test];
+  return {
+    name: c.name,
+    title: c.title,
+    argv: flags,
+    runs,
+    ratios,
+    ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
+    ratioOfMedians: median(o.map((r) => r.throughputBps)) / median(k.map((r) => r.throughputBps)),
+    oursBps: median(o.map((r) => r.throughputBps)),
+    cBps: median(k.map((r) => r.throughputBps)),
+    oursCpuSecPerGB: medianOrNull(o.map((r) => r.cpuSecPerGB)),
+    oursJsonCpuSecPerGB: medianOrNull(o.map((r) => r.jsonCpuSecPerGB)),
+    cCpuSecPerGB: medianOrNull(k.map((r) => r.cpuSecPerGB)),
+  };
+}
+
+/** Write the results files (bench/results/, RESULTS.md, FLOWS.md, URING.md); a smoke run writes only its own. */
+async function writeResults(r: {
+  machine: ReturnType<typeof machineInfo>; settings: Record<string, unknown>; results: CaseResult[]; md: string;
+  flows: FlowsResult | null; uring: UringCaseResult[] | null; uringHost: ReturnType<typeof uringMachine> | null;
+}): Promise<void> {
+  const { machine, settings, results, flows, uring, uringHost } = r;
+  if (write && !smoke) {
+    await mkdir(join(BENCH_DIR, 'results'), { recursive: true });
+    if (results.length) {
+      await writeFile(join(BENCH_DIR, 'results', 'latest.json'), JSON.stringify({ machine, settings, results }, null, 2) + '\n');
+      await writeFile(join(BENCH_DIR, 'RESULTS.md'), r.md);
+      process.stderr.write(`bench: wrote bench/RESULTS.md and bench/results/latest.json\n`);
+    }
+    if (flows) {
+      const cmd = `npm run bench -- --cases ${FLOWS_CASE} --pairs ${pairs} --seconds ${seconds}${family === 6 ? ' --family 6' : ''}`;
+      await writeFile(join(BENCH_DIR, 'results', 'flows.json'), JSON.stringify({ machine, flows }, null, 2) + '\n');
+      await writeFile(join(BENCH_DIR, 'FLOWS.md'), flowsMarkdown(flows, machine, cmd));
+      process.stderr.write(`bench: wrote bench/FLOWS.md and bench/results/flows.json\n`);
+    }
+    if (uring && uringHost) {
+      await writeUring(uring, uringHost, { pairs, seconds, family });
+      process.stderr.write(`bench: wrote bench/URING.md and bench/results/uring.json\n`);
+    }
+  } else if (write && smoke) {
+    await mkdir(join(BENCH_DIR, 'results'), { recursive: true });
+    await writeFile(join(BENCH_DIR, 'results', 'smoke.json'), JSON.stringify({ machine, settings, results }, null, 2) + '\n');
+  }
+}
+
+/** --check: exit 1 when a ratio or target is missed. */
+function checkTargets(results: CaseResult[], flows: FlowsResult | null, uring: UringCaseResult[] | null): void {
+  const low = results.filter((r) => r.ratio.median < 0.95);
+  if (low.length) {
+    process.stderr.write(`bench: median ratio below 0.95 in ${low.map((r) => r.name).join(', ')}\n`);
+    process.exit(1);
+  }
+  // Two flows need two idle CPUs: judged on the quiet rounds when there are any.
+  const scaling = flows ? median(flows.quietRatios.scaling.length ? flows.quietRatios.scaling : flows.ratios.scaling) : null;
+  if (scaling !== null && scaling < 1.7) {
+    process.stderr.write(`bench: flows: -P 2 / one flow ${scaling.toFixed(3)} below 1.7\n`);
+    process.exit(1);
+  }
+  const missed = (uring ?? []).filter((r) => !r.met);
+  if (missed.length) {
+    process.stderr.write(`bench: io_uring targets missed in ${missed.map((r) => `${r.name} (${r.ratio.median.toFixed(3)} < ${r.target})`).join(', ')}\n`);
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
   const why = rootUnavailableReason() ?? ourUnavailableReason() ?? (existsSync(TIME_BIN) ? null : `${TIME_BIN} missing: apt-get install -y time`);
   if (why) {
@@ -243,35 +323,7 @@ async function main(): Promise<void> {
   let uringHost: ReturnType<typeof uringMachine> | null = null;
   const started = new Date();
   try {
-    for (const c of cases) {
-      const runs: RunRecord[] = [];
-      for (let p = 0; p < pairs; p++) {
-        const o = await runOne(lab, c, 'ours', ours, cBin, p);
-        const k = await runOne(lab, c, 'C', cBin, cBin, p);
-        runs.push(o, k);
-        process.stderr.write(
-          `${c.name} pair ${p + 1}/${pairs}: ours ${fmtGB(o.throughputBps)} GB/s, C ${fmtGB(k.throughputBps)} GB/s, ratio ${(o.throughputBps / k.throughputBps).toFixed(3)}\n`,
-        );
-      }
-      const o = runs.filter((r) => r.who === 'ours');
-      const k = runs.filter((r) => r.who === 'C');
-      const ratios = o.map((r, i) => r.throughputBps / k[i].throughputBps);
-      const flags = [`-${family}`, ...c.flags, '-t', String(seconds), c.test];
-      results.push({
-        name: c.name,
-        title: c.title,
-        argv: flags,
-        runs,
-        ratios,
-        ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
-        ratioOfMedians: median(o.map((r) => r.throughputBps)) / median(k.map((r) => r.throughputBps)),
-        oursBps: median(o.map((r) => r.throughputBps)),
-        cBps: median(k.map((r) => r.throughputBps)),
-        oursCpuSecPerGB: medianOrNull(o.map((r) => r.cpuSecPerGB)),
-        oursJsonCpuSecPerGB: medianOrNull(o.map((r) => r.jsonCpuSecPerGB)),
-        cCpuSecPerGB: medianOrNull(k.map((r) => r.cpuSecPerGB)),
-      });
-    }
+    for (const c of cases) results.push(await benchCase(lab, c, ours, cBin));
     if (wantFlows) {
       flows = await benchFlows(lab, { rounds: pairs, seconds, family, ours, c: cBin, log: (l) => process.stderr.write(`${l}\n`) });
     }
@@ -299,46 +351,9 @@ async function main(): Promise<void> {
   }
   if (uring) process.stdout.write(`${uringTable(uring)}\n`);
 
-  if (write && !smoke) {
-    await mkdir(join(BENCH_DIR, 'results'), { recursive: true });
-    if (results.length) {
-      await writeFile(join(BENCH_DIR, 'results', 'latest.json'), JSON.stringify({ machine, settings, results }, null, 2) + '\n');
-      await writeFile(join(BENCH_DIR, 'RESULTS.md'), md.full);
-      process.stderr.write(`bench: wrote bench/RESULTS.md and bench/results/latest.json\n`);
-    }
-    if (flows) {
-      const cmd = `npm run bench -- --cases ${FLOWS_CASE} --pairs ${pairs} --seconds ${seconds}${family === 6 ? ' --family 6' : ''}`;
-      await writeFile(join(BENCH_DIR, 'results', 'flows.json'), JSON.stringify({ machine, flows }, null, 2) + '\n');
-      await writeFile(join(BENCH_DIR, 'FLOWS.md'), flowsMarkdown(flows, machine, cmd));
-      process.stderr.write(`bench: wrote bench/FLOWS.md and bench/results/flows.json\n`);
-    }
-    if (uring && uringHost) {
-      await writeUring(uring, uringHost, { pairs, seconds, family });
-      process.stderr.write(`bench: wrote bench/URING.md and bench/results/uring.json\n`);
-    }
-  } else if (write && smoke) {
-    await mkdir(join(BENCH_DIR, 'results'), { recursive: true });
-    await writeFile(join(BENCH_DIR, 'results', 'smoke.json'), JSON.stringify({ machine, settings, results }, null, 2) + '\n');
-  }
+  await writeResults({ machine, settings, results, md: md.full, flows, uring, uringHost });
 
-  if (opt.check) {
-    const low = results.filter((r) => r.ratio.median < 0.95);
-    if (low.length) {
-      process.stderr.write(`bench: median ratio below 0.95 in ${low.map((r) => r.name).join(', ')}\n`);
-      process.exit(1);
-    }
-    // Two flows need two idle CPUs: judged on the quiet rounds when there are any.
-    const scaling = flows ? median(flows.quietRatios.scaling.length ? flows.quietRatios.scaling : flows.ratios.scaling) : null;
-    if (scaling !== null && scaling < 1.7) {
-      process.stderr.write(`bench: flows: -P 2 / one flow ${scaling.toFixed(3)} below 1.7\n`);
-      process.exit(1);
-    }
-    const missed = (uring ?? []).filter((r) => !r.met);
-    if (missed.length) {
-      process.stderr.write(`bench: io_uring targets missed in ${missed.map((r) => `${r.name} (${r.ratio.median.toFixed(3)} < ${r.target})`).join(', ')}\n`);
-      process.exit(1);
-    }
-  }
+  if (opt.check) checkTargets(results, flows, uring);
 }
 
 function markdown(

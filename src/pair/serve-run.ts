@@ -18,11 +18,13 @@ import { hostPort, shown } from './text.js';
 /** What a run needs of serve's options. */
 export interface RunSettings {
   family: Family;
-  /** -D: this host's address; the receiver binds to it. */
+  /** -D: this host's address; the control port and the receiver bind to it. */
   addr: string;
   /** Time a receiver may overrun its run before it is killed. */
   slackMs: number;
+  /** Print one JSON line per run on stdout. */
   json: boolean;
+  /** Stop after one run. */
   once: boolean;
 }
 

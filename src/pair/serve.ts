@@ -13,28 +13,19 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { RunControl, signalExitCode } from '../core/control.js';
-import type { Family } from '../core/vocabulary.js';
 import { checkProof, decodeNonce, encodeNonce, newNonce, proof, sessionKey } from './auth.js';
 import { checkRunRequest, policyLine, type ServePolicy } from './policy.js';
 import {
   Connection, DEFAULT_CONTROL_PORT, endText, expect, HANDSHAKE_MS, MAX_LINE, PROTOCOL_VERSION, type RunRequest,
 } from './protocol.js';
 import { RateLog } from './ratelog.js';
-import { ServeRun, type RunOutcome } from './serve-run.js';
+import { ServeRun, type RunOutcome, type RunSettings } from './serve-run.js';
 import { hostPort, plainAddress, shown } from './text.js';
 
-export interface ServeOptions {
-  family: Family;
-  /** -D: this host's address; the control port and the receiver bind to it. */
-  addr: string;
+/** serve's options: those of each run (serve-run.ts) and those of the service. */
+export interface ServeOptions extends RunSettings {
   controlPort: number;
   maxPayload: number;
-  /** Stop after one run. */
-  once: boolean;
-  /** Print one JSON line per run on stdout. */
-  json: boolean;
-  /** Time a receiver may overrun its run before it is killed. */
-  slackMs: number;
   policy: ServePolicy;
   /** The shared secret (secret.ts). */
   secret: Buffer;
