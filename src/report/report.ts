@@ -8,6 +8,9 @@ import type { CompletionTracker } from '../notify/tracker.js';
 import type { ReceiverResult } from '../receiver/receiver.js';
 import type { SenderResult } from '../sender/sender.js';
 import { formatBitRate, formatBytes } from '../core/units.js';
+import type {
+  CompletionFields, ErrorReport, FdTable, IntervalReport, Rates, ReceiverReport, RunHead, SenderIntervalReport, SenderReport,
+} from './schema.js';
 
 export interface CpuTime {
   userUs: number;
@@ -45,7 +48,7 @@ export function parseReceiverLine(stderr: string): { packets: number; mb: number
  * `throughputGbps` (Gbit/s) and `packetsPerSec` are aliases of the new ones
  * for one release (0.1.x; see the README) and then go away.
  */
-export function rates(bytes: number, packets: number, dataMs: number, durationMs: number, cpu: CpuTime) {
+export function rates(bytes: number, packets: number, dataMs: number, durationMs: number, cpu: CpuTime): Rates {
   const secs = dataMs / 1000;
   const cpuUs = cpu.userUs + cpu.sysUs;
   const bytesPerSecond = secs > 0 ? bytes / secs : 0;
@@ -71,10 +74,7 @@ export function rates(bytes: number, packets: number, dataMs: number, durationMs
   };
 }
 
-/** Whether the run had a file descriptor table of its own (see privateFdTable in src/libc). */
-export type FdTable = 'private' | 'shared';
-
-function common(cfg: Config, fdTable: FdTable) {
+function common(cfg: Config, fdTable: FdTable): RunHead {
   return {
     ...toolHead(),
     test: cfg.test,
@@ -103,7 +103,7 @@ function common(cfg: Config, fdTable: FdTable) {
 const toSec = (ms: number): number => ms / 1000;
 
 /** What every interval reports (sender and receiver). */
-function intervalCommon(r: IntervalRecord) {
+function intervalCommon(r: IntervalRecord): IntervalReport {
   const ms = r.endMs - r.startMs;
   const cpuUs = r.userUs + r.sysUs;
   const bytesPerSecond = ms > 0 ? r.bytes / (ms / 1000) : 0;
@@ -122,7 +122,7 @@ function intervalCommon(r: IntervalRecord) {
 }
 
 /** A sender's interval in --json: counts in the interval (they sum to the run's totals). */
-export function senderInterval(r: IntervalRecord) {
+export function senderInterval(r: IntervalRecord): SenderIntervalReport {
   return {
     ...intervalCommon(r),
     completions: r.completions,
@@ -175,7 +175,7 @@ export function receiverIntervalLine(r: IntervalRecord): string {
  */
 export function completionFields(expectZerocopy: Expectation,
   r: { tracker: CompletionTracker; missingNotifications: boolean; zc: 'y' | 'n' }, expectedCompletions: number,
-  notifications: number) {
+  notifications: number): CompletionFields {
   const t = r.tracker;
   return {
     expectedCompletions,
@@ -194,7 +194,7 @@ export function completionFields(expectZerocopy: Expectation,
   };
 }
 
-export function senderReport(cfg: Config, r: SenderResult, cpu: CpuTime, exitStatus: number, fdTable: FdTable) {
+export function senderReport(cfg: Config, r: SenderResult, cpu: CpuTime, exitStatus: number, fdTable: FdTable): SenderReport {
   return {
     role: 'sender' as const,
     ...common(cfg, fdTable),
@@ -223,7 +223,7 @@ export function senderReport(cfg: Config, r: SenderResult, cpu: CpuTime, exitSta
   };
 }
 
-export function receiverReport(cfg: Config, r: ReceiverResult, cpu: CpuTime, exitStatus: number, fdTable: FdTable) {
+export function receiverReport(cfg: Config, r: ReceiverResult, cpu: CpuTime, exitStatus: number, fdTable: FdTable): ReceiverReport {
   return {
     role: 'receiver' as const,
     ...common(cfg, fdTable),
@@ -241,12 +241,10 @@ export function receiverReport(cfg: Config, r: ReceiverResult, cpu: CpuTime, exi
   };
 }
 
-export type SenderReport = ReturnType<typeof senderReport>;
-export type ReceiverReport = ReturnType<typeof receiverReport>;
 
 /** The report of a run that ended in an error before it had counters (bad input, a refused call). */
 export function errorReport(cfg: Pick<Config, 'rx' | 'test' | 'family' | 'zerocopy'>, error: string, hint: string | null,
-  exitStatus: number) {
+  exitStatus: number): ErrorReport {
   return {
     role: cfg.rx ? 'receiver' as const : 'sender' as const,
     ...toolHead(),
@@ -259,6 +257,7 @@ export function errorReport(cfg: Pick<Config, 'rx' | 'test' | 'family' | 'zeroco
   };
 }
 
-export type ErrorReport = ReturnType<typeof errorReport>;
-/** Any --json report a classic run prints: the type the readers in src/report/read.ts return. */
-export type ClassicReport = SenderReport | ReceiverReport | ErrorReport;
+export type {
+  ClassicReport, CompletionFields, ErrorReport, FdTable, IntervalReport, Rates, ReceiverReport, RunHead, SenderIntervalReport,
+  SenderReport,
+} from './schema.js';
