@@ -3,7 +3,17 @@
 // ABI offsets; the rest of the code reads and writes native memory at the
 // offsets exported here. test/unit/layout.test.ts compares every size and
 // offset with what gcc reports for the real headers.
-import { koffi } from './koffi.js';
+import { koffi as ffi } from './koffi.js';
+
+// koffi keeps one registry of type names per process, and two bundles load
+// this module (dist/cli/early.cjs, then the CLI; see src/startup/early.ts):
+// the structs are declared anonymously, their names kept as documentation.
+const koffi = {
+  struct: (_name: string, def: Record<string, Parameters<typeof ffi.sizeof>[0]>) => ffi.struct(def),
+  array: (type: Parameters<typeof ffi.array>[0], length: number) => ffi.array(type, length),
+  sizeof: (type: Parameters<typeof ffi.sizeof>[0]) => ffi.sizeof(type),
+  offsetof: (type: Parameters<typeof ffi.offsetof>[0], field: string) => ffi.offsetof(type, field),
+};
 
 export const iovec = koffi.struct('mzc_iovec', {
   iov_base: 'uintptr_t',

@@ -11,6 +11,7 @@ import {
 import { IPV4_HLEN } from '../libc/layout.js';
 import { accept, allocNative, bind, errno, listen, recv } from '../libc/libc.js';
 import { writeSockaddr } from '../net/address.js';
+import { takeEarlySocket } from '../net/early.js';
 import { matchesPayload } from '../net/headers.js';
 import { PollFd } from '../net/poll.js';
 import { closeSocket, fail, openSocket, setIntOption, socketKind } from '../net/socket.js';
@@ -74,17 +75,21 @@ async function acceptWithDeadline(listenFd: number, cfg: Config, ctl: RunControl
 export async function runReceiver(cfg: Config, ctl: RunControl, onInterval?: (r: IntervalRecord) => void): Promise<ReceiverResult> {
   checkReceiverTest(cfg);
   const kind = socketKind(cfg.test, cfg.family);
-  let fd = openSocket(kind, 'socket r', cfg);
-  setIntOption(fd, SOL_SOCKET, SO_RCVBUF, 1 << 21, cfg);
-  setIntOption(fd, SOL_SOCKET, SO_RCVLOWAT, 1 << 16, cfg);
-  setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1, cfg);
-  const sa = allocNative(32);
-  const salen = writeSockaddr(sa.dv, 0, cfg.family, cfg.dst, cfg.port);
-  if (bind(fd, sa.addr, salen) !== 0) fail('bind', cfg);
+  // Made already by bin/msg-zerocopy's first step (src/startup/early.ts) when it is exactly this socket.
+  const early = takeEarlySocket(kind, cfg.family, cfg.dst, cfg.port);
+  let fd = early ?? openSocket(kind, 'socket r', cfg);
+  if (early === null) {
+    setIntOption(fd, SOL_SOCKET, SO_RCVBUF, 1 << 21, cfg);
+    setIntOption(fd, SOL_SOCKET, SO_RCVLOWAT, 1 << 16, cfg);
+    setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1, cfg);
+    const sa = allocNative(32);
+    const salen = writeSockaddr(sa.dv, 0, cfg.family, cfg.dst, cfg.port);
+    if (bind(fd, sa.addr, salen) !== 0) fail('bind', cfg);
+  }
 
   const stream = kind.type === SOCK_STREAM;
   if (stream) {
-    if (listen(fd, 1) !== 0) fail('listen', cfg);
+    if (early === null && listen(fd, 1) !== 0) fail('listen', cfg);
     fd = await acceptWithDeadline(fd, cfg, ctl);
   }
 
