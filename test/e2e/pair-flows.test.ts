@@ -199,15 +199,23 @@ describe('one serve (data ports 9400-9420, the default control port 9399), pairs
  * serve on control port `cport`, then pair -P 2 -t 8 of `test` to data ports
  * cport + 1 and cport + 2; resolves once the sender and its two flows run.
  */
+/** How long a pair of the two tests below may live before it is killed. */
+const PAIR_MS = 60000;
+
 async function twoFlowsRunning(cport: number, test: 'tcp' | 'udp'): Promise<{ serve: Tracked; p: Tracked }> {
   const dport = cport + 1;
   const serve = await servers.start(['-4', '-D', D, '--control-port', String(cport), '--secret-file', secret()]);
   const p = track(lab().txNs, ['pair', '-4', '-D', D, '-p', String(dport), '--control-port', String(cport), '-t', '8', '-P', '2',
-    '--secret-file', secret(), test], 60000);
+    '--secret-file', secret(), test], PAIR_MS);
   others.push(p);
   await serve.waitFor(new RegExp(`receiver -P 2 on \\S+:${dport}-${dport + 1},`));
   const senders = (): number => [dport, dport + 1].reduce((a, port) => a + classicChildren(port).filter((c) => !c.argv.includes('-r')).length, 0);
-  assert.ok(await waitUntil(() => senders() >= 3, 8000), `the sender and its two flows run; pair: ${p.stderrText()}`);
+  // The flows start once serve's receiver flows are ready and pair's sender has started its own: seconds on a
+  // loaded machine. Wait for them or for pair to end (its own deadlines bound that), not for a guessed time.
+  let ended = false;
+  void p.done.then(() => { ended = true; });
+  await waitUntil(() => senders() >= 3 || ended, PAIR_MS);
+  assert.ok(senders() >= 3, `the sender and its two flows run; pair: ${p.stderrText()}`);
   await new Promise((r) => setTimeout(r, 500));
   return { serve, p };
 }
