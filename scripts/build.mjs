@@ -18,7 +18,7 @@
 // build, leaves everything to the normal path.
 import { build } from 'esbuild';
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -42,7 +42,8 @@ function koffiNative() {
   }
 }
 
-const define = { __MZC_BUILD_ID__: JSON.stringify(randomUUID()), __MZC_KOFFI_NATIVE__: JSON.stringify(koffiNative() ?? null) };
+const buildId = randomUUID();
+const define = { __MZC_BUILD_ID__: JSON.stringify(buildId), __MZC_KOFFI_NATIVE__: JSON.stringify(koffiNative() ?? null) };
 rmSync(`${root}/dist`, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -77,3 +78,5 @@ await build({
   legalComments: 'inline',
   logLevel: 'warning',
 });
+// Last, once both bundles are there: early.cjs opens a socket only beside the CLI of its own build.
+writeFileSync(`${root}/dist/cli/build-id`, `${buildId}\n`);

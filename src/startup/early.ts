@@ -11,6 +11,8 @@
 // takes the socket only if it is the one it would have made
 // (src/net/early.ts). Built as its own small CommonJS bundle
 // (dist/cli/early.cjs): it loads koffi and libc, nothing else.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SOCK_STREAM, SOL_SOCKET, SO_RCVBUF, SO_RCVLOWAT, SO_REUSEPORT } from '../libc/constants.js';
 import { SIN6 } from '../libc/layout.js';
 import { allocNative, bind, close, listen, privateFdTable, setsockopt, socket } from '../libc/libc.js';
@@ -110,11 +112,26 @@ export function openEarly(plan: EarlyPlan): boolean {
   return true;
 }
 
+/**
+ * True when the CLI beside this file comes from the same build: scripts/build.mjs
+ * writes the id both bundles carry to dist/cli/build-id. An early.cjs from another
+ * build (a partial copy, a stale file) opens nothing, so no socket of its making
+ * is ever open while the receiver makes its own.
+ */
+function sameBuild(): boolean {
+  if (typeof __dirname !== 'string') return false;
+  try {
+    return readFileSync(join(__dirname, 'build-id'), 'utf8').trim() === BUILD_ID;
+  } catch {
+    return false;
+  }
+}
+
 /** bin/msg-zerocopy's first step. Never throws, never prints. */
 export function listenEarly(argv: readonly string[]): boolean {
   try {
     const plan = planEarly(argv);
-    return plan !== null && openEarly(plan);
+    return plan !== null && sameBuild() && openEarly(plan);
   } catch {
     return false;
   }
