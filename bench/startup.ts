@@ -18,7 +18,7 @@
 // Needs root (the driver makes network namespaces; they are removed on every
 // exit, see runKernelDriver).
 //
-//   npm run bench:startup [-- --runs 21] [--driver 20] [--no-write]
+//   npm run bench:startup [-- --runs 21] [--driver 20] [--baseline other/bin/msg-zerocopy] [--no-write]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
@@ -35,8 +35,13 @@ import { rootUnavailableReason, type ProcResult } from '../test/support/proc.js'
 const BIN = fileURLToPath(new URL('../bin/msg-zerocopy', import.meta.url));
 const OUT = fileURLToPath(new URL('./STARTUP.md', import.meta.url));
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '11' }, driver: { type: 'string', default: '0' }, 'no-write': { type: 'boolean' } },
+  options: {
+    runs: { type: 'string', default: '11' }, driver: { type: 'string', default: '0' }, baseline: { type: 'string' },
+    'no-write': { type: 'boolean' },
+  },
 });
+/** --baseline: another build's bin/msg-zerocopy (e.g. a worktree of an older commit), timed in the same rounds. */
+const BASELINE = values.baseline ?? null;
 const runs = Number(values.runs);
 const driverRuns = Number(values.driver);
 
@@ -114,6 +119,7 @@ try {
 const load0 = loadavg();
 const listen: Listen[] = [];
 const cListen: Listen[] = [];
+const baseListen: Listen[] = [];
 const help: number[] = [];
 const bare: number[] = [];
 for (let i = 0; i < runs; i++) {
@@ -124,6 +130,7 @@ for (let i = 0; i < runs; i++) {
     async () => { bare.push(await timeBareNode()); },
     async () => { if (ref) cListen.push(await timeToListen([ref.bin, ...receiverArgs(12200 + (i % 50))])); },
   ];
+  if (BASELINE) steps.push(async () => { baseListen.push(await timeToListen([process.execPath, BASELINE, ...receiverArgs(12300 + (i % 50))])); });
   for (let k = 0; k < steps.length; k++) await steps[(i + k) % steps.length]();
 }
 const load1 = loadavg();
@@ -143,6 +150,7 @@ const rows: Array<[string, ReturnType<typeof stats>, number | null]> = [
   ['`--help`, beyond bare node', added(help), null],
 ];
 if (ref) rows.push(['C receiver (msg_zerocopy -r tcp) listening after spawn', stats(cListen.map((l) => l.ms)), DRIVER_WINDOW_MS]);
+if (BASELINE) rows.push([`baseline receiver (${BASELINE}) listening after spawn`, stats(baseListen.map((l) => l.ms)), DRIVER_WINDOW_MS]);
 const fmt = (x: number) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(1));
 const table = [
   `| what | median ms | min | max | limit |`,
@@ -154,8 +162,10 @@ const table = [
 const ratio = (a: number[], b: number[]) => stats(a.map((x, i) => x / b[i]));
 const ratioRows: Array<[string, ReturnType<typeof stats>]> = [['receiver listening / bare node', ratio(listenMs, bare)]];
 if (ref) ratioRows.push(['receiver listening / C receiver listening', ratio(listenMs, cListen.map((l) => l.ms))]);
+if (BASELINE) ratioRows.push(['receiver listening / baseline receiver listening', ratio(listenMs, baseListen.map((l) => l.ms))]);
 ratioRows.push(['receiver CPU until listening (ms)', stats(listen.map((l) => l.cpuMs))]);
 if (ref) ratioRows.push(['C receiver CPU until listening (ms)', stats(cListen.map((l) => l.cpuMs))]);
+if (BASELINE) ratioRows.push(['baseline receiver CPU until listening (ms)', stats(baseListen.map((l) => l.cpuMs))]);
 const fmt3 = (x: number) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(3));
 const ratioTable = [
   `| per round | median | min | max |`,
@@ -239,8 +249,8 @@ if (driverRuns > 0) {
 if (!values['no-write']) {
   writeFileSync(OUT, `# Start-up time\n\nProduced by \`npm run bench:startup\` (${runs} runs each, ${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, ` +
     `node ${process.version}, kernel ${release()}, ${new Date().toISOString()}; load average ${load0[0].toFixed(1)} at the start, ` +
-    `${load1[0].toFixed(1)} at the end).\n\n${table}\n\nRatios and CPU time, taken within each round (ours, \`--help\`, bare node and the C receiver ` +
-    `run one after the other, the order rotating):\n\n${ratioTable}\n${driverSection}\n`);
+    `${load1[0].toFixed(1)} at the end).\n\n${table}\n\nRatios and CPU time, taken within each round (ours, \`--help\`, bare node, the C receiver ` +
+    `${BASELINE ? 'and the baseline ' : ''}run one after the other, the order rotating):\n\n${ratioTable}\n${driverSection}\n`);
 }
 const ok = stats(listenMs).median < DRIVER_WINDOW_MS;
 process.exitCode = ok ? 0 : 1;
