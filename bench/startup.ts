@@ -104,6 +104,17 @@ async function timeBareNode(): Promise<number> {
   return performance.now() - t0;
 }
 
+/** CPU time (ms) bare node has used when its first line of script runs: what it needs before it could listen. */
+const BARE_CPU = "let n=0;for(const t of require('fs').readdirSync('/proc/self/task'))" +
+  "n+=Number(require('fs').readFileSync('/proc/self/task/'+t+'/schedstat','utf8').split(' ')[0]);console.log(n/1e6)";
+async function bareNodeCpu(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', BARE_CPU], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  await new Promise((r) => child.on('exit', r));
+  return Number(out.trim());
+}
+
 const stats = (xs: number[]) => {
   const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] };
@@ -122,12 +133,13 @@ const cListen: Listen[] = [];
 const baseListen: Listen[] = [];
 const help: number[] = [];
 const bare: number[] = [];
+const bareCpu: number[] = [];
 for (let i = 0; i < runs; i++) {
   // Round i: the four in an order that rotates, so no one always runs first.
   const steps: Array<() => Promise<void>> = [
     async () => { listen.push(await timeToListen([process.execPath, BIN, ...receiverArgs(12100 + (i % 50))])); },
     async () => { help.push(await timeCommand(['--help'])); },
-    async () => { bare.push(await timeBareNode()); },
+    async () => { bare.push(await timeBareNode()); bareCpu.push(await bareNodeCpu()); },
     async () => { if (ref) cListen.push(await timeToListen([ref.bin, ...receiverArgs(12200 + (i % 50))])); },
   ];
   if (BASELINE) steps.push(async () => { baseListen.push(await timeToListen([process.execPath, BASELINE, ...receiverArgs(12300 + (i % 50))])); });
@@ -163,7 +175,9 @@ const ratio = (a: number[], b: number[]) => stats(a.map((x, i) => x / b[i]));
 const ratioRows: Array<[string, ReturnType<typeof stats>]> = [['receiver listening / bare node', ratio(listenMs, bare)]];
 if (ref) ratioRows.push(['receiver listening / C receiver listening', ratio(listenMs, cListen.map((l) => l.ms))]);
 if (BASELINE) ratioRows.push(['receiver listening / baseline receiver listening', ratio(listenMs, baseListen.map((l) => l.ms))]);
+ratioRows.push(['receiver CPU until listening / bare node CPU until its script runs', ratio(listen.map((l) => l.cpuMs), bareCpu)]);
 ratioRows.push(['receiver CPU until listening (ms)', stats(listen.map((l) => l.cpuMs))]);
+ratioRows.push(['bare node CPU until its script runs (ms)', stats(bareCpu)]);
 if (ref) ratioRows.push(['C receiver CPU until listening (ms)', stats(cListen.map((l) => l.cpuMs))]);
 if (BASELINE) ratioRows.push(['baseline receiver CPU until listening (ms)', stats(baseListen.map((l) => l.cpuMs))]);
 const fmt3 = (x: number) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(3));
