@@ -162,7 +162,7 @@ const rows: Array<[string, ReturnType<typeof stats>, number | null]> = [
   ['`--help`, beyond bare node', added(help), null],
 ];
 if (ref) rows.push(['C receiver (msg_zerocopy -r tcp) listening after spawn', stats(cListen.map((l) => l.ms)), DRIVER_WINDOW_MS]);
-if (BASELINE) rows.push([`baseline receiver (${BASELINE}) listening after spawn`, stats(baseListen.map((l) => l.ms)), DRIVER_WINDOW_MS]);
+if (BASELINE) rows.push(['baseline receiver (`--baseline`, another build) listening after spawn', stats(baseListen.map((l) => l.ms)), DRIVER_WINDOW_MS]);
 const fmt = (x: number) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(1));
 const table = [
   `| what | median ms | min | max | limit |`,
@@ -217,8 +217,11 @@ async function driverOnce(r: Reference, program: 'C' | 'ours'): Promise<DriverRu
     await chmod(bin, 0o755);
   });
   const ok = res.code === 0 && /^OK\. All tests passed$/m.test(res.stdout);
-  const why = ok ? '' : (`${res.stderr}\n${res.stdout}`.split('\n').find((l) => /refused|error|fail|mismatch|missing/i.test(l)) ??
-    `exit ${res.code ?? res.signal}${res.timedOut ? ' (timed out)' : ''}`);
+  // The failing configuration (the driver's last "ipv4 udp ..." line) and the first error line, programs by their base name.
+  const config = res.stdout.split('\n').filter((l) => /^ipv[46] /.test(l)).pop() ?? '';
+  const error = `${res.stderr}\n${res.stdout}`.split('\n').find((l) => /refused|error|fail|mismatch|missing/i.test(l)) ??
+    `exit ${res.code ?? res.signal}${res.timedOut ? ' (timed out)' : ''}`;
+  const why = ok ? '' : `${config ? `${config}: ` : ''}${error.replace(/\S*\/(msg_zerocopy|msg-zerocopy)/g, '$1')}`;
   return { program, ok, wallMs: res.wallMs, why: why.trim() };
 }
 

@@ -9,6 +9,7 @@
 // build that made it. The receiver takes it only if it is exactly the socket
 // it would have made (kind, address, port) and from the same build; anything
 // else is closed and the receiver makes its own, as without the early step.
+import { SOL_SOCKET, SO_RCVBUF, SO_RCVLOWAT, SO_REUSEPORT } from '../libc/constants.js';
 import { close } from '../libc/libc.js';
 import type { Family } from '../core/vocabulary.js';
 import type { SocketKind } from './socket.js';
@@ -19,7 +20,14 @@ export const BUILD_ID: string = typeof __MZC_BUILD_ID__ === 'string' ? __MZC_BUI
 
 const SLOT = Symbol.for('msg-zerocopy.early-receiver');
 
-/** A receiver socket made early: opened, SO_RCVBUF/SO_RCVLOWAT/SO_REUSEPORT set, bound, and for tcp listening. */
+/** What a receiver sets on its socket before bind (the selftest's do_setup_rx), in order: level, option, int value. */
+export const RECEIVER_SOCKET_OPTIONS: ReadonlyArray<readonly [number, number, number]> = [
+  [SOL_SOCKET, SO_RCVBUF, 1 << 21],
+  [SOL_SOCKET, SO_RCVLOWAT, 1 << 16],
+  [SOL_SOCKET, SO_REUSEPORT, 1],
+];
+
+/** A receiver socket made early: opened, RECEIVER_SOCKET_OPTIONS set, bound, and for tcp listening. */
 export interface EarlySocket {
   build: string;
   fd: number;
@@ -27,8 +35,6 @@ export interface EarlySocket {
   family: Family;
   dst: readonly number[];
   port: number;
-  /** The calling thread's file descriptor table was made private before the socket was opened. */
-  privateFdTable: boolean;
 }
 
 type Slot = { [SLOT]?: EarlySocket };

@@ -4,14 +4,11 @@
 // the size and first bytes of every datagram. A tcp receiver ends when its
 // peer has closed (the selftest polls the readable EOF until its deadline,
 // one CPU busy for nothing); its line and exit status are the same.
-import {
-  AF_PACKET, EAGAIN, IPPROTO_RAW, MSG_DONTWAIT, MSG_TRUNC, POLLIN, SOCK_RAW, SOCK_STREAM,
-  SOL_SOCKET, SO_RCVBUF, SO_RCVLOWAT, SO_REUSEPORT,
-} from '../libc/constants.js';
+import { AF_PACKET, EAGAIN, IPPROTO_RAW, MSG_DONTWAIT, MSG_TRUNC, POLLIN, SOCK_RAW, SOCK_STREAM } from '../libc/constants.js';
 import { IPV4_HLEN } from '../libc/layout.js';
 import { accept, allocNative, bind, errno, listen, recv } from '../libc/libc.js';
 import { writeSockaddr } from '../net/address.js';
-import { takeEarlySocket } from '../net/early.js';
+import { RECEIVER_SOCKET_OPTIONS, takeEarlySocket } from '../net/early.js';
 import { matchesPayload } from '../net/headers.js';
 import { PollFd } from '../net/poll.js';
 import { closeSocket, fail, openSocket, setIntOption, socketKind } from '../net/socket.js';
@@ -79,9 +76,7 @@ export async function runReceiver(cfg: Config, ctl: RunControl, onInterval?: (r:
   const early = takeEarlySocket(kind, cfg.family, cfg.dst, cfg.port);
   let fd = early ?? openSocket(kind, 'socket r', cfg);
   if (early === null) {
-    setIntOption(fd, SOL_SOCKET, SO_RCVBUF, 1 << 21, cfg);
-    setIntOption(fd, SOL_SOCKET, SO_RCVLOWAT, 1 << 16, cfg);
-    setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1, cfg);
+    for (const [level, name, value] of RECEIVER_SOCKET_OPTIONS) setIntOption(fd, level, name, value, cfg);
     const sa = allocNative(32);
     const salen = writeSockaddr(sa.dv, 0, cfg.family, cfg.dst, cfg.port);
     if (bind(fd, sa.addr, salen) !== 0) fail('bind', cfg);

@@ -13,11 +13,11 @@
 // (dist/cli/early.cjs): it loads koffi and libc, nothing else.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SOCK_STREAM, SOL_SOCKET, SO_RCVBUF, SO_RCVLOWAT, SO_REUSEPORT } from '../libc/constants.js';
+import { SOCK_STREAM } from '../libc/constants.js';
 import { SIN6 } from '../libc/layout.js';
 import { allocNative, bind, close, listen, privateFdTable, setsockopt, socket } from '../libc/libc.js';
 import { parseAddress, writeSockaddr } from '../net/address.js';
-import { BUILD_ID, publishEarlySocket } from '../net/early.js';
+import { BUILD_ID, publishEarlySocket, RECEIVER_SOCKET_OPTIONS } from '../net/early.js';
 import { socketKind } from '../net/socket.js';
 import { parseInteger } from '../core/numbers.js';
 import { RX_TESTS, type Family, type RxTest } from '../core/vocabulary.js';
@@ -90,25 +90,23 @@ export function planEarly(argv: readonly string[]): EarlyPlan | null {
 /** Open, set up, bind and (tcp) listen as runReceiver does, and hand the socket over; false if anything failed. */
 export function openEarly(plan: EarlyPlan): boolean {
   // As runClassicTest does before its sockets exist (no --shared-fd-table here: planEarly refuses it).
-  const privateTable = privateFdTable();
+  privateFdTable();
   const kind = socketKind(plan.test, plan.family);
   const fd = socket(kind.domain, kind.type, kind.protocol);
   if (fd < 0) return false;
   const value = allocNative(4);
-  const int = (x: number): number => { value.dv.setInt32(0, x, true); return value.addr; };
   const sa = allocNative(SIN6.size);
-  const ok = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int(1 << 21), 4) === 0 &&
-    setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, int(1 << 16), 4) === 0 &&
-    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, int(1), 4) === 0 &&
-    bind(fd, sa.addr, writeSockaddr(sa.dv, 0, plan.family, plan.dst, plan.port)) === 0 &&
+  let ok = RECEIVER_SOCKET_OPTIONS.every(([level, name, v]) => {
+    value.dv.setInt32(0, v, true);
+    return setsockopt(fd, level, name, value.addr, 4) === 0;
+  });
+  ok &&= bind(fd, sa.addr, writeSockaddr(sa.dv, 0, plan.family, plan.dst, plan.port)) === 0 &&
     (kind.type !== SOCK_STREAM || listen(fd, 1) === 0);
   if (!ok) {
     close(fd);
     return false;
   }
-  publishEarlySocket({
-    build: BUILD_ID, fd, kind, family: plan.family, dst: [...plan.dst], port: plan.port, privateFdTable: privateTable,
-  });
+  publishEarlySocket({ build: BUILD_ID, fd, kind, family: plan.family, dst: [...plan.dst], port: plan.port });
   return true;
 }
 

@@ -71,7 +71,7 @@ test('the receiver takes an early socket only if it is its own; any other is clo
   const early = (over: Partial<Parameters<typeof publishEarlySocket>[0]> = {}) => {
     const fd = socket(AF_INET, SOCK_STREAM, 0);
     assert.ok(fd >= 0);
-    publishEarlySocket({ build: BUILD_ID, fd, kind: tcp, family: 4, dst: [...dst], port: 9000, privateFdTable: true, ...over });
+    publishEarlySocket({ build: BUILD_ID, fd, kind: tcp, family: 4, dst: [...dst], port: 9000, ...over });
     return fd;
   };
   const open = (fd: number) => fcntl(fd, F_GETFD, 0) !== -1;
