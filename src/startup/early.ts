@@ -30,11 +30,17 @@ export interface EarlyPlan {
   port: number;
 }
 
-/** The classic short flags that take a value, and those that do not (src/cli/options.ts declares them). */
-const WITH_VALUE = new Set(['c', 'C', 'D', 'i', 'l', 'p', 's', 'S', 't', 'Z', 'I']);
-const WITHOUT_VALUE = new Set(['4', '6', 'm', 'r', 'v', 'z']);
-const LONG_WITH_VALUE = new Set(['--interval', '--payload-offset']);
-const LONG_WITHOUT_VALUE = new Set(['--json']);
+/**
+ * The classic flags this step reads past: short ones that take a value and
+ * those that do not, and the long ones. The command line declares them (with
+ * commander); test/unit/early.test.ts checks that these sets are exactly its
+ * one-flow options, less those that make this step stand aside (-P, --cpus,
+ * --shared-fd-table, --help, --version).
+ */
+export const WITH_VALUE: ReadonlySet<string> = new Set(['c', 'C', 'D', 'i', 'l', 'p', 's', 'S', 't', 'Z', 'I']);
+export const WITHOUT_VALUE: ReadonlySet<string> = new Set(['4', '6', 'm', 'r', 'v', 'z']);
+export const LONG_WITH_VALUE: ReadonlySet<string> = new Set(['--interval', '--payload-offset']);
+export const LONG_WITHOUT_VALUE: ReadonlySet<string> = new Set(['--json']);
 
 /**
  * Read a classic receiver's argv the way commander will (grouped flags,

@@ -4,8 +4,9 @@
 // command line itself (commander, parseClassicArgs) asks for.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planEarly } from '../../src/startup/early.js';
-import { parseClassicArgs } from '../../src/cli/options.js';
+import { Command } from 'commander';
+import { LONG_WITH_VALUE, LONG_WITHOUT_VALUE, planEarly, WITH_VALUE, WITHOUT_VALUE } from '../../src/startup/early.js';
+import { addClassicOptions, addFlowOptions, parseClassicArgs } from '../../src/cli/options.js';
 
 const res = { ifindex: () => 1 };
 
@@ -44,6 +45,25 @@ const REFUSED: string[][] = [
   ['pair', '-4', '-D', '127.0.0.1', '-r', 'tcp'],
   [],
 ];
+
+test('the flags it reads past are exactly the classic command\'s, less those it stands aside for', () => {
+  const cmd = addFlowOptions(addClassicOptions(new Command('msg-zerocopy')));
+  const standAside = new Set(['--flows', '--cpus', '--shared-fd-table']);
+  const short = { value: new Set<string>(), flag: new Set<string>() };
+  const long = { value: new Set<string>(), flag: new Set<string>() };
+  for (const o of cmd.options) {
+    if ((o.long && standAside.has(o.long)) || o.short === '-P') continue;
+    const takes = o.required || o.optional;
+    if (o.short) (takes ? short.value : short.flag).add(o.short.slice(1));
+    if (o.long && !/^--\d$/.test(o.long)) (takes ? long.value : long.flag).add(o.long);
+  }
+  // commander names -4 and -6 by their long form only
+  for (const o of cmd.options) if (o.long && /^--\d$/.test(o.long)) short.flag.add(o.long.slice(2));
+  assert.deepEqual([...WITH_VALUE].sort(), [...short.value].sort());
+  assert.deepEqual([...WITHOUT_VALUE].sort(), [...short.flag].sort());
+  assert.deepEqual([...LONG_WITH_VALUE].sort(), [...long.value].sort());
+  assert.deepEqual([...LONG_WITHOUT_VALUE].sort(), [...long.flag].sort());
+});
 
 test('the receivers scripts start are taken, with the socket the command line asks for', () => {
   for (const argv of TAKEN) {
