@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
 import { LONG_WITH_VALUE, LONG_WITHOUT_VALUE, planEarly, WITH_VALUE, WITHOUT_VALUE } from '../../src/startup/early.js';
-import { addClassicOptions, addFlowOptions, parseClassicArgs } from '../../src/cli/options.js';
+import { addClassicOptions, addFlowOptions, parseClassicArgs } from '../../src/flags/classic.js';
 
 const res = { ifindex: () => 1 };
 
