@@ -127,3 +127,11 @@ export const ENOMEM = 12;
 export const EFAULT = 14;
 export const ENOSYS = 38;
 export const ETIME = 62;
+
+// TCP_ZEROCOPY_RECEIVE (issue 19): <linux/tcp.h>, <sys/mman.h>.
+export const IPPROTO_TCP = 6;
+export const TCP_MAXSEG = 2;
+export const TCP_INFO = 11;
+export const TCP_ZEROCOPY_RECEIVE = 35;
+export const MADV_DONTNEED = 4;
+export const MAP_FAILED = -1;
