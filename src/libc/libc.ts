@@ -165,3 +165,8 @@ export const madvise: Fn3 = X86_64
 export const send: Fn4 = X86_64
   ? (fd, buf, len, flags) => syscall6(SYS_ZC.sendto, fd, buf, len, flags, 0, 0)
   : (lib.func('long send(int fd, intptr_t buf, size_t len, int flags)') as Fn4);
+const free_ = lib.func('void free(intptr_t p)') as (p: number) => void;
+/** Give back a block from allocNative (its views must not be used afterwards): for servers that loop forever. */
+export function freeNative(b: NativeBlock): void {
+  free_(b.addr);
+}

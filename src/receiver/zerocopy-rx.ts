@@ -16,7 +16,7 @@ import {
 } from '../libc/constants.js';
 import { TCP_INFO_LEN, TCP_INFO_OFF, ZC_RECEIVE } from '../libc/layout.js';
 import { koffi } from '../libc/koffi.js';
-import { allocNative, errno, getsockopt, madvise, mmap, munmap, recv, type NativeBlock } from '../libc/libc.js';
+import { allocNative, errno, freeNative, getsockopt, madvise, mmap, munmap, recv, type NativeBlock } from '../libc/libc.js';
 
 /** tcp_mmap's chunk_size: the most one round maps (its -C). */
 export const DEFAULT_CHUNK = 512 * 1024;
@@ -146,8 +146,12 @@ export class ZeroCopyRx {
     return this.mapView;
   }
 
+  /** Unmap and free everything (a server reads many connections). */
   close(): void {
     munmap(this.raw, this.rawLen);
+    freeNative(this.zc);
+    freeNative(this.zcLen);
+    freeNative(this.copyBuf);
   }
 }
 
@@ -156,6 +160,8 @@ export function rcvMss(fd: number): number {
   const info = allocNative(TCP_INFO_LEN);
   const len = allocNative(4);
   len.dv.setUint32(0, TCP_INFO_LEN, true);
-  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, info.addr, len.addr) !== 0) return 0;
-  return info.dv.getUint32(TCP_INFO_OFF.tcpi_rcv_mss, true);
+  const mss = getsockopt(fd, IPPROTO_TCP, TCP_INFO, info.addr, len.addr) === 0 ? info.dv.getUint32(TCP_INFO_OFF.tcpi_rcv_mss, true) : 0;
+  freeNative(info);
+  freeNative(len);
+  return mss;
 }
