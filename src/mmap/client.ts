@@ -8,7 +8,7 @@ import { openSync, readSync, closeSync } from 'node:fs';
 import {
   AF_INET, AF_INET6, IPPROTO_TCP, MSG_ZEROCOPY, SOCK_STREAM, SOL_SOCKET, SO_MAX_PACING_RATE, SO_ZEROCOPY, TCP_MAXSEG,
 } from '../libc/constants.js';
-import { close, connect, errno, send, socket, strerror } from '../libc/libc.js';
+import { allocNative, close, connect, errno, send, socket, strerror } from '../libc/libc.js';
 import { KernelError } from '../core/errors.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { mmapLargeBuffer } from './buffer.js';
@@ -63,9 +63,10 @@ export function runMmapClient(cfg: MmapConfig): number {
     total += ret;
   }
   if (hash && total === fileSize) {
-    const digest = hash.digest();
-    buffer.u8.set(digest, 0);
-    send(fd, buffer.addr, digest.length, 0);
+    // From memory of its own: under -z the data buffer's pages may still be in flight.
+    const digest = allocNative(32);
+    digest.u8.set(hash.digest(), 0);
+    send(fd, digest.addr, 32, 0);
   }
   const elapsedUs = Number((process.hrtime.bigint() - t0) / 1000n);
   const usage = process.resourceUsage();
