@@ -19,6 +19,8 @@ export interface ConnectionResult {
   sha256Correct: boolean | null;
   /** Why reading stopped early (a failed call), or null at EOF or --bytes. */
   error: string | null;
+  /** TCP_ZEROCOPY_RECEIVE calls (0 when reading with read()). */
+  zcCalls?: number;
 }
 
 /**
@@ -62,6 +64,7 @@ export function connectionReport(cfg: MmapConfig, r: ConnectionResult, rxMode: '
     cpuSecPerGB: r.bytes > 0 ? cpuUs / 1e6 / (r.bytes / 1e9) : null,
     contextSwitches: r.voluntarySwitches,
     sha256Correct: r.sha256Correct,
+    zerocopyReceiveCalls: r.zcCalls ?? 0,
     error: r.error,
   };
 }

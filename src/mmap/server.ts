@@ -126,6 +126,7 @@ export function readConnection(fd: number, cfg: MmapConfig): ConnectionResult & 
     rcvMss: rcvMss(fd),
     sha256Correct,
     error,
+    zcCalls: rx ? rx.calls : 0,
   };
   if (rx) rx.close();
   buffer.free();
