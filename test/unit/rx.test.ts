@@ -86,3 +86,13 @@ test('a kernel without TCP_ZEROCOPY_RECEIVE: one line that says what to do; othe
   }
   assert.equal(zerocopyRxRefusal('getsockopt', ECONNREFUSED).hint, undefined);
 });
+
+test('--rx and --expect-mapped carried to the children a run starts (-P flows, and every ReceiverSpec)', async () => {
+  const { classicArgv } = await import('../../src/run/classic.js');
+  const { receiverSpecOf } = await import('../../src/flows/plan.js');
+  const cfg = parseClassicArgs(['-6', '-D', '::1', '-r', '--rx', 'mmap', '--expect-mapped', '99', '-P', '2', 'tcp'], res);
+  const again = parseClassicArgs(classicArgv(receiverSpecOf(cfg)), res);
+  assert.deepEqual([again.rxMode, again.expectMapped, again.rx], ['mmap', 99, true]);
+  const trunc = classicArgv({ role: 'receiver', family: 4, test: 'tcp', dst: '10.0.0.1', port: 1, secs: 1, json: false });
+  assert.ok(!trunc.includes('--rx'), 'the selftest default adds no flag');
+});
