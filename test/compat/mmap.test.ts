@@ -18,7 +18,8 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createLab, nsExecArgv, type Lab } from '../../src/lab/lab.js';
+import { createLab, type Lab } from '../../src/lab/lab.js';
+import { nsExecArgv } from '../../src/lab/exec.js';
 import { ensureMmapReference } from '../../src/reference/reference.js';
 import { describe as show, ours, ourUnavailableReason, parseJson, rootUnavailableReason, sleep, start, type Proc } from '../support/proc.js';
 

@@ -9,8 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { waitForReceiver } from '../compat/harness.js';
-import { describe as show, ours, parseJson, rxLine, txLine } from '../support/proc.js';
+import { describe as show, ours, parseJson, rxLine, sleep, txLine } from '../support/proc.js';
 import { useLab } from '../support/lab.js';
 
 const lab = useLab();
@@ -31,11 +30,21 @@ interface RxRun {
 
 let port = 9510;
 
+/** Until a tcp socket listens on `p` in the receiver's namespace (readiness awaited, never slept for). */
+async function waitForReceiver(ns: string, p: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (execFileSync('ip', ['netns', 'exec', ns, 'ss', '-Hltn', 'sport', '=', `:${p}`], { encoding: 'utf8' }).trim()) return true;
+    await sleep(20);
+  }
+  return false;
+}
+
 async function run(family: 4 | 6, rxArgs: string[], txArgs: string[]): Promise<RxRun> {
   const p = port++;
   const dst = lab().addr[family].dst;
   const rx = ours(lab().rxNs, [`-${family}`, '-D', dst, '-p', String(p), '-t', '2', '-r', ...rxArgs, '--json', 'tcp'], { timeoutMs: 30_000 });
-  assert.ok(await waitForReceiver(lab().rxNs, 'tcp', p, 10_000), 'the receiver listens');
+  assert.ok(await waitForReceiver(lab().rxNs, p, 10_000), 'the receiver listens');
   const tx = await ours(lab().txNs, [`-${family}`, '-D', dst, '-p', String(p), '-t', '1', ...txArgs, '--json', 'tcp'], { timeoutMs: 30_000 }).done;
   const rxr = await rx.done;
   const rxJson = parseJson(rxr.stdout);

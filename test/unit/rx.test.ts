@@ -9,7 +9,7 @@ import { ENODEV, ENOPROTOOPT, ECONNREFUSED } from '../../src/libc/constants.js';
 import { formatG, mappedShortfall, rxMmapLine } from '../../src/report/rx.js';
 import { atoi, FILE_SZ, parseMmapArgs } from '../../src/mmap/options.js';
 import { connectionLines } from '../../src/mmap/report.js';
-import { parseClassicArgs } from '../../src/cli/options.js';
+import { parseClassicArgs } from '../../src/flags/classic.js';
 import { zerocopyRxRefusal } from '../../src/receiver/tcp-readers.js';
 import { UsageError } from '../../src/core/errors.js';
 import { parseRxModes } from '../../src/core/vocabulary.js';
@@ -95,4 +95,36 @@ test('--rx and --expect-mapped carried to the children a run starts (-P flows, a
   assert.deepEqual([again.rxMode, again.expectMapped, again.rx], ['mmap', 99, true]);
   const trunc = classicArgv({ role: 'receiver', family: 4, test: 'tcp', dst: '10.0.0.1', port: 1, secs: 1, json: false });
   assert.ok(!trunc.includes('--rx'), 'the selftest default adds no flag');
+});
+
+test('suite --rx: the tcp tx-rx cases of the msg plan read with it; a zerocopy sender into --rx mmap must be >= 99 % mapped', async () => {
+  const { planSuite, withRx } = await import('../../src/suite/cases.js');
+  const { judge, receiverSpec, senderSpec } = await import('../../src/suite/runner.js');
+  const { rxHeader } = await import('../../src/suite/format.js');
+  const { pageMtu } = await import('../../src/lab/mtu.js');
+  const plan = withRx(planSuite(['msg', 'uring'], [6], ['tcp', 'udp']), 'mmap');
+  const mm = plan.filter((c) => c.rx === 'mmap');
+  assert.deepEqual(mm.map((c) => c.name), ['ipv6_tcp_copy_tx-rx_rx-mmap', 'ipv6_tcp_zerocopy_tx-rx_rx-mmap']);
+  assert.deepEqual(withRx(plan, 'trunc'), plan);
+  assert.deepEqual([pageMtu(6), pageMtu(4)], [61512, 61492]);
+  assert.match(rxHeader('mmap'), /MTU 61512 \(IPv6\) \/ 61492 \(IPv4\).*61440 B.*>= 99 % mapped/);
+  const lab = { addr: { 4: { src: '192.168.1.1', dst: '192.168.1.2', txOnly: '192.168.2.2' }, 6: { src: 'fd::1', dst: 'fd::2', txOnly: 'fc::2' } }, dev: 'veth0' } as const;
+  const o = { bin: { path: 'x', node: true, expectFlag: true }, duration: 1, size: null, port: 8000, extra: [], slackMs: 0 };
+  const zc = mm[1];
+  const rs = receiverSpec(zc, lab, o as never);
+  assert.deepEqual([rs.rxMode, rs.size, (senderSpec(zc, lab, o as never) as { size: number }).size], ['mmap', 61440, 61440]);
+  const base = {
+    argv: [], exitCode: 0, signal: null, timedOut: false, killed: false, wallMs: 1000, stdout: '', stderr: '', json: null,
+    packets: 100, bytes: 6144000, bytesExact: true, expectedCompletions: 100, gaps: 0, zc: 'n' as const, durationMs: 1200,
+    throughputBps: 1, cpu: null, errorLine: null,
+  };
+  const sender = { ...base, role: 'sender' as const, completions: 100, copiedCompletions: 100, zerocopiedCompletions: 0 };
+  const recv = (pct: number) => ({ ...base, role: 'receiver' as const, completions: null, copiedCompletions: null,
+    zerocopiedCompletions: null, mappedPercent: pct });
+  assert.equal(judge(zc, sender, recv(99.999), { duration: 1 }, false).verdict, 'pass');
+  const low = judge(zc, sender, recv(83.4), { duration: 1 }, false);
+  assert.equal(low.verdict, 'fail');
+  assert.match(low.reasons.join(';'), /receiver mapped 83\.4000 % of the bytes \(expected at least 99 %\)/);
+  const copySender = { ...sender, completions: null, copiedCompletions: null, expectedCompletions: null };
+  assert.equal(judge(mm[0], copySender, recv(0), { duration: 1 }, false).verdict, 'pass', 'a copying sender shows what it shows');
 });
