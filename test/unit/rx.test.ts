@@ -128,3 +128,27 @@ test('suite --rx: the tcp tx-rx cases of the msg plan read with it; a zerocopy s
   const copySender = { ...sender, completions: null, copiedCompletions: null, expectedCompletions: null };
   assert.equal(judge(mm[0], copySender, recv(0), { duration: 1 }, false).verdict, 'pass', 'a copying sender shows what it shows');
 });
+
+test('pair --rx: serve checks the request\'s rx and expectMapped and hands them to its receiver', async () => {
+  const { checkRunRequest } = await import('../../src/pair/policy.js');
+  const limits = {
+    family: 4 as const, controlPort: 7999, maxPayload: 65435,
+    policy: { portLo: 1024, portHi: 65535, allowRaw: false, maxSecs: 60 },
+  };
+  const good = { type: 'run', family: 4, test: 'tcp', senderTest: 'tcp', port: 8000, flows: 1, size: 61440, secs: 2, client: 'a' };
+  const ok = (m: object) => checkRunRequest(m, limits as never);
+  const a = ok({ ...good, rx: 'mmap', expectMapped: 99 });
+  assert.ok(a.ok && a.req.rx === 'mmap' && a.req.expectMapped === 99);
+  const b = ok(good);
+  assert.ok(b.ok && b.req.rx === 'trunc' && b.req.expectMapped === null, 'absent: the selftest\'s reader');
+  for (const [bad, re] of [
+    [{ ...good, rx: 'splice' }, /rx must be one of trunc, copy, mmap/],
+    [{ ...good, test: 'udp', senderTest: 'udp', rx: 'mmap' }, /reads tcp streams only, not udp/],
+    [{ ...good, rx: 'copy', expectMapped: 99 }, /with rx mmap/],
+    [{ ...good, rx: 'mmap', expectMapped: 'x' }, /percentage/],
+    [{ ...good, rx: 'mmap', expectMapped: 1e9 }, /percentage/],
+  ] as const) {
+    const r = ok(bad);
+    assert.ok(!r.ok && re.test(r.reason), JSON.stringify(r));
+  }
+});
