@@ -72,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const { registerUringCommand } = await import('./uring.js');
     registerUringCommand(program, (code) => { status = code; });
-    const { registerMmapCommand } = await import('../mmap/command.js');
+    const { registerMmapCommand } = await import('./mmap.js');
     registerMmapCommand(program, (code) => { status = code; });
     program.helpCommand('help [command]', 'show the help of a command');
   }

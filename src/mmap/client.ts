@@ -12,7 +12,7 @@ import { allocNative, close, connect, errno, send, socket, strerror } from '../l
 import { KernelError } from '../core/errors.js';
 import { TOOL_VERSION } from '../core/version.js';
 import { mmapLargeBuffer } from './buffer.js';
-import type { MmapConfig } from './options.js';
+import type { MmapConfig } from './config.js';
 import { applyRcvSndBuf, err, out, perror, setInt, sockaddrOf } from './sockets.js';
 
 export function runMmapClient(cfg: MmapConfig): number {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // tcp_mmap's two lines (printf "%lg", MB = 2^20) and our --json report of
 // one connection.
-import { formatG } from '../report/rx.js';
+import { formatG } from '../core/printf.js';
 import { TOOL_VERSION } from '../core/version.js';
-import type { MmapConfig } from './options.js';
+import type { MmapConfig } from './config.js';
 
 export interface ConnectionResult {
   bytes: number;

@@ -14,7 +14,7 @@ import { POLLFD } from '../libc/layout.js';
 import { KernelError } from '../core/errors.js';
 import { rcvMss, ROUND_EOF, ZeroCopyRx, type RxSink } from '../receiver/zerocopy-rx.js';
 import { mmapLargeBuffer, type LargeBuffer } from './buffer.js';
-import type { MmapConfig } from './options.js';
+import type { MmapConfig } from './config.js';
 import { connectionLines, connectionReport, type ConnectionResult } from './report.js';
 import { applyRcvSndBuf, err, out, perror, setInt, sockaddrOf } from './sockets.js';
 

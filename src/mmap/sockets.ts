@@ -7,7 +7,7 @@ import { writeSync } from 'node:fs';
 import { SOL_SOCKET, SO_RCVBUF, SO_SNDBUF } from '../libc/constants.js';
 import { allocNative, errno, nativeInt, setsockopt, strerror, type NativeBlock } from '../libc/libc.js';
 import { writeSockaddr } from '../net/address.js';
-import type { MmapConfig } from './options.js';
+import type { MmapConfig } from './config.js';
 
 export const out = (line: string): void => { writeSync(1, `${line}\n`); };
 export const err = (line: string): void => { writeSync(2, `${line}\n`); };

@@ -3,6 +3,9 @@
 // fields, the line that follows `rx=` in mmap mode, and the --expect-mapped
 // verdict. MB here is tcp_mmap's: 2^20 bytes, as in the classic lines.
 import { RunError } from '../core/errors.js';
+import { formatG } from '../core/printf.js';
+
+export { formatG };
 import type { RxStats } from '../receiver/tcp-readers.js';
 import type { RxReport } from './schema.js';
 
@@ -38,17 +41,6 @@ export function rxFields(rx: RxStats, bytes: number, cost: RxCost): RxReport {
     cpuSecPerGB: bytes > 0 ? (cost.userUs + cost.sysUs) / 1e6 / (bytes / 1e9) : null,
     contextSwitches: cost.voluntarySwitches,
   };
-}
-
-/** %g: six significant digits by default, as printf prints a double. */
-export function formatG(x: number, precision = 6): string {
-  if (x === 0) return '0';
-  if (!Number.isFinite(x)) return String(x);
-  const [m, ex] = x.toExponential(precision - 1).split('e');
-  const e = Number(ex);
-  const strip = (t: string): string => (t.includes('.') ? t.replace(/\.?0+$/, '') : t);
-  if (e < -4 || e >= precision) return `${strip(m)}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
-  return strip(x.toFixed(precision - 1 - e));
 }
 
 /**

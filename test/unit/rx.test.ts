@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { ENODEV, ENOPROTOOPT, ECONNREFUSED } from '../../src/libc/constants.js';
 import { formatG, mappedShortfall, rxMmapLine } from '../../src/report/rx.js';
-import { atoi, FILE_SZ, parseMmapArgs } from '../../src/mmap/options.js';
+import { atoi, FILE_SZ, parseMmapArgs } from '../../src/flags/mmap.js';
 import { connectionLines } from '../../src/mmap/report.js';
 import { parseClassicArgs } from '../../src/flags/classic.js';
 import { zerocopyRxRefusal } from '../../src/receiver/tcp-readers.js';

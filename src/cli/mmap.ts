@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import { Command } from 'commander';
 import { ToolError } from '../core/errors.js';
-import { addMmapOptions, toMmapConfig, type MmapRawOptions } from './options.js';
+import { addMmapOptions, toMmapConfig, type MmapRawOptions } from '../flags/mmap.js';
 
 /** Add the `mmap` subcommand; its exit status goes to `done`. */
 export function registerMmapCommand(program: Command, done: (code: number) => void): void {
@@ -23,10 +23,10 @@ export function registerMmapCommand(program: Command, done: (code: number) => vo
       try {
         const cfg = toMmapConfig(opts, argv);
         if (cfg.server) {
-          const { runMmapServer } = await import('./server.js');
+          const { runMmapServer } = await import('../mmap/server.js');
           done(runMmapServer(cfg));
         } else {
-          const { runMmapClient } = await import('./client.js');
+          const { runMmapClient } = await import('../mmap/client.js');
           done(runMmapClient(cfg));
         }
       } catch (e) {
