@@ -7,6 +7,7 @@ import { runSender } from '../sender/sender.js';
 import {
   errorReport, receiverIntervalLine, receiverLine, receiverReport, senderIntervalLine, senderLine, senderReport, type CpuTime, type FdTable,
 } from '../report/report.js';
+import { mappedShortfall, rxMmapLine } from '../report/rx.js';
 import { RunControl } from '../core/control.js';
 import { ToolError } from '../core/errors.js';
 import type { Config } from '../core/config.js';
@@ -41,10 +42,17 @@ export async function runClassicTest(cfg: Config, log: (line: string) => void, p
   const cpu0 = process.cpuUsage();
   try {
     if (cfg.rx) {
+      const switches0 = process.resourceUsage().voluntaryContextSwitches;
       const r = await runReceiver(cfg, ctl, (iv) => log(receiverIntervalLine(iv)));
+      const cpu = cpuSince(cpu0);
+      const switches = process.resourceUsage().voluntaryContextSwitches - switches0;
       log(receiverLine(r));
-      const status = ctl.exitCode ?? 0;
-      if (cfg.json) process.stdout.write(`${JSON.stringify(receiverReport(cfg, r, cpuSince(cpu0), status, fdTable))}\n`);
+      // --rx mmap: one line after the classic one; --expect-mapped: one line more when short.
+      if (r.rx && r.rx.mode === 'mmap') log(rxMmapLine(r.rx, r.bytes, { ...cpu, voluntarySwitches: switches }));
+      const short = mappedShortfall(cfg.expectMapped, r.rx, r.bytes, cfg.family);
+      if (short) log(`${prog}: ${short.line}`);
+      const status = ctl.exitCode ?? (short ? short.exitCode : 0);
+      if (cfg.json) process.stdout.write(`${JSON.stringify(receiverReport(cfg, r, cpu, status, fdTable, switches))}\n`);
       return status;
     }
     const r = await runSender(cfg, ctl, log, (iv) => log(senderIntervalLine(iv, cfg.zerocopy)));

@@ -74,7 +74,7 @@ export function receiverSpecOf(cfg: Config): ReceiverSpec {
     role: 'receiver', family: cfg.family, test: cfg.test as RxTest, dst: cfg.dstText, src: cfg.srcText ?? undefined,
     ifname: cfg.ifname ?? undefined, port: cfg.port, size: cfg.payloadLen, secs: (cfg.runtimeMs - runtimeMs(0)) / 1000,
     cpu: cfg.cpu, verbose: cfg.verbose, interval: cfg.intervalMs / 1000 || undefined, json: true,
-    extra: cfg.sharedFdTable ? ['--shared-fd-table'] : [],
+    extra: cfg.sharedFdTable ? ['--shared-fd-table'] : [], rxMode: cfg.rxMode, expectMapped: cfg.expectMapped,
   };
 }
 

@@ -127,3 +127,19 @@ export const ENOMEM = 12;
 export const EFAULT = 14;
 export const ENOSYS = 38;
 export const ETIME = 62;
+
+// TCP_ZEROCOPY_RECEIVE (issue 19): <linux/tcp.h>, <sys/mman.h>.
+export const IPPROTO_TCP = 6;
+export const TCP_MAXSEG = 2;
+export const TCP_INFO = 11;
+export const TCP_ZEROCOPY_RECEIVE = 35;
+export const MADV_DONTNEED = 4;
+export const MAP_FAILED = -1;
+export const EIO = 5;
+export const ENODEV = 19;
+export const ENOPROTOOPT = 92;
+export const SO_MAX_PACING_RATE = 47;
+export const SO_REUSEADDR = 2;
+export const MAP_PRIVATE = 0x02;
+export const MAP_ANONYMOUS = 0x20;
+export const MAP_HUGETLB = 0x40000;

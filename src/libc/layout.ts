@@ -228,3 +228,46 @@ export const PROBE_OP = offsets(io_uring_probe_op, ['op', 'flags'] as const);
 export const RSRC_UPDATE = offsets(io_uring_rsrc_update, ['offset', 'data'] as const);
 export const GETEVENTS_ARG = offsets(io_uring_getevents_arg, ['sigmask', 'sigmask_sz', 'ts'] as const);
 export const KERNEL_TIMESPEC = offsets(kernel_timespec, ['tv_sec', 'tv_nsec'] as const);
+
+// TCP_ZEROCOPY_RECEIVE (issue 19): struct tcp_zerocopy_receive from
+// <linux/tcp.h> (the same in Debian 12's 6.1 header and in 6.12), and the
+// head of struct tcp_info up to tcpi_rcv_mss. tcp_info's first eight bytes
+// are u8 fields (two of them bit-fields, declared here as whole bytes: the
+// layout is the same). The receiver gives getsockopt the whole 64-byte
+// tcp_zerocopy_receive, as tcp_mmap.c does.
+export const tcp_zerocopy_receive = koffi.struct('mzc_tcp_zerocopy_receive', {
+  address: 'uint64_t',
+  length: 'uint32_t',
+  recv_skip_hint: 'uint32_t',
+  inq: 'uint32_t',
+  err: 'int32_t',
+  copybuf_address: 'uint64_t',
+  copybuf_len: 'int32_t',
+  flags: 'uint32_t',
+  msg_control: 'uint64_t',
+  msg_controllen: 'uint64_t',
+  msg_flags: 'uint32_t',
+  reserved: 'uint32_t',
+});
+
+export const tcp_info_head = koffi.struct('mzc_tcp_info_head', {
+  tcpi_state: 'uint8_t',
+  tcpi_ca_state: 'uint8_t',
+  tcpi_retransmits: 'uint8_t',
+  tcpi_probes: 'uint8_t',
+  tcpi_backoff: 'uint8_t',
+  tcpi_options: 'uint8_t',
+  tcpi_wscale: 'uint8_t',
+  tcpi_flags: 'uint8_t',
+  tcpi_rto: 'uint32_t',
+  tcpi_ato: 'uint32_t',
+  tcpi_snd_mss: 'uint32_t',
+  tcpi_rcv_mss: 'uint32_t',
+});
+
+export const ZC_RECEIVE = offsets(tcp_zerocopy_receive, ['address', 'length', 'recv_skip_hint', 'inq', 'err',
+  'copybuf_address', 'copybuf_len', 'flags', 'msg_control', 'msg_controllen', 'msg_flags', 'reserved'] as const);
+/** Offsets in struct tcp_info (its size is the kernel's, not this head's: see TCP_INFO_SIZE). */
+export const TCP_INFO_OFF = offsets(tcp_info_head, ['tcpi_snd_mss', 'tcpi_rcv_mss'] as const);
+/** What the receiver asks getsockopt(TCP_INFO) for: enough for tcpi_rcv_mss; the kernel copies min(len, its size). */
+export const TCP_INFO_LEN = TCP_INFO_OFF.tcpi_rcv_mss + 4;

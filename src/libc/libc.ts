@@ -148,3 +148,25 @@ export function arm64Ordered32(): Ordered32 {
   }
   return ordered32;
 }
+
+// TCP_ZEROCOPY_RECEIVE (issue 19): getsockopt, madvise and send, through
+// syscall(2) on x86-64 as the loop calls above (integers only).
+const SYS_ZC = { sendto: 44, getsockopt: 55, madvise: 28 } as const;
+type Fn5 = (a: number, b: number, c: number, d: number, e: number) => number;
+/** getsockopt(fd, level, name, valAddr, lenAddr): 0, or -1 with errno. */
+export const getsockopt: Fn5 = X86_64
+  ? (fd, level, name, val, len) => syscall6(SYS_ZC.getsockopt, fd, level, name, val, len, 0)
+  : (lib.func('int getsockopt(int fd, int level, int name, intptr_t val, intptr_t len)') as Fn5);
+/** madvise(addr, len, advice). */
+export const madvise: Fn3 = X86_64
+  ? (addr, len, advice) => syscall3(SYS_ZC.madvise, addr, len, advice)
+  : (lib.func('int madvise(intptr_t addr, size_t len, int advice)') as Fn3);
+/** send(2) is sendto(2) with no address. */
+export const send: Fn4 = X86_64
+  ? (fd, buf, len, flags) => syscall6(SYS_ZC.sendto, fd, buf, len, flags, 0, 0)
+  : (lib.func('long send(int fd, intptr_t buf, size_t len, int flags)') as Fn4);
+const free_ = lib.func('void free(intptr_t p)') as (p: number) => void;
+/** Give back a block from allocNative (its views must not be used afterwards): for servers that loop forever. */
+export function freeNative(b: NativeBlock): void {
+  free_(b.addr);
+}

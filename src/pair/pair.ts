@@ -20,7 +20,7 @@ import type { ClassicReport } from '../report/report.js';
 import { receiverDeadlineMs, type SenderSpec } from '../run/classic.js';
 import { launch } from '../run/launch.js';
 import { senderRan } from '../run/run.js';
-import { HAND_BUILT_TESTS, receiveMode } from '../core/vocabulary.js';
+import { HAND_BUILT_TESTS, receiveMode, type RxMode } from '../core/vocabulary.js';
 import { flowsStartSecs } from '../flows/plan.js';
 import { checkProof, decodeNonce, encodeNonce, newNonce, proof, sessionKey } from './auth.js';
 import { senderPath } from './path.js';
@@ -42,6 +42,8 @@ export interface PairOptions {
   json: boolean;
   connectTimeoutMs: number;
   slackMs: number;
+  /** --rx and --expect-mapped for serve's receiver (absent: trunc). */
+  rx?: { mode: RxMode; expectMapped: number | null };
 }
 
 export interface PairIO {
@@ -138,11 +140,12 @@ interface PairState {
 const readyWaitMs = (flows: number): number => receiverReadyMs(flows) + READY_MARGIN_MS;
 
 /** Ask serve for a receiver matching `spec`; its answer (or the end of the wait). */
-async function askReceiver(conn: Connection, spec: SenderSpec): Promise<Awaited<ReturnType<Connection['next']>>> {
+async function askReceiver(conn: Connection, spec: SenderSpec, rx: PairOptions['rx']): Promise<Awaited<ReturnType<Connection['next']>>> {
   const flows = spec.flows ?? 1;
   conn.send({
     type: 'run', family: spec.family, test: receiveMode(spec.test), senderTest: spec.test, port: spec.port, flows,
     size: spec.size ?? 0, secs: spec.secs + 1, client: hostname().slice(0, 64),
+    rx: rx?.mode ?? 'trunc', expectMapped: rx?.expectMapped ?? null,
   });
   return conn.next(readyWaitMs(flows));
 }
@@ -251,7 +254,7 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
     await handshake(conn, o, where);
     const spec = await senderPath(o.sender, o.host, (l) => io.err(`${l}\n`));
     if (st.interrupted) return signalExitCode(st.interrupted);
-    const answer = await askReceiver(conn, spec);
+    const answer = await askReceiver(conn, spec, o.rx);
     if (st.interrupted) return signalExitCode(st.interrupted);
     const ready = readyFrom(answer, where, spec.flows ?? 1, gone);
     const sent = await sendAndWatch(conn, o, io, spec, st);

@@ -6,7 +6,7 @@
 import { MAX_FLOWS } from '../core/flows.js';
 import { parseInteger } from '../core/numbers.js';
 import { UsageError } from '../core/errors.js';
-import { RX_TESTS, TEST_TABLE, TESTS, type Family, type RxTest } from '../core/vocabulary.js';
+import { isRxMode, RX_MODES, RX_TESTS, TEST_TABLE, TESTS, type Family, type RxTest } from '../core/vocabulary.js';
 import { flowsStartSecs } from '../flows/plan.js';
 import type { RunRequest } from './protocol.js';
 
@@ -109,10 +109,19 @@ export function checkRunRequest(m: unknown, s: ServeLimits): { ok: true; req: Ru
       `is over this serve's limit of ${p.maxSecs} s (serve --max-time): ${t >= 0 ? `use -t ${t} or less` : 'use fewer flows'}` };
   }
   if (typeof o.client !== 'string' || o.client.length > 256) return { ok: false, reason: 'client must be a short string' };
+  // Absent: trunc, the selftest's reader.
+  const rx = o.rx === undefined ? 'trunc' : o.rx;
+  if (typeof rx !== 'string' || !isRxMode(rx)) return { ok: false, reason: `rx must be one of ${RX_MODES.join(', ')}` };
+  if (rx !== 'trunc' && test !== 'tcp') return { ok: false, reason: `--rx ${rx} reads tcp streams only, not ${test}` };
+  const expectMapped = o.expectMapped ?? null;
+  if (expectMapped !== null && (typeof expectMapped !== 'number' || !(expectMapped >= 0 && expectMapped <= 100) || rx !== 'mmap')) {
+    return { ok: false, reason: 'expectMapped must be a percentage from 0 to 100, with rx mmap' };
+  }
   return {
     ok: true,
     req: {
       type: 'run', family: o.family, test, senderTest: o.senderTest, port, flows, size: o.size, secs: o.secs, client: o.client,
+      rx, expectMapped,
     },
   };
 }

@@ -8,7 +8,7 @@
 //          (pair refuses a serve whose proof is wrong)        ┘ of auth.ts
 //   B → A  {"type":"error", message}  authentication failed, or any refusal
 //   ── from here every line is sealed (auth.ts) ──
-//   A → B  {"type":"run", family, test, senderTest, port, flows, size, secs, client}
+//   A → B  {"type":"run", family, test, senderTest, port, flows, size, secs, client, rx, expectMapped}
 //   B → A  {"type":"ready", receiverArgv}   the receiver's own sockets are bound
 //                                           (every flow's, ports port .. port + flows - 1)
 //       or {"type":"error", message}        refused (policy, busy, port in use)
@@ -23,14 +23,14 @@
 
 import type { Socket } from 'node:net';
 import { UsageError } from '../core/errors.js';
-import type { Family, RxTest } from '../core/vocabulary.js';
+import type { Family, RxMode, RxTest } from '../core/vocabulary.js';
 import { flowsStartSecs } from '../flows/plan.js';
 import { READY_MAX_MS } from '../run/run.js';
 import { Opener, Sealer, type Direction } from './auth.js';
 import { shown } from './text.js';
 
-/** 3: the run request carries `flows` (pair -P). */
-export const PROTOCOL_VERSION = 3;
+/** 3: the run request carries `flows` (pair -P). 4: and `rx`, `expectMapped` (pair --rx, issue 19). */
+export const PROTOCOL_VERSION = 4;
 /**
  * The control port that goes with data port `dataPort` when none is given:
  * the port just below it (neper's habit: control port, then data ports).
@@ -90,6 +90,10 @@ export interface RunRequest {
   secs: number;
   /** Who asks (pair's host name), for serve's log and a second pair's "busy". */
   client: string;
+  /** --rx of the receiver (tcp only; trunc: the selftest's MSG_TRUNC). */
+  rx: RxMode;
+  /** --expect-mapped (with rx mmap), or null. */
+  expectMapped: number | null;
 }
 export interface ReadyMessage { type: 'ready'; receiverArgv: string[] }
 export interface PingMessage { type: 'ping' }

@@ -134,7 +134,7 @@ export class ServeRun {
     const { o, req } = this;
     const spec: ReceiverSpec = {
       role: 'receiver', family: o.family, test: req.test, dst: o.addr, port: req.port, size: req.size, secs: this.secs, json: true,
-      flows: this.flows > 1 ? this.flows : undefined,
+      flows: this.flows > 1 ? this.flows : undefined, rxMode: req.rx, expectMapped: req.expectMapped,
     };
     this.io.log(`${this.who}: ${this.what}, -s ${req.size} (sender: ${req.senderTest})`);
     const started = launch({

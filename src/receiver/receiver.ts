@@ -16,6 +16,7 @@ import { RECEIVER_EXTRA_MS, WAIT_MS, type Config } from '../core/config.js';
 import { RunError, UsageError } from '../core/errors.js';
 import type { RunControl } from '../core/control.js';
 import { IntervalMeter, processCpu, windowMs, type IntervalRecord } from '../core/intervals.js';
+import { openTcpReader, truncStats, type RxStats } from './tcp-readers.js';
 
 export interface ReceiverResult {
   packets: number;
@@ -34,6 +35,8 @@ export interface ReceiverResult {
   interrupted: string | null;
   /** tcp: the run ended at the peer's EOF, before the deadline. */
   peerClosed: boolean;
+  /** tcp: how it read (--rx) and what was mapped and copied; null for datagrams. */
+  rx?: RxStats | null;
 }
 
 const SLICE_MS = 50;
@@ -124,7 +127,19 @@ export async function runReceiver(cfg: Config, ctl: RunControl, onInterval?: (r:
     r.packets++;
     r.bytes += expectLen;
   };
-  const flush = stream ? flushTcp : flushDatagram;
+  // --rx copy / mmap: another reader of the same stream, counted the same way.
+  const reader = stream && cfg.rxMode !== 'trunc' ? openTcpReader(fd, cfg.rxMode, cfg) : null;
+  const flushRead = (): void => {
+    const ret = reader!.read();
+    if (ret === 0) return;
+    if (ret < 0) {
+      peerOpen = false;
+      return;
+    }
+    r.packets++;
+    r.bytes += ret;
+  };
+  const flush = !stream ? flushDatagram : reader ? flushRead : flushTcp;
   const readable = new PollFd(fd, POLLIN);
 
   const startedAt = Date.now();
@@ -158,9 +173,10 @@ export async function runReceiver(cfg: Config, ctl: RunControl, onInterval?: (r:
   const endedAt = Date.now();
   const durationMs = endedAt - startedAt;
   const intervals = meter && meter.finish(endedAt, { bytes: r.bytes, packets: r.packets, completions: 0, copied: 0 });
+  const rx = reader ? reader.finish() : stream ? truncStats(fd) : null;
   closeSocket(fd);
   return {
     packets: r.packets, bytes: r.bytes, startedAt, durationMs, dataMs: windowMs({ firstAt, lastAt }, r.bytes), intervals,
-    interrupted: ctl.signal, peerClosed: !peerOpen,
+    interrupted: ctl.signal, peerClosed: !peerOpen, rx,
   };
 }

@@ -215,3 +215,45 @@ test('io_uring structs and constants match the linux 6.12 header (reference cach
   const all = [...URING_CONSTANTS, ...URING_CONSTANTS_6_12];
   checkUring(uringFacts(ref.include, all), all, `${ref.include}/linux/io_uring.h`);
 });
+
+// TCP_ZEROCOPY_RECEIVE (issue 19): struct tcp_zerocopy_receive, tcp_info's
+// tcpi_rcv_mss and the constants, against <linux/tcp.h> and <sys/mman.h>.
+test('tcp_zerocopy_receive, tcp_info.tcpi_rcv_mss and their constants match gcc', () => {
+  const structs: Record<string, Record<string, number>> = { tcp_zerocopy_receive: U.ZC_RECEIVE };
+  const lines = [
+    ...Object.entries(structs).flatMap(([s, f]) => Object.keys(f).map((k) => (k === 'size' ? `S(${s});` : `F(${s}, ${k});`))),
+    'F(tcp_info, tcpi_snd_mss); F(tcp_info, tcpi_rcv_mss);',
+    ...['IPPROTO_TCP', 'TCP_MAXSEG', 'TCP_INFO', 'TCP_ZEROCOPY_RECEIVE', 'MADV_DONTNEED'].map((c) => `V(${c});`),
+    'V((long)MAP_FAILED);',
+  ];
+  const source = ['#include <stdio.h>', '#include <stddef.h>', '#include <sys/mman.h>', '#include <sys/socket.h>',
+    '#include <netinet/in.h>', '#include <linux/tcp.h>',
+    '#define F(t, m) printf("%s.%s %zu\\n", #t, #m, offsetof(struct t, m))',
+    '#define S(t) printf("%s.size %zu\\n", #t, sizeof(struct t))',
+    '#define V(c) printf("%s %ld\\n", #c, (long)(c))', 'int main(void) {', ...lines, 'return 0; }'].join('\n');
+  const dir = mkdtempSync(join(tmpdir(), 'mzc-zcrx-layout-'));
+  const f = new Map<string, string>();
+  try {
+    writeFileSync(join(dir, 'z.c'), source);
+    execFileSync('gcc', ['-o', join(dir, 'z'), join(dir, 'z.c')], { stdio: 'pipe' });
+    for (const line of execFileSync(join(dir, 'z'), { encoding: 'utf8' }).trim().split('\n')) {
+      const i = line.indexOf(' ');
+      f.set(line.slice(0, i), line.slice(i + 1));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const get = (k: string): number => {
+    const v = f.get(k);
+    assert.ok(v !== undefined, `gcc printed no ${k}`);
+    return Number(v);
+  };
+  for (const [field, value] of Object.entries(U.ZC_RECEIVE)) assert.equal(value, get(`tcp_zerocopy_receive.${field}`), field);
+  assert.equal(U.ZC_RECEIVE.size, 64);
+  assert.equal(U.TCP_INFO_OFF.tcpi_rcv_mss, get('tcp_info.tcpi_rcv_mss'));
+  assert.equal(U.TCP_INFO_OFF.tcpi_snd_mss, get('tcp_info.tcpi_snd_mss'));
+  for (const c of ['IPPROTO_TCP', 'TCP_MAXSEG', 'TCP_INFO', 'TCP_ZEROCOPY_RECEIVE', 'MADV_DONTNEED'] as const) {
+    assert.equal(K[c], get(c), c);
+  }
+  assert.equal(K.MAP_FAILED, get('(long)MAP_FAILED'));
+});

@@ -24,9 +24,9 @@ const refused = (m: unknown, l: ServeLimits = limits): string => {
   return (r as { reason: string }).reason;
 };
 
-test('protocol 3: the run request carries flows', () => {
-  assert.equal(PROTOCOL_VERSION, 3);
-  assert.deepEqual(checkRunRequest({ ...good, extra: 1 }, limits), { ok: true, req: good });
+test('protocol 4: the run request carries flows (3) and rx, expectMapped (4)', () => {
+  assert.equal(PROTOCOL_VERSION, 4);
+  assert.deepEqual(checkRunRequest({ ...good, extra: 1 }, limits), { ok: true, req: { ...good, rx: 'trunc', expectMapped: null } });
   assert.equal(checkRunRequest({ ...good, flows: 64, port: 65472 }, limits).ok, true, '64 flows up to port 65535');
   assert.equal(checkRunRequest({ ...good, test: 'udp', senderTest: 'udp', flows: 1 }, limits).ok, true);
 });
