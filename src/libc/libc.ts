@@ -170,3 +170,14 @@ const free_ = lib.func('void free(intptr_t p)') as (p: number) => void;
 export function freeNative(b: NativeBlock): void {
   free_(b.addr);
 }
+// Host facts for `doctor` and the environment block (issue 18): the ethtool
+// ioctl, rtnetlink (send/recv on a netlink socket) and getrlimit. Called a
+// few times per run, never in a measured loop.
+/** ioctl(2) with a pointer argument (SIOCETHTOOL and its struct ifreq). */
+export const ioctl = lib.func('int ioctl(int fd, unsigned long req, intptr_t arg)') as (fd: number, req: number, arg: number) => number;
+/** getrlimit(2) into a struct rlimit. */
+export const getrlimit = lib.func('int getrlimit(int resource, intptr_t rlim)') as (resource: number, rlim: number) => number;
+/** setns(2): move the calling thread into the namespace of `fd` (0: any type). */
+export const setns = lib.func('int setns(int fd, int nstype)') as (fd: number, nstype: number) => number;
+/** open(2) and read access to a namespace file, for setns. */
+export const openPath = lib.func('int open(const char *path, int flags)') as (path: string, flags: number) => number;
