@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { registerPairCommands } from './pair.js';
 import { registerSuiteCommand } from './suite.js';
 import { registerSweepCommands } from './sweep.js';
+import { registerDoctorCommand } from '../doctor/command.js';
 
 /** -P n (src/flows), here because it shares the subcommands' modules: see main.ts. */
 export { runFlows } from './flows.js';
@@ -13,4 +14,5 @@ export function registerSubcommands(program: Command, done: (code: number) => vo
   registerSuiteCommand(program, done);
   registerSweepCommands(program, done);
   registerPairCommands(program, done);
+  registerDoctorCommand(program, done);
 }

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The environment block every report carries (issue 18): what ran, where,
+// on which kernel, CPUs and egress device, with which sysctls and limits,
+// so two results can be compared or reproduced (iperf3's
+// start.system_info, netperf's omni selectors). Collected once per run,
+// outside the measured loop, and only when a report is written: a classic
+// run without --json never loads this module.
+import { randomUUID } from 'node:crypto';
+import { koffi } from '../libc/koffi.js';
+import { TOOL_VERSION } from '../core/version.js';
+import { memlockLimit, hasIpcLock, readCpus, readHugePages, readIommu, readKernel, readSysctls, type CpuFacts, type HugePages,
+  type Iommu, type KernelFacts, type Sysctls } from './host.js';
+import { walkPath, type Device, type PathWalk } from './path.js';
+
+export interface EnvironmentDevice {
+  name: string;
+  kind: string;
+  driver: string | null;
+  version: string | null;
+  firmware: string | null;
+  bus: string | null;
+  features: string[];
+  mtu: number | null;
+  qdisc: string | null;
+}
+
+export interface Environment {
+  tool: string;
+  toolVersion: string;
+  node: string;
+  koffi: string;
+  commandLine: string[];
+  runId: string;
+  timestamp: string;
+  kernel: KernelFacts;
+  cpu: CpuFacts;
+  /** The device a send to the destination leaves by (in this namespace), or null (no destination, no route). */
+  egress: EnvironmentDevice | null;
+  sysctls: Sysctls;
+  /** RLIMIT_MEMLOCK soft limit in bytes (null: unlimited), and whether CAP_IPC_LOCK exempts the process from it. */
+  memlock: { limitBytes: number | null; exempt: boolean };
+  hugePages: HugePages;
+  iommu: Iommu;
+}
+
+export function environmentDevice(d: Device): EnvironmentDevice {
+  return { name: d.name, kind: d.kind, driver: d.driver, version: d.version, firmware: d.firmware, bus: d.bus,
+    features: d.features, mtu: d.mtu, qdisc: d.qdisc };
+}
+
+/** Where the run sends to, for the egress device; null for a receiver without a destination to route to. */
+export interface Destination {
+  family: 4 | 6;
+  addr: Uint8Array;
+}
+
+/** Collect the block. `walk`: an already walked path (the doctor has one), else the route to `dst` is looked up. */
+export function collectEnvironment(dst: Destination | null, walk?: PathWalk | null, argv: string[] = process.argv.slice(2)): Environment {
+  let w: PathWalk | null = null;
+  if (walk !== undefined) w = walk;
+  else if (dst) {
+    try {
+      w = walkPath(dst.family, dst.addr);
+    } catch {
+      w = null;
+    }
+  }
+  const first = w?.hops[0]?.device ?? null;
+  return {
+    tool: 'msg-zerocopy',
+    toolVersion: TOOL_VERSION,
+    node: process.version,
+    koffi: String((koffi as unknown as { version?: string }).version ?? 'unknown'),
+    commandLine: ['msg-zerocopy', ...argv],
+    runId: randomUUID(),
+    timestamp: new Date().toISOString(),
+    kernel: readKernel(),
+    cpu: readCpus(),
+    egress: first ? environmentDevice(first) : null,
+    sysctls: readSysctls(),
+    memlock: { limitBytes: memlockLimit(), exempt: hasIpcLock() },
+    hugePages: readHugePages(),
+    iommu: readIommu(),
+  };
+}
+
+/** What differs between two environments that matters to a comparison (kernel, CPU, device, sysctls, limits); empty when nothing. */
+export function environmentDifferences(a: Environment, b: Environment): string[] {
+  const out: string[] = [];
+  const cmp = (what: string, x: unknown, y: unknown): void => {
+    const sx = JSON.stringify(x);
+    const sy = JSON.stringify(y);
+    if (sx !== sy) out.push(`${what}: ${sx} vs ${sy}`);
+  };
+  cmp('kernel', a.kernel.release, b.kernel.release);
+  cmp('hostname', a.kernel.hostname, b.kernel.hostname);
+  cmp('cpu model', a.cpu.model, b.cpu.model);
+  cmp('allowed cpus', a.cpu.allowed, b.cpu.allowed);
+  cmp('governor', a.cpu.governor, b.cpu.governor);
+  cmp('egress device', a.egress && { ...a.egress, features: undefined }, b.egress && { ...b.egress, features: undefined });
+  cmp('egress features', a.egress?.features ?? null, b.egress?.features ?? null);
+  cmp('sysctls', a.sysctls, b.sysctls);
+  cmp('memlock', a.memlock, b.memlock);
+  cmp('huge pages', a.hugePages, b.hugePages);
+  cmp('iommu', a.iommu, b.iommu);
+  return out;
+}
