@@ -57,7 +57,8 @@ export async function probeUring(): Promise<{ setupErrno: number; sendZc: boolea
   }
 }
 
-export async function gatherFacts(q: Question, walk: PathWalk): Promise<Facts> {
+/** `probe.uring` false: skip the io_uring probe (a run of the classic sender does not need it). */
+export async function gatherFacts(q: Question, walk: PathWalk, probe: { uring: boolean } = { uring: true }): Promise<Facts> {
   const rel = release();
   return {
     ...q,
@@ -67,7 +68,7 @@ export async function gatherFacts(q: Question, walk: PathWalk): Promise<Facts> {
     kernelRelease: rel,
     kernel: kernelVersion(rel),
     soZerocopy: probeSoZerocopy(q.test, q.family),
-    uring: await probeUring(),
+    uring: probe.uring ? await probeUring() : null,
     iommu: readIommu(),
     hugePages: readHugePages(),
     cpu: readCpus(),

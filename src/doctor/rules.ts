@@ -24,6 +24,7 @@
 // Where the path leaves what this host can see, the verdict is unknown.
 import type { PathWalk, Device } from '../environment/path.js';
 import type { Sysctls } from '../environment/host.js';
+import { NOTIFY_CHARGED, NOTIFY_CHECKED, pinnedPages } from '../net/budget.js';
 
 export type Verdict = 'ok' | 'will copy' | 'will fail' | 'slower' | 'unknown';
 export type Prediction = 'zerocopy' | 'copied' | 'fails' | 'unknown';
@@ -62,16 +63,10 @@ export interface Facts {
 }
 
 const PAGE = 4096;
-/** SKB_TRUESIZE(0) on x86-64: what sock_omalloc checks against optmem_max for each notification. */
-export const NOTIFY_CHECKED = 576;
-/** What one notification skb is charged (its truesize) while outstanding. */
-export const NOTIFY_CHARGED = 768;
 const EOPNOTSUPP = 95;
 const ENOPROTOOPT = 92;
 const ETH_P_ALL = 3;
 
-/** Pages one zerocopy send of `len` bytes charges to locked memory (mm_account_pinned_pages). */
-export const pinnedPages = (len: number): number => Math.floor(len / PAGE) + 2;
 
 /** Sends that can be in flight at once: the socket's send buffer (SO_SNDBUF 2 MiB, capped by wmem_max, doubled) over one send. */
 export function inFlightSends(len: number, wmemMax: number | null): number {

@@ -5,9 +5,6 @@
 // huge pages. Cheap (a few small reads); never in a measured loop.
 import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism, cpus, hostname, machine, release, version } from 'node:os';
-import { RLIMIT_MEMLOCK } from '../libc/constants.js';
-import { RLIMIT } from '../libc/layout.js';
-import { allocNative, getrlimit } from '../libc/libc.js';
 
 /** A file's first line, trimmed, or null when it cannot be read. */
 export function readLine(path: string): string | null {
@@ -53,19 +50,7 @@ export function readSysctls(): Sysctls {
   };
 }
 
-/** RLIMIT_MEMLOCK soft limit in bytes; null when unlimited. */
-export function memlockLimit(): number | null {
-  const b = allocNative(RLIMIT.size);
-  if (getrlimit(RLIMIT_MEMLOCK, b.addr) !== 0) return null;
-  const cur = b.dv.getBigUint64(RLIMIT.rlim_cur, true);
-  return cur === 0xffffffffffffffffn ? null : Number(cur);
-}
-
-/** CAP_IPC_LOCK (bit 14) in the effective set: pinned pages are then not charged to the locked-memory limit. */
-export function hasIpcLock(status: string | null = readText('/proc/self/status')): boolean {
-  const m = status && /^CapEff:\s*([0-9a-f]+)$/m.exec(status);
-  return m ? (BigInt(`0x${m[1]}`) & (1n << 14n)) !== 0n : false;
-}
+export { hasIpcLock, memlockLimit } from '../net/budget.js';
 
 export function readText(path: string): string | null {
   try {

@@ -139,24 +139,26 @@ interface Seen {
 function enter(path: string, name: string, family: 4 | 6): Seen | null {
   const home = openSync('/proc/thread-self/ns/net', 'r');
   let there = -1;
+  let seen: Seen | null = null;
+  let moved = false;
   try {
     there = openSync(path, 'r');
-    if (setns(there, CLONE_NEWNET) !== 0) return null;
-    try {
+    moved = setns(there, CLONE_NEWNET) === 0;
+    if (moved) {
       const rtnl = new Rtnl();
       const eth = new Ethtool();
       const fwd = readLine(family === 4 ? '/proc/sys/net/ipv4/ip_forward' : '/proc/sys/net/ipv6/conf/all/forwarding');
-      return { name, rtnl, eth, forwarding: fwd === null ? null : Number(fwd) };
-    } finally {
-      if (setns(home, CLONE_NEWNET) !== 0) throw new Error('setns: could not return to the original network namespace');
+      seen = { name, rtnl, eth, forwarding: fwd === null ? null : Number(fwd) };
     }
-  } catch (e) {
-    if (e instanceof Error && e.message.startsWith('setns: could not return')) throw e;
-    return null;
-  } finally {
-    if (there >= 0) closeSync(there);
-    closeSync(home);
+  } catch {
+    seen = null;
   }
+  // Back home before anything else runs on this thread.
+  const back = !moved || setns(home, CLONE_NEWNET) === 0;
+  if (there >= 0) closeSync(there);
+  closeSync(home);
+  if (!back) throw new Error('setns: could not return to the original network namespace');
+  return seen;
 }
 
 /** The named namespace whose id (as seen from `rtnl`'s namespace) is `nsid`. */
