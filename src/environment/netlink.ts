@@ -7,7 +7,7 @@
 import {
   AF_INET, AF_INET6, AF_NETLINK, IFLA_IFNAME, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO, IFLA_LINK_NETNSID, IFLA_MTU,
   IFLA_QDISC, NETLINK_ROUTE, NETNSA_FD, NETNSA_NSID, NLMSG_DONE, NLMSG_ERROR, NLM_F_REQUEST, RTA_DST, RTA_GATEWAY, RTA_IIF,
-  RTA_OIF, RTA_PREFSRC, RTM_GETLINK, RTM_GETNSID, RTM_GETROUTE, SOCK_RAW,
+  RTA_OIF, RTA_PREFSRC, RTA_SRC, RTM_GETLINK, RTM_GETNSID, RTM_GETROUTE, SOCK_RAW,
 } from '../libc/constants.js';
 import { IFINFOMSG, NLMSGERR, NLMSGHDR, RTATTR, RTGENMSG, RTMSG } from '../libc/layout.js';
 import { allocNative, close, errno, recv, send, socket, type NativeBlock } from '../libc/libc.js';
@@ -128,12 +128,14 @@ export class Rtnl {
     }
   }
 
-  /** RTM_GETROUTE: the route to `dst` (4 or 16 bytes); with `iif`, as a packet arriving on that device would be routed. */
-  route(family: 4 | 6, dst: Uint8Array, iif?: number): Route {
+  /** RTM_GETROUTE: the route to `dst` (4 or 16 bytes); with `iif` (and `src`), as a packet from `src` arriving on that device would be routed. */
+  route(family: 4 | 6, dst: Uint8Array, iif?: number, src?: Uint8Array | null): Route {
     const body = new Uint8Array(RTMSG.size);
     body[RTMSG.rtm_family] = family === 4 ? AF_INET : AF_INET6;
     body[RTMSG.rtm_dst_len] = dst.length * 8;
     const attrs: Array<[number, Uint8Array]> = [[RTA_DST, dst]];
+    // An input lookup needs a source address: the kernel refuses 0.0.0.0 as a martian (EINVAL).
+    if (src) attrs.push([RTA_SRC, src]);
     if (iif !== undefined) attrs.push([RTA_IIF, le32(iif)]);
     const { msg } = this.request(RTM_GETROUTE, body, attrs, 'route');
     const a = attributes(msg, NLMSGHDR.size + RTMSG.size, msg.length);
@@ -164,7 +166,8 @@ export class Rtnl {
       kind,
       type: dv.getUint16(NLMSGHDR.size + IFINFOMSG.ifi_type, true),
       flags: dv.getUint32(NLMSGHDR.size + IFINFOMSG.ifi_flags, true),
-      peerIndex: link !== null && link !== index ? link : null,
+      // IFLA_LINK equal to our own index names a peer only when it lives in another namespace (both ends are often index 2).
+      peerIndex: link !== null && (link !== index || (nsid !== null && nsid >= 0)) ? link : null,
       peerNetnsid: nsid !== null && nsid >= 0 ? nsid : null,
     };
   }

@@ -193,10 +193,13 @@ export function walkPath(family: 4 | 6, dst: Uint8Array): PathWalk {
   try {
     let ns = home;
     let iif: number | undefined;
+    let src: Uint8Array | null = null;
     for (let i = 0; i < MAX_HOPS; i++) {
       let r;
       try {
-        r = ns.rtnl.route(family, dst, iif);
+        r = ns.rtnl.route(family, dst, iif, src);
+        // Beyond the first hop the packet arrives from the sender's source address.
+        if (i === 0) src = r.prefsrc;
       } catch (e) {
         if (!(e instanceof NetlinkError)) throw e;
         if (i === 0) throw new Unreachable(e.errno, 'no route');

@@ -157,6 +157,7 @@ export const NLMSG_ERROR = 2;
 export const RTM_NEWROUTE = 24;
 export const RTM_GETROUTE = 26;
 export const RTA_DST = 1;
+export const RTA_SRC = 2;
 export const RTA_OIF = 4;
 export const RTA_GATEWAY = 5;
 export const RTA_PREFSRC = 7;
