@@ -210,3 +210,60 @@ test('doctor: a malformed address and an unreachable one each give one line and 
     ip('netns', 'del', ns);
   }
 });
+
+/** The environment block: every field the README lists, with its type. */
+function assertEnvironment(env: unknown, where: string, egress: 'device' | 'null'): void {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON document walked field by field
+  const e = env as Record<string, any>;
+  assert.equal(typeof e, 'object', `${where}: no environment`);
+  const is = (v: unknown, t: string, name: string): void => assert.equal(v === null ? 'null' : typeof v, t, `${where}: environment.${name}`);
+  is(e.tool, 'string', 'tool');
+  is(e.toolVersion, 'string', 'toolVersion');
+  assert.match(e.node, /^v\d+\./, `${where}: node`);
+  assert.match(e.koffi, /^\d+\.\d+/, `${where}: koffi`);
+  assert.ok(Array.isArray(e.commandLine) && e.commandLine[0] === 'msg-zerocopy', `${where}: commandLine`);
+  assert.match(e.runId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, `${where}: runId`);
+  assert.ok(!Number.isNaN(Date.parse(e.timestamp)), `${where}: timestamp`);
+  for (const k of ['release', 'version', 'machine', 'hostname']) is(e.kernel[k], 'string', `kernel.${k}`);
+  is(e.cpu.count, 'number', 'cpu.count');
+  is(e.cpu.allowedCount, 'number', 'cpu.allowedCount');
+  is(e.cpu.allowed, 'string', 'cpu.allowed');
+  assert.ok(e.cpu.model === null || typeof e.cpu.model === 'string');
+  assert.ok(e.cpu.governor === null || typeof e.cpu.governor === 'string');
+  if (egress === 'device') {
+    for (const k of ['name', 'kind']) is(e.egress[k], 'string', `egress.${k}`);
+    is(e.egress.mtu, 'number', 'egress.mtu');
+    is(e.egress.qdisc, 'string', 'egress.qdisc');
+    assert.ok(Array.isArray(e.egress.features) && e.egress.features.includes('tx-scatter-gather'), `${where}: egress.features`);
+    for (const k of ['driver', 'version', 'firmware', 'bus']) assert.ok(e.egress[k] === null || typeof e.egress[k] === 'string', `${where}: egress.${k}`);
+  } else {
+    assert.equal(e.egress, null, `${where}: egress`);
+  }
+  for (const k of ['optmem_max', 'wmem_max', 'rmem_max', 'ipv4_forward', 'ipv6_forwarding']) is(e.sysctls[k], 'number', `sysctls.${k}`);
+  for (const k of ['tcp_wmem', 'tcp_rmem']) assert.ok(Array.isArray(e.sysctls[k]) && e.sysctls[k].length === 3, `${where}: sysctls.${k}`);
+  is(e.memlock.exempt, 'boolean', 'memlock.exempt');
+  assert.ok(e.memlock.limitBytes === null || typeof e.memlock.limitBytes === 'number');
+  assert.ok(e.hugePages.thp === null || typeof e.hugePages.thp === 'string');
+  is(e.iommu.present, 'boolean', 'iommu.present');
+}
+
+test('environment: in the classic sender, receiver and error reports, the io_uring report and the doctor, with its types', async () => {
+  const out = lab().addr[4].txOnly;
+  const tx = await measure(lab().txNs, ['-4', '-z', '-D', out, 'udp']);
+  assertEnvironment(tx.report?.environment, 'sender', 'device');
+  const env = tx.report?.environment as { egress: { name: string; kind: string }; sysctls: { optmem_max: number } };
+  assert.equal(env.egress.name, 'veth0');
+  assert.equal(env.egress.kind, 'veth');
+  assert.equal(env.sysctls.optmem_max, 1000000, 'the namespace\'s own optmem_max (the lab sets 1000000)');
+  const err = await runIn(lab().txNs, [process.execPath, BIN, '--json', '-4', '-z', '-D', out, '-t', '0', 'raw']);
+  assert.equal(err.code, 2);
+  assertEnvironment((JSON.parse(err.stdout) as { environment: unknown }).environment, 'error report', 'device');
+  const u = await runIn(lab().txNs, [process.execPath, BIN, 'uring', '--json', '-4', '-D', out, '-t', '0', 'udp']);
+  assert.equal(u.code, 0, u.stderr);
+  assertEnvironment((JSON.parse(u.stdout) as { environment: unknown }).environment, 'uring', 'device');
+  const d = await doctor(lab().txNs, ['-4', '-D', out, 'udp']);
+  assertEnvironment(d.environment, 'doctor', 'device');
+  const rx = await runIn(lab().rxNs, [process.execPath, BIN, '--json', '-4', '-r', '-D', lab().addr[4].dst, '-p', '9504', '-t', '0', 'udp']);
+  assert.equal(rx.code, 0, rx.stderr);
+  assertEnvironment((JSON.parse(rx.stdout) as { environment: unknown }).environment, 'receiver', 'null');
+});
