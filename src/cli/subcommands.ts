@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { registerPairCommands } from './pair.js';
 import { registerSuiteCommand } from './suite.js';
 import { registerSweepCommands } from './sweep.js';
-import { registerDoctorCommand } from '../doctor/command.js';
+import { registerDoctorCommand } from './doctor.js';
 
 /** -P n (src/flows), here because it shares the subcommands' modules: see main.ts. */
 export { runFlows } from './flows.js';

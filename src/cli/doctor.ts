@@ -10,11 +10,11 @@ import { parseAddress, type Family } from '../net/address.js';
 import { TESTS, type TestName } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
-import { intOption, LIMITS } from '../cli/options.js';
+import { intOption, LIMITS } from '../flags/parse.js';
 import { collectEnvironment } from '../environment/environment.js';
 import { Unreachable, walkPath } from '../environment/path.js';
-import { gatherFacts, type Question } from './facts.js';
-import { bottomLine, diagnose, type Check, type Diagnosis } from './rules.js';
+import { gatherFacts, type Question } from '../doctor/facts.js';
+import { bottomLine, diagnose, type Check, type Diagnosis } from '../doctor/rules.js';
 
 interface DoctorOptions {
   '4'?: number;
