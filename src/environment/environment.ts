@@ -105,3 +105,27 @@ export function environmentDifferences(a: Environment, b: Environment): string[]
   cmp('iommu', a.iommu, b.iommu);
   return out;
 }
+
+/** The environment block a report carries, or null (an older peer's report, a report without one). */
+export function environmentOf(report: unknown): Environment | null {
+  const e = report && typeof report === 'object' ? (report as { environment?: unknown }).environment : undefined;
+  return e && typeof e === 'object' && typeof (e as Environment).runId === 'string' ? e as Environment : null;
+}
+
+/** The block in one line, for the HTML header and the CSV's header comment. */
+export function environmentLine(e: Environment): string {
+  const g = e.egress;
+  const eg = g ? `egress ${g.name} (${g.kind}${g.driver ? `, driver ${g.driver}${g.version ? ` ${g.version}` : ''}` : ''}, mtu ${g.mtu ?? '?'}, ` +
+    `qdisc ${g.qdisc ?? '?'}, ${['tx-scatter-gather', 'tx-checksum-ip-generic', 'tx-tcp-segmentation', 'tx-generic-segmentation']
+      .filter((f) => g.features.includes(f)).length}/4 of sg, csum, tso, gso on)` : 'egress -';
+  const s = e.sysctls;
+  return [
+    `kernel ${e.kernel.release} ${e.kernel.machine}, host ${e.kernel.hostname}`,
+    `${e.cpu.model ?? 'CPU'} x${e.cpu.count} (allowed ${e.cpu.allowed ?? '?'}${e.cpu.governor ? `, ${e.cpu.governor}` : ''})`,
+    eg,
+    `optmem_max ${s.optmem_max ?? '?'}, wmem_max ${s.wmem_max ?? '?'}, rmem_max ${s.rmem_max ?? '?'}`,
+    `memlock ${e.memlock.exempt ? 'exempt' : e.memlock.limitBytes === null ? 'unlimited' : `${Math.round(e.memlock.limitBytes / 1024)} KiB`}`,
+    `THP ${e.hugePages.thp ?? '?'}, IOMMU ${e.iommu.present ? (e.iommu.mode ?? 'on') : 'none'}`,
+    `node ${e.node}, koffi ${e.koffi}, run ${e.runId}`,
+  ].join('; ');
+}

@@ -4,6 +4,7 @@
 
 import { release } from 'node:os';
 import { commandHead } from '../report/envelope.js';
+import { environmentOf } from '../environment/environment.js';
 import type { LabInfo } from '../run/session.js';
 import { droppedNote, fitTable, outputWidth, wrapText, type Column } from '../render/table.js';
 import { formatByteRate, formatBytes } from '../core/units.js';
@@ -303,6 +304,8 @@ export function suiteJson(r: SuiteRun) {
       apis: o.apis ?? ['msg'], families: o.families, tests: o.tests, duration: o.duration, size: o.size, port: o.port, extra: o.extra, bin: o.bin.path,
       flows: o.flows ?? 1, rx: o.rx ?? 'trunc',
     },
+    /** The first case's sender environment (each case ran in the same lab). */
+    environment: r.results.map((c) => environmentOf(c.sender?.json)).find((e) => e !== null) ?? null,
     summary: summarize(r.plan, r.results),
     cases: r.results.map(caseJson),
     notRun: r.plan.slice(r.results.length).map((c) => c.name),
