@@ -10,6 +10,7 @@
 // control connection is watched the whole time: a serve that dies or goes
 // silent stops the sender within seconds.
 
+import { environmentOf } from '../environment/environment.js';
 import { connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { RunControl, signalExitCode } from '../core/control.js';
@@ -326,6 +327,8 @@ function finishRun(o: PairOptions, io: PairIO, where: string, senderArgv: string
       receiver: rxReport ?? { role: 'receiver', error: rxProblem, exitStatus: rx.exitCode },
       receiverEnd: { exitCode: rx.exitCode, signal: rx.signal, timedOut: rx.timedOut, stopped: rx.failure },
       summary,
+      /** One environment block per host: this one's (the sender's) and the serving host's (its receiver's; egress null). */
+      environment: { sender: environmentOf(txReport), receiver: environmentOf(rxReport) },
     })}\n`);
     io.err(`${lines.join('\n')}\n`);
   } else {
