@@ -92,11 +92,12 @@ export function environmentDifferences(a: Environment, b: Environment): string[]
     const sy = JSON.stringify(y);
     if (sx !== sy) out.push(`${what}: ${sx} vs ${sy}`);
   };
-  cmp('kernel', a.kernel.release, b.kernel.release);
-  cmp('hostname', a.kernel.hostname, b.kernel.hostname);
-  cmp('cpu model', a.cpu.model, b.cpu.model);
-  cmp('allowed cpus', a.cpu.allowed, b.cpu.allowed);
-  cmp('governor', a.cpu.governor, b.cpu.governor);
+  // Optional chaining throughout: a peer's or an older report's block may lack a part.
+  cmp('kernel', a.kernel?.release, b.kernel?.release);
+  cmp('hostname', a.kernel?.hostname, b.kernel?.hostname);
+  cmp('cpu model', a.cpu?.model, b.cpu?.model);
+  cmp('allowed cpus', a.cpu?.allowed, b.cpu?.allowed);
+  cmp('governor', a.cpu?.governor, b.cpu?.governor);
   cmp('egress device', a.egress && { ...a.egress, features: undefined }, b.egress && { ...b.egress, features: undefined });
   cmp('egress features', a.egress?.features ?? null, b.egress?.features ?? null);
   cmp('sysctls', a.sysctls, b.sysctls);

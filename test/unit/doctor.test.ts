@@ -165,3 +165,29 @@ test('environmentDifferences names what differs and nothing else', () => {
   assert.equal(d.length, 1);
   assert.match(d[0], /^sysctls:/);
 });
+
+test('noise: two groups in a series, a busy machine, runs in another environment', async () => {
+  const { twoGroups, noiseWarnings } = await import('../../src/sweep/noise.js');
+  assert.deepEqual(twoGroups([6.1, 6.0, 6.2, 8.4, 8.5, 8.3]), [6.1, 8.4]);
+  assert.equal(twoGroups([6.1, 6.0, 6.2, 6.3, 6.15, 6.05]), null);
+  assert.equal(twoGroups([6.0, 8.4, 8.5, 8.3]), null, 'one outlier is not a group');
+  const env = { runId: 'a', kernel: { release: '6.18' } } as unknown as Environment;
+  const run = (index: number, gbps: number, load: number, e: Environment | null = env) => ({
+    index, size: 65435, mode: 'zerocopy', measured: true, throughputGBps: gbps, loadAverage: [load, 1, 1], environment: e,
+  });
+  const quiet = noiseWarnings([run(1, 6.1, 0.5), run(2, 6.0, 0.4), run(3, 6.2, 0.3), run(4, 6.1, 0.2)], 2);
+  assert.deepEqual(quiet, []);
+  const w = noiseWarnings([run(1, 6.1, 0.5), run(2, 6.0, 3.5), run(3, 8.4, 0.3), run(4, 8.5, 0.2),
+    run(5, 8.3, 0.1, { ...env, runId: 'b', kernel: { release: '6.19' } } as unknown as Environment)], 2);
+  assert.equal(w.length, 3, w.join('\n'));
+  assert.match(w[0], /^65435 B zerocopy: the runs fell into two groups \(about 6\.05 and 8\.40 GB\/s\)/);
+  assert.match(w[1], /^the machine was busy: load average above 2 .* after 1 of 5 runs \(up to 3\.50\)/);
+  assert.match(w[2], /^run 5 ran in another environment than run 1: kernel: "6\.18" vs "6\.19"$/);
+});
+
+test('-C/--cpus for compare and sweep: one or two CPUs', async () => {
+  const { parseCpuPair } = await import('../../src/cli/sweep.js');
+  assert.deepEqual(parseCpuPair('1'), [1]);
+  assert.deepEqual(parseCpuPair('0,1'), [0, 1]);
+  for (const bad of ['', '0,1,2', 'a', '-1', '2048']) assert.throws(() => parseCpuPair(bad), /bad -C\/--cpus/);
+});
