@@ -13,10 +13,10 @@ import { ToolError } from '../core/errors.js';
 import type { Config } from '../core/config.js';
 import { outcomeLine } from '../doctor/outcome.js';
 
-/** The doctor's explanation and the environment block: loaded after the run, only when needed. */
-const doctor = () => import('../doctor/explain.js');
+/** The doctor's explanation and the environment block: loaded after the run, only when needed (see subcommands.ts). */
+const doctor = () => import('./subcommands.js');
 const environmentOf = async (cfg: Config, walk?: import('../environment/path.js').PathWalk | null) =>
-  (await import('../environment/environment.js')).collectEnvironment(cfg.rx ? null : { family: cfg.family, addr: cfg.dst }, walk);
+  (await doctor()).collectEnvironment(cfg.rx ? null : { family: cfg.family, addr: cfg.dst }, walk);
 
 const runShape = (cfg: Config) => ({
   family: cfg.family, dst: cfg.dst, dstText: cfg.dstText, test: cfg.test, api: 'msg' as const, payloadLen: cfg.payloadLen,

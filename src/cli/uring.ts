@@ -22,7 +22,7 @@ const runShape = (cfg: UringConfig) => ({
   notificationLimit: cfg.batch, cork: cfg.cork ? cfg.batch : 0,
 });
 const environmentOf = async (cfg: UringConfig, walk?: import('../environment/path.js').PathWalk | null) =>
-  (await import('../environment/environment.js')).collectEnvironment({ family: cfg.family, addr: cfg.dst }, walk);
+  (await import('./subcommands.js')).collectEnvironment({ family: cfg.family, addr: cfg.dst }, walk);
 
 /** One run: the line on stderr, the -Z line, the JSON report; returns the exit status. */
 export async function runUring(cfg: UringConfig, log: (line: string) => void, prog: string): Promise<number> {
@@ -44,7 +44,7 @@ export async function runUring(cfg: UringConfig, log: (line: string) => void, pr
     let because: string | null = null;
     let walk: import('../environment/path.js').PathWalk | null | undefined;
     if (copied > 0) {
-      const { explain, copiedBecause } = await import('../doctor/explain.js');
+      const { explain, copiedBecause } = await import('./subcommands.js');
       const e = await explain(runShape(cfg));
       because = copiedBecause(e.diagnosis);
       walk = e.walk;

@@ -12,6 +12,7 @@ import type { TestName } from '../core/config.js';
 import { KernelError, ToolError } from '../core/errors.js';
 import { hasIpcLock, kernelVersion, memlockLimit, packetSockets, readCpus, readHugePages, readIommu, readSysctls } from '../environment/host.js';
 import type { PathWalk } from '../environment/path.js';
+import { Ring } from '../uring/ring.js';
 import type { Facts } from './rules.js';
 
 export interface Question {
@@ -39,7 +40,6 @@ export function probeSoZerocopy(test: TestName, family: Family): number {
 
 /** An io_uring ring of 8 entries and its opcode probe: setup errno (0: worked) and SEND_ZC support. */
 export async function probeUring(): Promise<{ setupErrno: number; sendZc: boolean | null }> {
-  const { Ring } = await import('../uring/ring.js');
   let ring;
   try {
     ring = new Ring({ entries: 8, deferTaskrun: false });
