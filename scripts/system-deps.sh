@@ -17,6 +17,7 @@ PACKAGES=(iproute2 procps util-linux gcc libc6-dev linux-libc-dev xz-utils tar d
 # libssl-dev: libcrypto for the kernel's tcp_mmap (issue 19: TCP_ZEROCOPY_RECEIVE reference).
 PACKAGES+=(libssl-dev)
 # ethtool: test/e2e/doctor.test.ts turns device features off and on (issue 18; the tool itself reads them through the ioctl).
+# ethtool: test/e2e/gso.test.ts turns UDP segmentation offload off on a veth.
 PACKAGES+=(ethtool)
 
 missing=()

@@ -15,7 +15,7 @@ import type { Config } from '../core/config.js';
 const prog = basename(process.argv[1] ?? 'msg-zerocopy');
 
 /** Names of the subcommands (see subcommands.ts). */
-const SUBCOMMANDS = ['suite', 'sweep', 'compare', 'serve', 'pair', 'uring', 'mmap', 'doctor'];
+const SUBCOMMANDS = ['suite', 'sweep', 'compare', 'serve', 'pair', 'uring', 'mmap', 'doctor', 'udpgso', 'udpgso-rx'];
 
 function printError(e: unknown): number {
   if (e instanceof ToolError) {
@@ -66,7 +66,8 @@ export async function main(argv: string[]): Promise<number> {
     return printError(new UsageError(`unknown command or test '${command}'`, guess || `see ${prog} --help`));
   }
   if (argv.length === 0 || command !== null || argv.some((a) => a === '-h' || a === '--help')) {
-    if (command !== 'uring' && command !== 'mmap') { // drop-ins for kernel programs load only their own command
+    const udpgso = command === 'udpgso' || command === 'udpgso-rx';
+    if (command !== 'uring' && command !== 'mmap' && !udpgso) { // drop-ins for kernel programs load only their own command
       const { registerSubcommands } = await import('./subcommands.js');
       registerSubcommands(program, (code) => { status = code; });
     }
@@ -74,6 +75,9 @@ export async function main(argv: string[]): Promise<number> {
     registerUringCommand(program, (code) => { status = code; });
     const { registerMmapCommand } = await import('./mmap.js');
     registerMmapCommand(program, (code) => { status = code; });
+    // udpgso_bench.sh starts these: they too load only their own command.
+    const { registerUdpgsoCommands } = await import('./udpgso.js');
+    registerUdpgsoCommands(program, (code) => { status = code; });
     program.helpCommand('help [command]', 'show the help of a command');
   }
 

@@ -8,6 +8,7 @@ import {
   errorReport, receiverIntervalLine, receiverLine, receiverReport, senderIntervalLine, senderLine, senderReport, type CpuTime, type FdTable,
 } from '../report/report.js';
 import { mappedShortfall, rxMmapLine } from '../report/rx.js';
+import { gsoFields, gsoLine } from '../report/gso.js';
 import { RunControl } from '../core/control.js';
 import { ToolError } from '../core/errors.js';
 import type { Config } from '../core/config.js';
@@ -72,11 +73,13 @@ export async function runClassicTest(cfg: Config, log: (line: string) => void, p
       log(receiverLine(r));
       // --rx mmap: one line after the classic one; --expect-mapped: one line more when short.
       if (r.rx && r.rx.mode === 'mmap') log(rxMmapLine(r.rx, r.bytes, { ...cpu, voluntarySwitches: switches }));
+      if (r.validator) log(r.validator.line());
       const short = mappedShortfall(cfg.expectMapped, r.rx, r.bytes, cfg.family);
       if (short) log(`${prog}: ${short.line}`);
-      const status = ctl.exitCode ?? (short ? short.exitCode : 0);
+      const status = ctl.exitCode ?? (short ? short.exitCode : r.validator && r.validator.badBytes > 0 ? 1 : 0);
       if (cfg.json) {
-        const report = { ...receiverReport(cfg, r, cpu, status, fdTable, switches), environment: await environmentOf(cfg) };
+        const base = { ...receiverReport(cfg, r, cpu, status, fdTable, switches), environment: await environmentOf(cfg) };
+        const report = cfg.validate ? { ...base, validate: r.validator?.toJSON() ?? null } : base;
         process.stdout.write(`${JSON.stringify(report)}\n`);
       }
       return status;
@@ -84,6 +87,8 @@ export async function runClassicTest(cfg: Config, log: (line: string) => void, p
     const r = await runSender(cfg, ctl, log, (iv) => log(senderIntervalLine(iv, cfg.zerocopy)), { missingHint: () => missingHint(cfg) });
     const cpu = cpuSince(cpu0);
     log(senderLine({ ...r, completions: r.tracker.completions }));
+    if (cfg.gsoSize) log(gsoLine(cfg, r));
+    if (cfg.hugepages) log(`huge pages: ${r.backing ?? 'none'}`);
     // Where the selftest would still be waiting for room: the partial line above, then why it ended.
     if (r.stall) log(`${prog}: ${r.stall.error.line}`);
     // Ours, after the selftest's lines: the outcome (-z without -Z), and why completions were copied.
@@ -102,7 +107,9 @@ export async function runClassicTest(cfg: Config, log: (line: string) => void, p
     }
     const status = ctl.exitCode ?? (r.stall ? r.stall.error.exitCode : r.tracker.mismatched ? 1 : 0);
     if (cfg.json) {
-      const report = { ...senderReport(cfg, r, cpu, status, fdTable), copiedBecause: because, environment: await environmentOf(cfg, walk) };
+      const base = { ...senderReport(cfg, r, cpu, status, fdTable), copiedBecause: because, environment: await environmentOf(cfg, walk) };
+      // --gso and --hugepages add their fields; without them the report is what it was.
+      const report = cfg.gsoSize || cfg.hugepages ? { ...base, ...gsoFields(cfg, r) } : base;
       process.stdout.write(`${JSON.stringify(report)}\n`);
     }
     return status;

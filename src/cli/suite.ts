@@ -28,6 +28,9 @@ function parseRxMode(text: string): RxMode {
 }
 
 interface SuiteCliOptions {
+  /** --mtu and --gso (UDP GSO cases). */
+  mtu?: number;
+  gso?: number;
   family: SuiteFamily[];
   tests: SuiteTest[];
   api: Api[];
@@ -52,9 +55,9 @@ interface SuiteCliOptions {
  * Every case's command lines, parsed as our executable will parse them,
  * before the lab exists: bad input is refused with nothing created.
  */
-export function checkSuiteArgs(apis: readonly Api[], families: SuiteFamily[], tests: SuiteTest[], o: RunOptions): void {
+export function checkSuiteArgs(apis: readonly Api[], families: SuiteFamily[], tests: SuiteTest[], o: RunOptions, gso: number | null = null): void {
   const lab = { addr: LAB_ADDR, dev: 'veth0' as const };
-  const plan = planSuite(apis, families, tests);
+  const plan = planSuite(apis, families, tests, gso);
   for (const c of plan.filter((x) => x.uring)) parseUringArgs(senderArgs(c, lab, o).slice(1));
   checkClassicArgs(plan.flatMap((c) => {
     const argv = c.path === 'tx-rx' ? [receiverArgs(c, lab, o)] : [];
@@ -85,6 +88,10 @@ function addSuiteOptions(cmd: Command): Command {
       'throughput bars, the JSON embedded)').argParser(optionParser((s) => outputPath('--report', s))))
     .addOption(new Option('--flows <n>', `flows at once in every case (-P to sender and receiver; ${testList(FLOW_TESTS, ' and ')}): ` +
       'the verdict is on their sums').argParser(intOption('--flows', 1, MAX_FLOWS)).default(1))
+    .addOption(new Option('--mtu <bytes>', 'MTU of the lab\'s veth pair and egress device (default 65535; 1500 is what a NIC has)')
+      .argParser(intOption('--mtu', 1280, 65535)))
+    .addOption(new Option('--gso <size>', 'also run UDP GSO cases (udp zerocopy, tx-rx copied and tx-only not copied) with ' +
+      '--gso <size> on sender and receiver, e.g. 1472 with --mtu 1500').argParser(intOption('--gso', 1, 65535)))
     .option('--bin <path>', 'msg_zerocopy executable to run (default: this package\'s bin/msg-zerocopy)')
     .addOption(new Option('--rx <mode>', 'how the tcp receivers read: trunc (MSG_TRUNC, the selftest), copy, or mmap ' +
       '(TCP_ZEROCOPY_RECEIVE: the veth MTU is set so the MSS is 15 pages, 61512 for IPv6 and 61492 for IPv4, the ' +
@@ -140,7 +147,8 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
         }
       }
       // Another program's flags are its own business; ours are checked now.
-      if (bin.node) checkSuiteArgs(opts.api, opts.family, opts.tests, runOpts);
+      if (opts.gso !== undefined && !bin.node) throw new UsageError('--gso: the GSO cases run this tool\'s own sender', 'drop --bin or --gso');
+      if (bin.node) checkSuiteArgs(opts.api, opts.family, opts.tests, runOpts, opts.gso ?? null);
       const output: SuiteOutput = opts.json ? 'json' : opts.ktap ? 'ktap' : 'table';
       const outcome = await runSuite({
         apis: opts.api,
@@ -158,6 +166,8 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
         flows: opts.flows,
         report: opts.report,
         rx: opts.rx,
+        mtu: opts.mtu,
+        gso: opts.gso ?? null,
       });
       if (done) done(outcome.exitCode);
       else process.exitCode = outcome.exitCode;

@@ -31,7 +31,7 @@ export async function runUring(cfg: UringConfig, log: (line: string) => void, pr
   const ctl = new RunControl().install();
   const cpu0 = process.cpuUsage();
   try {
-    const r = await runUringSender(cfg, ctl);
+    const r = await runUringSender(cfg, ctl, log);
     const d = process.cpuUsage(cpu0);
     const cpu: CpuTime = { userUs: d.user, sysUs: d.system };
     log(uringLine(r.acc.packets, r.acc.bytes, cfg.runtimeMs));
@@ -54,9 +54,10 @@ export async function runUring(cfg: UringConfig, log: (line: string) => void, pr
       if (line) log(line);
     }
     const status = ctl.exitCode ?? (r.tracker.mismatched ? 1 : 0);
+    if (cfg.hugepages) log(`huge pages: ${r.backing}`);
     if (cfg.json) {
-      const report = { ...uringReport(cfg, r, cpu, status, fdTable), copiedBecause: because, environment: await environmentOf(cfg, walk) };
-      process.stdout.write(`${JSON.stringify(report)}\n`);
+      const base = { ...uringReport(cfg, r, cpu, status, fdTable), copiedBecause: because, environment: await environmentOf(cfg, walk) };
+      process.stdout.write(`${JSON.stringify(cfg.hugepages ? { ...base, hugepages: r.backing } : base)}\n`);
     }
     return status;
   } catch (e) {

@@ -46,6 +46,12 @@ export interface Config {
   rxMode: RxMode;
   /** --expect-mapped: least share of bytes mapped, percent (with --rx mmap), or null. */
   expectMapped: number | null;
+  /** --gso: UDP_SEGMENT segment size, 0 = off. */
+  gsoSize: number;
+  /** --hugepages: back the payload with huge pages where the host has them. */
+  hugepages: boolean;
+  /** --validate (receiver): check every byte received against the pattern, count mismatches. */
+  validate: boolean;
 }
 
 /** The selftest's run time for -t secs: 200 ms + secs × 1000 ms. */

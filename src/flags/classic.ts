@@ -14,7 +14,8 @@ import { didYouMean } from '../core/suggest.js';
 import { FLOW_TESTS, TEST_TABLE, testList } from '../core/vocabulary.js';
 import { commanderMessage, LIMITS } from './parse.js';
 import { rxOptions } from './rx-options.js';
-import { addFlags, COMMON, DEFAULTS, readDst, readExpectation, readFamily, type FlagSpec } from './groups.js';
+import { checkGsoInput } from '../gso/gso.js';
+import { addFlags, COMMON, DEFAULTS, HUGEPAGES, readDst, readExpectation, readFamily, type FlagSpec } from './groups.js';
 
 /** -l when not given, as the selftest. */
 const NOTIFICATION_LIMIT = 32;
@@ -47,6 +48,10 @@ export interface RawOptions {
   /** --rx and --expect-mapped (receive side, issue 19). */
   rx?: string;
   expectMapped?: string;
+  /** --gso and --hugepages (issue 20). */
+  gso?: string;
+  hugepages?: boolean;
+  validate?: boolean;
 }
 
 
@@ -76,13 +81,23 @@ export const CLASSIC = {
       'copy (into a buffer, as an application), mmap (map the pages with TCP_ZEROCOPY_RECEIVE, as tcp_mmap; needs a page-sized MSS)',
   },
   expectMapped: { flags: '--expect-mapped <pct>', help: 'with --rx mmap: exit 1 when less than <pct> % of the bytes were mapped' },
+  gso: {
+    flags: '--gso <size>', help: 'udp: UDP GSO, one sendmsg per payload with UDP_SEGMENT, in segments of <size> bytes ' +
+      '(at most the path MTU minus the IP and UDP headers, e.g. 1472 at MTU 1500; at most 128 segments a send, 64 before linux 6.12)',
+  },
+  hugepages: HUGEPAGES,
+  validate: {
+    flags: '--validate', help: 'receiver (tcp, udp): check every byte received against the pattern (not only the first 64 of a ' +
+      'datagram); mismatches are counted and reported with their offset, the cost shown; a mismatch exits 1',
+  },
 } as const satisfies Record<string, FlagSpec>;
 
 /** Declare the classic flags on a command: the common ones and the classic ones, in the selftest's letter order. */
 export function addClassicOptions(cmd: Command): Command {
   const [c, k] = [COMMON, CLASSIC];
   return addFlags(cmd, [c.ipv4, c.ipv6, k.cork, k.cpu, c.dst, k.ifname, k.limit, k.mixed, c.port, k.rx, c.size, k.src, c.secs,
-    k.verbose, k.zerocopy, c.expect, c.json, k.interval, k.payloadOffset, k.rxMode, k.expectMapped, c.sharedFdTable]);
+    k.verbose, k.zerocopy, c.expect, c.json, k.interval, k.payloadOffset, k.rxMode, k.expectMapped, c.sharedFdTable, k.gso, k.hugepages,
+    k.validate]);
 }
 
 /**
@@ -138,13 +153,18 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
   if (o.m && (!zerocopy || !cork)) throw new UsageError('-m: cork_mixed requires corking and zerocopy', 'add -c <n> and -z');
   if (cork && test !== 'udp') throw new UsageError('can only cork udp sockets', '-c works with the udp test only');
   if (cork > payloadLen) throw new UsageError(`-c: ${cork} calls cannot split a ${payloadLen}-byte payload`, 'use a smaller -c or a larger -s');
+  if (o.validate && !o.r) throw new UsageError('--validate checks what a receiver reads', 'add -r, or drop --validate');
+  if (o.validate && test !== 'tcp' && test !== 'udp') throw new UsageError(`--validate: tcp and udp only, not ${test}`, 'drop --validate');
+  const gsoSize = o.gso === undefined ? 0 : parseInteger(o.gso, '--gso', 0, 65535);
+  if (o.gso !== undefined) checkGsoInput(test, family, payloadLen, gsoSize, cork);
 
   const { rxMode, expectMapped } = rxOptions(o, test, !!o.r);
 
   return {
     family, test, cork, corkMixed: !!o.m, cpu, dst, dstText: o.D as string, src, srcText: o.S ?? null, ifindex, ifname: o.i ?? null, notificationLimit, port,
     rx: !!o.r, payloadLen, runtimeMs: runtimeMs(secs), verbose: o.v ?? 0, zerocopy, expectZerocopy, json: !!o.json,
-    payloadOffset, sharedFdTable: !!o.sharedFdTable, intervalMs, rxMode, expectMapped,
+    payloadOffset, sharedFdTable: !!o.sharedFdTable, intervalMs, rxMode, expectMapped, gsoSize, hugepages: !!o.hugepages,
+    validate: !!o.validate,
   };
 }
 

@@ -73,3 +73,8 @@ export function readExpectation(text: string | undefined): Expectation {
   if (text !== '0' && text !== '1') throw new UsageError(`-Z: expected 0 or 1, got '${text}'`, '1 = notifications say not copied, 0 = copied');
   return text === '1' ? 1 : 0;
 }
+
+/** --hugepages (classic, uring and udpgso senders): declared once. */
+export const HUGEPAGES: FlagSpec = {
+  flags: '--hugepages', help: 'back the payload with huge pages: MAP_HUGETLB when reserved, else transparent huge pages (madvise)',
+};

@@ -8,7 +8,7 @@ import { UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
 import { runtimeMs } from '../core/config.js';
 import { testList, URING_TESTS, type UringTest } from '../core/vocabulary.js';
-import { addFlags, COMMON, DEFAULTS, readDst, readExpectation, readFamily, type FlagSpec } from './groups.js';
+import { addFlags, COMMON, DEFAULTS, HUGEPAGES, readDst, readExpectation, readFamily, type FlagSpec } from './groups.js';
 import { LIMITS } from './parse.js';
 import { DEFAULT_BATCH, MODE_ZC_FIXED, RING_ENTRIES, type UringConfig, type UringMode } from '../uring/config.js';
 
@@ -24,6 +24,7 @@ export interface UringRawOptions {
   m?: string;
   Z?: string;
   json?: boolean;
+  hugepages?: boolean;
   fixedFile?: boolean;
   registeredRing?: boolean;
   deferTaskrun?: boolean;
@@ -52,7 +53,7 @@ export const URING = {
 export function addUringOptions(cmd: Command): Command {
   const [c, u] = [COMMON, URING];
   return addFlags(cmd, [c.ipv4, c.ipv6, c.dst, c.port, c.size, c.secs, u.batch, u.cork, u.mode, c.expect, c.json,
-    u.fixedFile, u.registeredRing, u.deferTaskrun, c.sharedFdTable]);
+    u.fixedFile, u.registeredRing, u.deferTaskrun, c.sharedFdTable, HUGEPAGES]);
 }
 
 /** Turn parsed flags and the test name into a checked UringConfig (parse_opts). */
@@ -79,7 +80,7 @@ export function toUringConfig(testArg: string | undefined, o: UringRawOptions): 
   return {
     family, test, dst, dstText: o.D as string, port, payloadLen, runtimeMs: runtimeMs(secs), batch, cork, mode, expectZerocopy,
     fixedFile: !!o.fixedFile, registeredRing: !!o.registeredRing, deferTaskrun: !!o.deferTaskrun,
-    sharedFdTable: !!o.sharedFdTable, json: !!o.json,
+    sharedFdTable: !!o.sharedFdTable, json: !!o.json, hugepages: !!o.hugepages,
   };
 }
 

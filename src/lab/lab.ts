@@ -58,6 +58,8 @@ export interface CreateLabOptions {
   recordDir?: string;
   /** One-line notes (stale namespaces removed, no owner record); default: a line on stderr. */
   onNote?: (line: string) => void;
+  /** MTU of the veth pair and the egress device (default LAB_MTU, 65535; 1500 is what a NIC has). */
+  mtu?: number;
 }
 
 export const LAB_ADDR: LabAddresses = Object.freeze({
@@ -157,12 +159,12 @@ class LabImpl implements Lab {
   }
 }
 
-async function addEgress(lab: LabImpl, kinds: EgressKind[]): Promise<void> {
+async function addEgress(lab: LabImpl, kinds: EgressKind[], mtu = LAB_MTU): Promise<void> {
   const failures: string[] = [];
   for (const kind of kinds) {
     const name = `${kind}0`;
     try {
-      await run(['ip', '-n', lab.rxNs, 'link', 'add', name, 'mtu', String(LAB_MTU), 'type', kind]);
+      await run(['ip', '-n', lab.rxNs, 'link', 'add', name, 'mtu', String(mtu), 'type', kind]);
       lab.egressKind = kind;
       lab.egressDev = name;
       return;
@@ -202,10 +204,10 @@ async function addNamespaces(lab: LabImpl, added: (ns: string) => void): Promise
   }
 }
 
-async function addVethPair(tx: string, rx: string): Promise<void> {
+async function addVethPair(tx: string, rx: string, mtu = LAB_MTU): Promise<void> {
   await run(['ip', '-n', tx, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth0', 'netns', rx]);
-  await run(['ip', '-n', tx, 'link', 'set', 'dev', 'veth0', 'mtu', String(LAB_MTU), 'address', TX_MAC]);
-  await run(['ip', '-n', rx, 'link', 'set', 'dev', 'veth0', 'mtu', String(LAB_MTU), 'address', RX_MAC]);
+  await run(['ip', '-n', tx, 'link', 'set', 'dev', 'veth0', 'mtu', String(mtu), 'address', TX_MAC]);
+  await run(['ip', '-n', rx, 'link', 'set', 'dev', 'veth0', 'mtu', String(mtu), 'address', RX_MAC]);
 }
 
 async function addAddresses(tx: string, rx: string): Promise<void> {
@@ -233,18 +235,18 @@ async function addRoutes(tx: string, rx: string, eg: string): Promise<void> {
 }
 
 /** The topology, step by step; the step that failed goes into the error. */
-async function build(lab: LabImpl, kinds: EgressKind[], added: (ns: string) => void): Promise<void> {
+async function build(lab: LabImpl, kinds: EgressKind[], added: (ns: string) => void, mtu = LAB_MTU): Promise<void> {
   const { txNs: tx, rxNs: rx } = lab;
   let step = '';
   try {
     step = 'namespaces';
     await addNamespaces(lab, added);
     step = 'veth pair';
-    await addVethPair(tx, rx);
+    await addVethPair(tx, rx, mtu);
     step = 'addresses';
     await addAddresses(tx, rx);
     step = 'egress device';
-    await addEgress(lab, kinds);
+    await addEgress(lab, kinds, mtu);
     await addEgressAddresses(rx, lab.egressDev);
     step = 'routes';
     await addRoutes(tx, rx, lab.egressDev);
@@ -294,6 +296,6 @@ export async function createLab(opts: CreateLabOptions = {}): Promise<Lab> {
       note(`msg-zerocopy: no owner record for ${tx}, ${rx} (${rec.error}); ` +
         'if this process is killed outright they stay until removed by hand');
     }
-  });
+  }, opts.mtu);
   return lab;
 }

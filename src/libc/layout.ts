@@ -385,3 +385,23 @@ export const RTGENMSG = offsets(rtgenmsg, ['rtgen_family'] as const);
 export const RLIMIT = offsets(rlimit, ['rlim_cur', 'rlim_max'] as const);
 /** ETH_GSTRING_LEN: every name in an ethtool string set takes this many bytes. */
 export const ETH_GSTRING_LEN = 32;
+// UDP GSO and tx timestamps (udpgso_bench_tx, --gso): the timestamps a
+// SO_TIMESTAMPING control message carries (struct scm_timestamping from
+// <linux/errqueue.h>: software, deprecated, hardware), and sendmmsg's vector.
+export const timespec = koffi.struct('mzc_timespec', {
+  tv_sec: 'long',
+  tv_nsec: 'long',
+});
+
+export const scm_timestamping = koffi.struct('mzc_scm_timestamping', {
+  ts: koffi.array(timespec, 3),
+});
+
+export const mmsghdr = koffi.struct('mzc_mmsghdr', {
+  msg_hdr: msghdr,
+  msg_len: 'uint32_t',
+});
+
+export const TIMESPEC = offsets(timespec, ['tv_sec', 'tv_nsec'] as const);
+export const SCM_TIMESTAMPING = offsets(scm_timestamping, ['ts'] as const);
+export const MMSG = offsets(mmsghdr, ['msg_hdr', 'msg_len'] as const);

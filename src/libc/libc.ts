@@ -181,3 +181,13 @@ export const getrlimit = lib.func('int getrlimit(int resource, intptr_t rlim)') 
 export const setns = lib.func('int setns(int fd, int nstype)') as (fd: number, nstype: number) => number;
 /** open(2) and read access to a namespace file, for setns. */
 export const openPath = lib.func('int open(const char *path, int flags)') as (path: string, flags: number) => number;
+// The UDP GSO benchmark's sends (udpgso_bench_tx: send/sendto per segment,
+// sendmmsg): through syscall(2) on x86-64, as sendmsg above.
+/** sendto(fd, buf, len, flags, addr, addrlen); send(2) is sendto with no address. */
+export const sendto: Fn6 = X86_64
+  ? (fd, buf, len, flags, addr, alen) => syscall6(44, fd, buf, len, flags, addr, alen)
+  : (lib.func('long sendto(int fd, intptr_t buf, size_t len, int flags, intptr_t addr, uint32_t alen)') as Fn6);
+/** sendmmsg(fd, msgvec, vlen, flags). */
+export const sendmmsg: Fn4 = X86_64
+  ? (fd, vec, vlen, flags) => syscall6(307, fd, vec, vlen, flags, 0, 0)
+  : (lib.func('int sendmmsg(int fd, intptr_t vec, unsigned int vlen, int flags)') as Fn4);

@@ -66,6 +66,17 @@ export function fillPayload(buf: Uint8Array, off: number, len: number): void {
   for (let i = 0; i < len; i++) buf[off + i] = 0x61 + (i % 26);
 }
 
+/**
+ * True when `len` bytes at `off` follow the payload pattern from the letter
+ * they start with (a UDP GSO segment starts mid-pattern: byte k × size).
+ */
+export function continuesPayload(buf: Uint8Array, off: number, len: number): boolean {
+  const first = buf[off] - 0x61;
+  if (first < 0 || first >= 26) return false;
+  for (let i = 1; i < len; i++) if (buf[off + i] !== 0x61 + ((first + i) % 26)) return false;
+  return true;
+}
+
 /** True when `len` bytes at `off` follow the payload pattern from its start. */
 export function matchesPayload(buf: Uint8Array, off: number, len: number): boolean {
   for (let i = 0; i < len; i++) if (buf[off + i] !== 0x61 + (i % 26)) return false;

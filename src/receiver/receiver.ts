@@ -5,11 +5,12 @@
 // peer has closed (the selftest polls the readable EOF until its deadline,
 // one CPU busy for nothing); its line and exit status are the same.
 import { AF_PACKET, EAGAIN, IPPROTO_RAW, MSG_DONTWAIT, MSG_TRUNC, POLLIN, SOCK_RAW, SOCK_STREAM } from '../libc/constants.js';
-import { IPV4_HLEN } from '../libc/layout.js';
+import { IPV4_HLEN, IP_MAXPACKET } from '../libc/layout.js';
+import { PatternValidator, StreamValidator } from './validate.js';
 import { accept, allocNative, bind, errno, listen, recv } from '../libc/libc.js';
 import { writeSockaddr } from '../net/address.js';
 import { RECEIVER_SOCKET_OPTIONS, takeEarlySocket } from '../net/early.js';
-import { matchesPayload } from '../net/headers.js';
+import { continuesPayload, matchesPayload } from '../net/headers.js';
 import { PollFd } from '../net/poll.js';
 import { closeSocket, fail, openSocket, setIntOption, socketKind } from '../net/socket.js';
 import { RECEIVER_EXTRA_MS, WAIT_MS, type Config } from '../core/config.js';
@@ -37,6 +38,8 @@ export interface ReceiverResult {
   peerClosed: boolean;
   /** tcp: how it read (--rx) and what was mapped and copied; null for datagrams. */
   rx?: RxStats | null;
+  /** --validate: what the check of every byte found, else null. */
+  validator?: PatternValidator | StreamValidator | null;
 }
 
 const SLICE_MS = 50;
@@ -98,9 +101,17 @@ export async function runReceiver(cfg: Config, ctl: RunControl, onInterval?: (r:
   const off = cfg.family === 4 && kind.type === SOCK_RAW ? IPV4_HLEN : 0;
   const expectLen = cfg.payloadLen;
   const check = Math.min(expectLen, DGRAM_BUF - off);
+  const gso = cfg.gsoSize;
+  const lastSegment = gso ? expectLen - (Math.ceil(expectLen / gso) - 1) * gso : 0;
+  // --validate: read whole datagrams (tcp: up to 2 MiB at a time) into a buffer made once, and check every byte.
+  const dgramValidator = cfg.validate && !stream ? new PatternValidator(IP_MAXPACKET) : null;
+  const streamValidator = cfg.validate && stream ? new StreamValidator(cfg.payloadLen) : null;
+  const big = cfg.validate ? allocNative(stream ? 1 << 21 : IP_MAXPACKET) : null;
+  const bigView = big ? big.u8 : null;
+  const dgramView = bigView && bigView.subarray(off);
 
   const flushTcp = (): void => {
-    const ret = recv(fd, 0, 1 << 21, MSG_TRUNC | MSG_DONTWAIT);
+    const ret = big ? recv(fd, big.addr, 1 << 21, MSG_DONTWAIT) : recv(fd, 0, 1 << 21, MSG_TRUNC | MSG_DONTWAIT);
     if (ret === -1) {
       const e = errno();
       if (e === EAGAIN) return;
@@ -113,17 +124,31 @@ export async function runReceiver(cfg: Config, ctl: RunControl, onInterval?: (r:
     }
     r.packets++;
     r.bytes += ret;
+    streamValidator?.check(bigView!, ret);
   };
   const flushDatagram = (): void => {
-    let ret = recv(fd, buf.addr, DGRAM_BUF, MSG_DONTWAIT | MSG_TRUNC);
+    let ret = big ? recv(fd, big.addr, IP_MAXPACKET, MSG_DONTWAIT | MSG_TRUNC) : recv(fd, buf.addr, DGRAM_BUF, MSG_DONTWAIT | MSG_TRUNC);
     if (ret === -1) {
       const e = errno();
       if (e === EAGAIN) return;
       fail('recv', cfg, e);
     }
     ret -= off;
+    if (gso) {
+      // --gso: the sender's payloads arrive as segments of --gso bytes (the last of a payload shorter), each mid-pattern.
+      if (ret !== gso && ret !== lastSegment) {
+        throw new RunError(`recv: ret=${ret} != ${gso}${lastSegment !== gso ? ` or ${lastSegment}` : ''}`,
+          'give the receiver the same -s and --gso as the sender');
+      }
+      if (dgramValidator) dgramValidator.check(dgramView!, ret);
+      else if (!continuesPayload(buf.u8, off, Math.min(ret, DGRAM_BUF - off))) throw new RunError('recv: data mismatch');
+      r.packets++;
+      r.bytes += ret;
+      return;
+    }
     if (ret !== expectLen) throw new RunError(`recv: ret=${ret} != ${expectLen}`, 'give the receiver the same -s as the sender');
-    if (!matchesPayload(buf.u8, off, check)) throw new RunError('recv: data mismatch');
+    if (dgramValidator) dgramValidator.check(dgramView!, ret);
+    else if (!matchesPayload(buf.u8, off, check)) throw new RunError('recv: data mismatch');
     r.packets++;
     r.bytes += expectLen;
   };
@@ -177,6 +202,6 @@ export async function runReceiver(cfg: Config, ctl: RunControl, onInterval?: (r:
   closeSocket(fd);
   return {
     packets: r.packets, bytes: r.bytes, startedAt, durationMs, dataMs: windowMs({ firstAt, lastAt }, r.bytes), intervals,
-    interrupted: ctl.signal, peerClosed: !peerOpen, rx,
+    interrupted: ctl.signal, peerClosed: !peerOpen, rx, validator: dgramValidator ?? streamValidator,
   };
 }

@@ -12,6 +12,8 @@
 //     msg_zerocopy  msg_zerocopy.c  msg_zerocopy.sh
 //     io_uring_zerocopy_tx  io_uring_zerocopy_tx.c  io_uring_zerocopy_tx.sh
 //     include/linux/io_uring.h  include/io_uring/mini_liburing.h
+//     selftests/kselftest.h  selftests/net/udpgso_bench_{tx,rx}{,.c}
+//     selftests/net/udpgso_bench.sh  selftests/net/in_netns.sh
 //
 // io_uring_zerocopy_tx does not build against Debian 12's linux-libc-dev
 // (linux 6.1: its io_uring.h has no sqe->optlen, which mini_liburing.h
@@ -48,6 +50,13 @@ const HEADERS: ReadonlyArray<[tree: string, include: string]> = [
   ['include/uapi/linux/io_uring.h', 'linux/io_uring.h'],
   ['tools/include/io_uring/mini_liburing.h', 'io_uring/mini_liburing.h'],
 ];
+/**
+ * The UDP GSO benchmark (udpgso_bench_tx.c, udpgso_bench_rx.c and their
+ * driver udpgso_bench.sh, which runs ./in_netns.sh; the tx program includes
+ * ../kselftest.h): kept in the tree's own layout under selftests/ so the
+ * driver runs unmodified.
+ */
+const UDPGSO_FILES = ['net/udpgso_bench_tx.c', 'net/udpgso_bench_rx.c', 'net/udpgso_bench.sh', 'net/in_netns.sh', 'kselftest.h'] as const;
 /** Tools the fetch-and-build path needs, and the Debian package of each. */
 const TOOLS: ReadonlyArray<[cmd: string, pkg: string]> = [
   ['apt-get', 'apt'],
@@ -75,6 +84,11 @@ export interface Reference {
   uringSource: string;
   /** Folder with the tree's linux/io_uring.h and io_uring/mini_liburing.h (put it first with -I). */
   include: string;
+  /** selftests/net/ of the tree: udpgso_bench_tx and _rx (built), udpgso_bench.sh, in_netns.sh; ../kselftest.h beside it. */
+  udpgsoDir: string;
+  udpgsoTx: string;
+  udpgsoRx: string;
+  udpgsoScript: string;
 }
 
 export interface EnsureOptions {
@@ -100,6 +114,10 @@ function layout(dir: string, version: string): Reference {
     uringScript: join(dir, 'io_uring_zerocopy_tx.sh'),
     uringSource: join(dir, 'io_uring_zerocopy_tx.c'),
     include: join(dir, 'include'),
+    udpgsoDir: join(dir, 'selftests', 'net'),
+    udpgsoTx: join(dir, 'selftests', 'net', 'udpgso_bench_tx'),
+    udpgsoRx: join(dir, 'selftests', 'net', 'udpgso_bench_rx'),
+    udpgsoScript: join(dir, 'selftests', 'net', 'udpgso_bench.sh'),
   };
 }
 
@@ -115,7 +133,13 @@ async function isFile(path: string, mode = fsc.R_OK): Promise<boolean> {
 }
 
 async function complete(ref: Reference): Promise<boolean> {
-  return (await isFile(ref.bin, fsc.X_OK)) && (await isFile(ref.script)) && (await uringComplete(ref));
+  return (await isFile(ref.bin, fsc.X_OK)) && (await isFile(ref.script)) && (await uringComplete(ref)) &&
+    (await udpgsoComplete(ref));
+}
+
+async function udpgsoComplete(ref: Reference): Promise<boolean> {
+  return (await isFile(ref.udpgsoTx, fsc.X_OK)) && (await isFile(ref.udpgsoRx, fsc.X_OK)) &&
+    (await isFile(ref.udpgsoScript, fsc.X_OK)) && (await isFile(join(ref.udpgsoDir, 'in_netns.sh'), fsc.X_OK));
 }
 
 async function uringComplete(ref: Reference): Promise<boolean> {
@@ -294,7 +318,8 @@ async function fetchAndBuild(version: string, log: (l: string) => void): Promise
     if (debVersion !== version) throw new Error(`downloaded ${debVersion}, expected ${version}`);
 
     log(`reference: extracting ${FILES.join(', ')} and ${HEADERS.map(([t]) => t).join(', ')} from ${TARBALL}`);
-    const members = [...FILES.map((f) => `'*/${SELFTEST_DIR}/${f}'`), ...HEADERS.map(([t]) => `'*/${t}'`)].join(' ');
+    const members = [...FILES.map((f) => `'*/${SELFTEST_DIR}/${f}'`), ...HEADERS.map(([t]) => `'*/${t}'`),
+      ...UDPGSO_FILES.map((f) => `'*/${dirname(SELFTEST_DIR)}/${f}'`)].join(' ');
     await pipeline(
       `dpkg-deb --fsys-tarfile '${deb}' | tar -xOf - '${TARBALL}' | tar -xJf - --wildcards ${members}`,
       work,
@@ -319,11 +344,21 @@ async function fetchAndBuild(version: string, log: (l: string) => void): Promise
     }
     await chmod(stagedRef.script, 0o755);
     await chmod(stagedRef.uringScript, 0o755);
+    for (const f of UDPGSO_FILES) {
+      const from = join(work, REFERENCE_PACKAGE, dirname(SELFTEST_DIR), f);
+      if (!(await isFile(from))) throw new Error(`${f} not found in ${REFERENCE_PACKAGE} ${version}`);
+      await mkdir(dirname(join(staging, 'selftests', f)), { recursive: true });
+      await copyFile(from, join(staging, 'selftests', f));
+      if (f.endsWith('.sh')) await chmod(join(staging, 'selftests', f), 0o755);
+    }
 
     log('reference: gcc -O2 msg_zerocopy.c');
     await run('gcc', ['-O2', '-Wall', '-o', stagedRef.bin, stagedRef.source]);
     log('reference: gcc -O2 -I include io_uring_zerocopy_tx.c');
     await run('gcc', ['-O2', '-Wall', '-I', stagedRef.include, '-o', stagedRef.uringBin, stagedRef.uringSource]);
+    log('reference: gcc -O2 udpgso_bench_tx.c udpgso_bench_rx.c');
+    await run('gcc', ['-O2', '-Wall', '-o', stagedRef.udpgsoTx, `${stagedRef.udpgsoTx}.c`]);
+    await run('gcc', ['-O2', '-Wall', '-o', stagedRef.udpgsoRx, `${stagedRef.udpgsoRx}.c`]);
 
     await rm(finalRef.dir, { recursive: true, force: true });
     await rename(staging, finalRef.dir);
@@ -467,6 +502,19 @@ export async function ensureMmapReference(opts: EnsureOptions = {}): Promise<Mma
   });
 }
 
+/**
+ * The reference with the UDP GSO benchmark: ensureReference(), then a clear
+ * error when a MSG_ZEROCOPY_REFERENCE_DIR override lacks selftests/net/udpgso_bench_*.
+ */
+export async function ensureUdpgsoReference(opts: EnsureOptions = {}): Promise<Reference> {
+  const ref = await ensureReference(opts);
+  if (!(await udpgsoComplete(ref))) {
+    throw new Error(`${ref.dir} has no selftests/net/udpgso_bench_tx, udpgso_bench_rx, udpgso_bench.sh and in_netns.sh ` +
+      '(build them from linux-source-6.12, or unset MSG_ZEROCOPY_REFERENCE_DIR to let the helper do it)');
+  }
+  return ref;
+}
+
 // CLI: print where the reference is (fetching and building it if needed).
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
@@ -482,7 +530,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     else {
       console.log(`version ${ref.version}\nbin     ${ref.bin}\nscript  ${ref.script}\nsource  ${ref.source}\n` +
         `uring   ${ref.uringBin}\nuring.sh ${ref.uringScript}\ninclude ${ref.include}` +
-        `\ntcp_mmap ${mmapRef.bin}`);
+        `\ntcp_mmap ${mmapRef.bin}\nudpgso  ${ref.udpgsoDir}`);
     }
   } catch (e) {
     process.stderr.write(`reference: ${(e as Error).message}\n`);

@@ -17,6 +17,8 @@ export interface SessionOptions {
   progress: boolean;
   /** Where the progress line and notes go (stderr). */
   err: (s: string) => void;
+  /** --mtu: the lab's veth pair and egress device MTU (default: the lab's 65535). */
+  mtu?: number;
 }
 
 export interface LabSession {
@@ -68,6 +70,7 @@ export async function withLabSession(o: SessionOptions, body: (s: LabSession) =>
     progress('setting up namespaces…');
     lab = await createLab({
       prefix: o.prefix,
+      mtu: o.mtu,
       // A note (stale namespaces removed) gets a line of its own, above the progress line.
       onNote: (line) => {
         progress(null);

@@ -3,10 +3,12 @@
 // sends until the deadline, draining the error queue as the selftest does.
 import {
   AF_PACKET, ETH_P_IP, ETH_P_IPV6, IPPROTO_RAW, IPPROTO_UDP, MSG_DONTWAIT, MSG_ZEROCOPY, SOCK_RAW, SOCK_STREAM,
-  SOL_SOCKET, SO_SNDBUF, SO_ZEROCOPY, UDP_CORK,
+  SOL_SOCKET, SO_SNDBUF, SO_ZEROCOPY, UDP_CORK, SOL_IP, SOL_IPV6, IP_MTU, IPV6_MTU, SOL_UDP, UDP_SEGMENT,
 } from '../libc/constants.js';
 import { ETH_HLEN, IOV, IPV6_HLEN, IP_MAXPACKET, MSG, PAGE_SIZE, SLL } from '../libc/layout.js';
-import { allocNative, connect } from '../libc/libc.js';
+import { allocNative, connect, getsockopt } from '../libc/libc.js';
+import { allocPages, type PageBacking } from '../mem/pages.js';
+import { checkGsoMtu } from '../gso/gso.js';
 import { writeSockaddr, writeSockaddrLL } from '../net/address.js';
 import { buildEthHeader, buildIPv4Header, buildIPv6Header, fillPayload, MAC_DST } from '../net/headers.js';
 import { closeSocket, connectWithin, fail, openSocket, setIntOption, socketKind } from '../net/socket.js';
@@ -43,6 +45,11 @@ export interface SenderResult {
   missingNotifications: boolean;
   /** The socket stayed unwritable past the end of the run: what it was, and the error line (exit 1). */
   stall?: (Stall & { error: RunError }) | null;
+  /** --hugepages: what backed the payload, and why not huge pages (one line), else null. */
+  backing?: PageBacking;
+  hugepagesWhy?: string | null;
+  /** --gso: the path MTU the segment size was checked against. */
+  pathMtu?: number | null;
 }
 
 /** What the layers above may add to a run, after its measured loop. */
@@ -59,6 +66,8 @@ interface Message {
   payloadIovLen: number;
   /** Total bytes of one sendmsg. */
   len: number;
+  backing: PageBacking;
+  hugepagesWhy: string | null;
 }
 
 function buildMessage(cfg: Config, domain: number, type: number, protocol: number): Message {
@@ -67,7 +76,7 @@ function buildMessage(cfg: Config, domain: number, type: number, protocol: numbe
   // send spans changes what the kernel does with it (tcp zerocopy over veth
   // runs at twice the rate from a page-aligned buffer), so by default the
   // buffer sits where the selftest's static array does.
-  const page = allocNative(IP_MAXPACKET + PAGE_SIZE, PAGE_SIZE);
+  const page = allocPages(IP_MAXPACKET + PAGE_SIZE, cfg.hugepages);
   const payloadAddr = page.addr + cfg.payloadOffset;
   fillPayload(page.u8, cfg.payloadOffset, IP_MAXPACKET);
   const iov = allocNative(3 * IOV.size);
@@ -97,10 +106,10 @@ function buildMessage(cfg: Config, domain: number, type: number, protocol: numbe
   msg.dv.setBigUint64(MSG.msg_iov, BigInt(iov.addr), true);
   msg.dv.setBigUint64(MSG.msg_iovlen, BigInt(iovs.length), true);
   const payloadIov = (iovs.length - 1) * IOV.size;
-  return { addr: msg.addr, iovDv: iov.dv, payloadIovLen: payloadIov + IOV.iov_len, len };
+  return { addr: msg.addr, iovDv: iov.dv, payloadIovLen: payloadIov + IOV.iov_len, len, backing: page.backing, hugepagesWhy: page.why };
 }
 
-async function setupSocket(cfg: Config, ctl: RunControl): Promise<{ fd: number; msg: Message }> {
+async function setupSocket(cfg: Config, ctl: RunControl): Promise<{ fd: number; msg: Message; pathMtu: number | null }> {
   const kind = socketKind(cfg.test, cfg.family);
   const fd = openSocket(kind, 'socket t', cfg);
   setIntOption(fd, SOL_SOCKET, SO_SNDBUF, 1 << 21, cfg);
@@ -112,7 +121,26 @@ async function setupSocket(cfg: Config, ctl: RunControl): Promise<{ fd: number; 
     if (kind.type === SOCK_STREAM) await connectWithin(fd, sa.addr, salen, Math.max(cfg.runtimeMs, CONNECT_MIN_MS), cfg, ctl);
     else if (connect(fd, sa.addr, salen) !== 0) fail('connect', cfg);
   }
-  return { fd, msg: buildMessage(cfg, kind.domain, kind.type, kind.protocol) };
+  const pathMtu = cfg.gsoSize ? enableGso(fd, cfg) : null;
+  return { fd, msg: buildMessage(cfg, kind.domain, kind.type, kind.protocol), pathMtu };
+}
+
+/**
+ * --gso: check the segment size against the connected socket's path MTU,
+ * then UDP_SEGMENT on the socket, so that every sendmsg of the unchanged loop
+ * leaves as segments of that size. Returns the path MTU.
+ */
+function enableGso(fd: number, cfg: Config): number {
+  const v = allocNative(8);
+  v.dv.setUint32(4, 4, true);
+  const [level, name] = cfg.family === 4 ? [SOL_IP, IP_MTU] : [SOL_IPV6, IPV6_MTU];
+  if (getsockopt(fd, level, name, v.addr, v.addr + 4) !== 0) {
+    fail({ call: 'setsockopt', text: `getsockopt ${level}.${name} (path MTU)`, option: [level, name] }, cfg);
+  }
+  const mtu = v.dv.getInt32(0, true);
+  checkGsoMtu(cfg.family, cfg.gsoSize, mtu, cfg.dstText);
+  setIntOption(fd, SOL_UDP, UDP_SEGMENT, cfg.gsoSize, cfg);
+  return mtu;
 }
 
 /**
@@ -144,7 +172,8 @@ export async function runSender(cfg: Config, ctl: RunControl, log: (line: string
   events.mismatch = (got, want) => log(`serr: ee_code: ${got} != expected ${want}`);
   const tracker = new CompletionTracker(cfg.expectZerocopy, events);
 
-  const { fd, msg } = await setupSocket(cfg, ctl);
+  const { fd, msg, pathMtu } = await setupSocket(cfg, ctl);
+  if (msg.hugepagesWhy) log(msg.hugepagesWhy);
   const errq = new ErrorQueue(fd, tracker);
   const loop = new SendLoop(cfg, fd, msg.addr, msg.len, errq, log);
   // Cork and the forced-GC test hook replace the single send of the plain loop.
@@ -195,7 +224,7 @@ export async function runSender(cfg: Config, ctl: RunControl, log: (line: string
     expectedCompletions: loop.expected, tracker, startedAt, durationMs,
     dataMs: windowMs({ firstAt: loop.firstSendAt, lastAt: loop.lastSendAt }, loop.bytes), intervals,
     interrupted: ctl.signal, zc: cfg.zerocopy && tracker.expectation === 1 ? 'y' : 'n', missingNotifications: missing,
-    stall,
+    stall, backing: msg.backing, hugepagesWhy: msg.hugepagesWhy, pathMtu,
   };
 }
 

@@ -31,6 +31,8 @@ export interface SuiteCase {
   uring: { mode: 1 | 2 | 3; batch: number } | null;
   /** --rx of the receiver (tcp tx-rx cases of the msg plan; absent: trunc, the selftest's). */
   rx?: RxMode;
+  /** UDP GSO cases (suite --gso): the segment size given to sender and receiver as --gso, else null. */
+  gso?: number | null;
 }
 
 export type { Api };
@@ -94,9 +96,29 @@ export function planUringCases(families: SuiteFamily[], tests: SuiteTest[]): Sui
   return out;
 }
 
-/** The plans of the interfaces asked for, one after the other, numbered through. */
-export function planSuite(apis: readonly Api[], families: SuiteFamily[], tests: SuiteTest[]): SuiteCase[] {
+/**
+ * UDP GSO cases (suite --gso SIZE, at the MTU of --mtu): udp zerocopy for
+ * each family, to the receiver over veth (tx-rx: copied, -Z 0) and out of the
+ * egress device (tx-only: not copied, -Z 1), sender and receiver with --gso.
+ */
+export function planGsoCases(families: SuiteFamily[], gso: number): SuiteCase[] {
+  const out: SuiteCase[] = [];
+  for (const family of families) {
+    for (const path of ['tx-rx', 'tx-only'] as const) {
+      out.push({
+        index: out.length + 1, family, test: 'udp', mode: 'zerocopy', path, expect: expectationFor(path),
+        rxMode: path === 'tx-rx' ? 'udp' : null, name: `ipv${family}_udp_gso${gso}_zerocopy_${path}`,
+        label: `ipv${family} udp gso ${gso} ${path}`, api: 'msg', uring: null, gso,
+      });
+    }
+  }
+  return out;
+}
+
+/** The plans of the interfaces asked for, one after the other, numbered through; then the GSO cases (udp, --gso). */
+export function planSuite(apis: readonly Api[], families: SuiteFamily[], tests: SuiteTest[], gso: number | null = null): SuiteCase[] {
   const all = apis.flatMap((a) => (a === 'msg' ? planCases(families, tests) : planUringCases(families, tests)));
+  if (gso && tests.includes('udp') && apis.includes('msg')) all.push(...planGsoCases(families, gso));
   return all.map((c, i) => ({ ...c, index: i + 1 }));
 }
 

@@ -53,6 +53,9 @@ export interface CaseResult {
 
 type LabAddr = Pick<Lab, 'addr' | 'dev'>;
 
+/** The passthrough flags, and --gso for a GSO case (both sides). */
+const gsoExtra = (c: SuiteCase, o: RunOptions): string[] => (c.gso ? [...o.extra, '--gso', String(c.gso)] : o.extra);
+
 /** The sender of a case, as the kernel driver starts it. */
 export function senderSpec(c: SuiteCase, lab: LabAddr, o: RunOptions): AnySenderSpec {
   const a = lab.addr[c.family];
@@ -67,7 +70,7 @@ export function senderSpec(c: SuiteCase, lab: LabAddr, o: RunOptions): AnySender
   return {
     role: 'sender', family: c.family, test: c.test, ifname: lab.dev, port: o.port, src: a.src,
     dst: c.path === 'tx-rx' ? a.dst : a.txOnly, size: c.rx === 'mmap' && o.size === null ? PAGE_PAYLOAD : o.size, secs: o.duration, json: o.bin.node,
-    zerocopy: c.mode === 'zerocopy', expect: o.bin.expectFlag ? c.expect : null, extra: o.extra, flows: o.flows,
+    zerocopy: c.mode === 'zerocopy', expect: o.bin.expectFlag ? c.expect : null, extra: gsoExtra(c, o), flows: o.flows,
   };
 }
 
@@ -77,7 +80,7 @@ export function receiverSpec(c: SuiteCase, lab: LabAddr, o: RunOptions): Receive
   return {
     role: 'receiver', family: c.family, test: c.rxMode ?? 'raw', ifname: lab.dev, port: o.port, src: a.src,
     dst: a.dst, size: c.rx === 'mmap' && o.size === null ? PAGE_PAYLOAD : o.size, secs: o.duration + 1, json: o.bin.node,
-    extra: o.extra, flows: o.flows, rxMode: c.rx,
+    extra: gsoExtra(c, o), flows: o.flows, rxMode: c.rx,
   };
 }
 

@@ -36,8 +36,10 @@ const defaultIO: SuiteIO = {
 };
 
 export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promise<SuiteOutcome> {
-  const plan = withRx(planSuite(o.apis ?? ['msg'], o.families, o.tests), o.rx ?? 'trunc');
-  let mtu = LAB_MTU;
+  const plan = withRx(planSuite(o.apis ?? ['msg'], o.families, o.tests, o.gso ?? null), o.rx ?? 'trunc');
+  // --mtu: the lab's MTU for every case that does not need its own (--rx mmap).
+  const labMtu = o.mtu ?? LAB_MTU;
+  let mtu = labMtu;
   const results: CaseResult[] = [];
   const started = Date.now();
   const tty = o.progress && o.output === 'table' && Boolean(process.stderr.isTTY) && Boolean(process.stdout.isTTY);
@@ -46,7 +48,7 @@ export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promis
   };
 
   if (o.output === 'ktap') io.out(formatKtapHeader(plan.length));
-  const end = await withLabSession({ prefix: o.prefix, progress: tty, err: io.err }, async (s) => {
+  const end = await withLabSession({ prefix: o.prefix, progress: tty, err: io.err, mtu: o.mtu }, async (s) => {
     for (const c of plan) {
       if (s.interrupted()) break;
       const t0 = Date.now();
@@ -58,7 +60,7 @@ export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promis
       let r: CaseResult;
       try {
         // --rx mmap: a page-sized MSS for the case's family, the lab's own MTU for every other case.
-        const want = c.rx === 'mmap' ? pageMtu(c.family) : LAB_MTU;
+        const want = c.rx === 'mmap' ? pageMtu(c.family) : labMtu;
         if (want !== mtu) {
           await setLabMtu(s.lab, want);
           mtu = want;

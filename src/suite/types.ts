@@ -32,4 +32,7 @@ export interface SuiteOptions {
   report?: string;
   /** --rx: how the tcp receivers read (absent or trunc: the selftest's MSG_TRUNC). */
   rx?: RxMode;
+  /** --mtu: the lab's MTU; --gso: add the UDP GSO cases with this segment size. */
+  mtu?: number;
+  gso?: number | null;
 }

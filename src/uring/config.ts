@@ -50,6 +50,8 @@ export interface UringConfig {
   /** --shared-fd-table: as the classic sender. */
   sharedFdTable: boolean;
   json: boolean;
+  /** --hugepages: back the payload with huge pages where the host has them. */
+  hugepages: boolean;
 }
 
 /** Whether a mode sends with SEND_ZC / SENDMSG_ZC (some or all requests). */

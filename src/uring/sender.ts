@@ -7,8 +7,9 @@ import {
   EINVAL, ENOBUFS, ENOMEM, IORING_OP_SEND, IORING_OP_SEND_ZC, IORING_OP_SENDMSG_ZC, IORING_RECVSEND_FIXED_BUF,
   IORING_SEND_ZC_REPORT_USAGE, IOSQE_FIXED_FILE, MSG_WAITALL, SOL_SOCKET, SO_SNDBUF,
 } from '../libc/constants.js';
-import { IOV, IP_MAXPACKET, MSG, PAGE_SIZE, SQE } from '../libc/layout.js';
+import { IOV, IP_MAXPACKET, MSG, SQE } from '../libc/layout.js';
 import { allocNative, connect, socket, strerror } from '../libc/libc.js';
+import { allocPages, type PageBacking } from '../mem/pages.js';
 import { writeSockaddr } from '../net/address.js';
 import { fillPayload } from '../net/headers.js';
 import { closeSocket, fail, kernelHint, setIntOption, socketKind } from '../net/socket.js';
@@ -39,6 +40,8 @@ export interface UringResult {
   mismatch: { got: 0 | 1; want: 0 | 1 } | null;
   /** The C tool's zc= letter, as the classic sender decides it. */
   zc: 'y' | 'n';
+  /** --hugepages: what backed the payload (none without it). */
+  backing: PageBacking;
 }
 
 /** How long one synchronous slice of the loop runs before signals get a look in. */
@@ -121,7 +124,8 @@ function fillSlots(ring: Ring, cfg: UringConfig, fd: number, payloadAddr: number
   }
 }
 
-export async function runUringSender(cfg: UringConfig, ctl: RunControl): Promise<UringResult> {
+export async function runUringSender(cfg: UringConfig, ctl: RunControl, log?: (line: string) => void): Promise<UringResult> {
+  let backing: PageBacking = 'none';
   let mismatch: UringResult['mismatch'] = null;
   const tracker = new CompletionTracker(cfg.expectZerocopy, {
     mismatch: (got, want) => { mismatch ??= { got, want }; },
@@ -135,7 +139,9 @@ export async function runUringSender(cfg: UringConfig, ctl: RunControl): Promise
     // The payload: page aligned, as the C tool's static buffer, the whole
     // IP_MAXPACKET filled with the pattern, and registered whole when a mode
     // sends from a registered buffer (so -s 0 registers a valid buffer too).
-    const payload = allocNative(IP_MAXPACKET, PAGE_SIZE);
+    const payload = allocPages(IP_MAXPACKET, cfg.hugepages);
+    if (payload.why) log?.(payload.why);
+    backing = payload.backing;
     fillPayload(payload.u8, 0, IP_MAXPACKET);
     const iov = allocNative(IOV.size);
     iov.dv.setBigUint64(IOV.iov_base, BigInt(payload.addr), true);
@@ -165,7 +171,7 @@ export async function runUringSender(cfg: UringConfig, ctl: RunControl): Promise
     const zc: 'y' | 'n' = cfg.mode !== MODE_SEND && cfg.expectZerocopy === 1 && !tracker.mismatched ? 'y' : 'n';
     return {
       acc, tracker, batches: loop.batches, requests: loop.requests, enters: loop.enters, timeouts: loop.timeouts,
-      startedAt, durationMs, interrupted: ctl.signal, missingNotifications: !complete, mismatch, zc,
+      startedAt, durationMs, interrupted: ctl.signal, missingNotifications: !complete, mismatch, zc, backing,
     };
   } finally {
     ring.close();

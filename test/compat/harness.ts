@@ -185,7 +185,7 @@ async function netnsNames(): Promise<Set<string>> {
  * the driver's own cleanup trap) the namespaces it made are removed.
  */
 export async function runKernelDriver(script: string, name: string, tmpPrefix: string, timeoutMs: number,
-  place: (dir: string) => Promise<void>): Promise<ProcResult> {
+  place: (dir: string) => Promise<void>, nsPattern = DRIVER_NS): Promise<ProcResult> {
   const dir = await mkdtemp(join(tmpdir(), tmpPrefix));
   const before = await netnsNames();
   try {
@@ -196,7 +196,7 @@ export async function runKernelDriver(script: string, name: string, tmpPrefix: s
     const r = await start(['bash', `./${name}`], { cwd: dir, timeoutMs }).done;
     if (r.timedOut) {
       for (const ns of await netnsNames()) {
-        if (!before.has(ns) && DRIVER_NS.test(ns)) await labRun(['ip', 'netns', 'del', ns]).catch(() => '');
+        if (!before.has(ns) && nsPattern.test(ns)) await labRun(['ip', 'netns', 'del', ns]).catch(() => '');
       }
     }
     return r;

@@ -315,3 +315,51 @@ test('ethtool, rtnetlink and rlimit structs and constants match gcc', () => {
   for (const c of HOST_CONSTANTS) assert.equal((K as Record<string, number>)[c], get(c), c);
   assert.equal(U.ETH_GSTRING_LEN, get('ETH_GSTRING_LEN'));
 });
+
+// UDP GSO and tx timestamps (udpgso, --gso, --hugepages): the structs and
+// constants they add, against gcc and the C headers, in a program of their own.
+test('UDP GSO, timestamping and huge-page structs and constants match gcc', () => {
+  const structs: Record<string, Record<string, number>> = { timespec: U.TIMESPEC, scm_timestamping: U.SCM_TIMESTAMPING, mmsghdr: U.MMSG };
+  const constants = ['SOL_UDP', 'UDP_SEGMENT', 'UDP_GRO', 'SO_TIMESTAMPING', 'SOF_TIMESTAMPING_TX_HARDWARE', 'SOF_TIMESTAMPING_TX_SOFTWARE',
+    'SOF_TIMESTAMPING_SOFTWARE', 'SOF_TIMESTAMPING_RAW_HARDWARE', 'SOF_TIMESTAMPING_OPT_ID', 'SOF_TIMESTAMPING_OPT_CMSG',
+    'SOF_TIMESTAMPING_OPT_TSONLY', 'SO_EE_ORIGIN_LOCAL', 'SO_EE_ORIGIN_ICMP', 'SO_EE_ORIGIN_ICMP6', 'SO_EE_ORIGIN_TIMESTAMPING',
+    'IP_MTU_DISCOVER', 'IP_PMTUDISC_DO', 'IPV6_MTU_DISCOVER', 'IPV6_PMTUDISC_DO', 'ENOPROTOOPT', 'EMSGSIZE', 'ETH_DATA_LEN',
+    'ETH_MAX_MTU', 'MAP_PRIVATE', 'MAP_ANONYMOUS', 'MAP_HUGETLB', 'MADV_HUGEPAGE', 'IP_MTU', 'IPV6_MTU'] as const;
+  const fields = Object.entries(structs).flatMap(([s, f]) => Object.keys(f).map((k) => (k === 'size' ? `S(${s});` : `F(${s}, ${k});`)));
+  const source = [
+    '#define _GNU_SOURCE', '#include <stdio.h>', '#include <stddef.h>', '#include <errno.h>', '#include <time.h>',
+    '#include <sys/mman.h>', '#include <sys/socket.h>', '#include <sys/syscall.h>', '#include <netinet/in.h>',
+    '#include <netinet/udp.h>', '#include <linux/errqueue.h>', '#include <linux/net_tstamp.h>', '#include <linux/if_ether.h>',
+    '#define F(t, m) printf("%s.%s %zu\\n", #t, #m, offsetof(struct t, m))',
+    '#define S(t) printf("%s.size %zu\\n", #t, sizeof(struct t))',
+    '#define V(c) printf("%s %lld\\n", #c, (long long)(c))',
+    'int main(void) {', ...fields, ...constants.map((c) => `V(${c});`), 'V(__NR_sendto); V(__NR_sendmmsg);', 'return 0; }',
+  ].join('\n');
+  const dir = mkdtempSync(join(tmpdir(), 'mzc-gso-layout-'));
+  let out: string;
+  try {
+    writeFileSync(join(dir, 'g.c'), source);
+    execFileSync('gcc', ['-o', join(dir, 'g'), join(dir, 'g.c')], { stdio: 'pipe' });
+    out = execFileSync(join(dir, 'g'), { encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const m = new Map(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), Number(l.slice(l.indexOf(' ') + 1))]));
+  const get = (k: string): number => {
+    assert.ok(m.has(k), `gcc printed no ${k}`);
+    return m.get(k)!;
+  };
+  let checked = 0;
+  for (const [struct, f] of Object.entries(structs)) {
+    for (const [field, value] of Object.entries(f)) {
+      assert.equal(value, get(`${struct}.${field}`), `${struct}.${field}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 7, `checked ${checked} fields`);
+  for (const c of constants) assert.equal((K as Record<string, number>)[c], get(c), c);
+  assert.equal(K.SYS_sendto, get('__NR_sendto'));
+  assert.equal(K.SYS_sendmmsg, get('__NR_sendmmsg'));
+  // The C program's error-queue control buffer: CMSG_SPACE of scm_timestamping + sock_extended_err + sockaddr_in6.
+  assert.equal(U.cmsgSpace(U.SCM_TIMESTAMPING.size) + U.cmsgSpace(U.SERR.size) + U.cmsgSpace(U.SIN6.size), 144);
+});

@@ -184,3 +184,20 @@ test('io_uring plan: the kernel driver\'s matrix, then tx-only udp; argv of our 
   assert.deepEqual(parseApis('uring, msg,uring'), ['uring', 'msg']);
   assert.throws(() => parseApis('rds'), /unknown interface 'rds'/);
 });
+
+test('suite --gso: udp zerocopy GSO cases, tx-rx copied and tx-only not copied, --gso on both sides', () => {
+  const plan = planSuite(['msg'], [4], ['udp'], 1472);
+  const gso = plan.filter((c) => c.gso);
+  assert.deepEqual(gso.map((c) => [c.name, c.path, c.expect, c.index]), [
+    ['ipv4_udp_gso1472_zerocopy_tx-rx', 'tx-rx', 0, 5],
+    ['ipv4_udp_gso1472_zerocopy_tx-only', 'tx-only', 1, 6],
+  ]);
+  assert.equal(planSuite(['msg'], [4], ['tcp'], 1472).some((c) => c.gso), false, 'no udp, no GSO case');
+  assert.equal(planSuite(['msg'], [4], ['udp']).some((c) => c.gso), false, 'no --gso, no GSO case');
+  const lab = { addr: LAB_ADDR, dev: 'veth0' as const };
+  const o = opts;
+  assert.match(senderArgs(gso[1], lab, o).join(' '), / --gso 1472( |$)/);
+  assert.match(senderArgs(gso[0], lab, o).join(' '), / --gso 1472( |$)/);
+  assert.match(receiverArgs(gso[0], lab, o).join(' '), / --gso 1472( |$)/);
+  assert.doesNotMatch(senderArgs(plan[0], lab, o).join(' '), /--gso/);
+});
