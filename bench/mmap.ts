@@ -19,7 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLab, type Lab } from '../src/lab/lab.js';
 import { nsExecArgv } from '../src/lab/exec.js';
-import { ensureMmapReference } from '../src/reference/reference.js';
+import { ensureMmapReference } from '../src/reference/mmap.js';
 import { describe as show, ourArgv, ourUnavailableReason, rootUnavailableReason, sleep, start } from '../test/support/proc.js';
 import { machineInfo, machineSection } from './machine.js';
 

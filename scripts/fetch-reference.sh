@@ -9,4 +9,4 @@
 #   scripts/fetch-reference.sh [--json | --reason]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec node --import tsx src/reference/reference.ts "$@"
+exec node --import tsx src/reference/main.ts "$@"

@@ -22,28 +22,25 @@
 // structs against that header.
 //
 // Used by the compatibility tests (test/compat) and the benchmark (bench/).
-// Run it directly to fetch and build:  node --import tsx src/reference/reference.ts
+// Fetch and build from the command line: node --import tsx src/reference/main.ts
+// (tcp_mmap: mmap.ts; the small process and file helpers: shell.ts)
 //
 // Overrides: MSG_ZEROCOPY_REFERENCE_DIR=<folder holding msg_zerocopy and
 // msg_zerocopy.sh> uses a copy built elsewhere; MSG_ZEROCOPY_CACHE=<folder>
 // moves the cache root.
 
-import { execFile, spawn } from 'node:child_process';
 import { constants as fsc } from 'node:fs';
-import { access, chmod, copyFile, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
-
-const execFileP = promisify(execFile);
+import { dirname, join, resolve } from 'node:path';
+import { compareVersions, isFile, pipeline, run, safeVersion, which, withLock } from './shell.js';
 
 /** Debian package that carries the kernel tree. */
 export const REFERENCE_PACKAGE = 'linux-source-6.12';
 /** The tarball inside the package. */
-const TARBALL = `./usr/src/${REFERENCE_PACKAGE}.tar.xz`;
+export const TARBALL = `./usr/src/${REFERENCE_PACKAGE}.tar.xz`;
 /** Where the two files sit inside the kernel tree. */
-const SELFTEST_DIR = 'tools/testing/selftests/net';
+export const SELFTEST_DIR = 'tools/testing/selftests/net';
 const FILES = ['msg_zerocopy.c', 'msg_zerocopy.sh', 'io_uring_zerocopy_tx.c', 'io_uring_zerocopy_tx.sh'] as const;
 /** Headers io_uring_zerocopy_tx.c needs from the tree, and where they go under include/. */
 const HEADERS: ReadonlyArray<[tree: string, include: string]> = [
@@ -121,17 +118,6 @@ function layout(dir: string, version: string): Reference {
   };
 }
 
-async function isFile(path: string, mode = fsc.R_OK): Promise<boolean> {
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) return false;
-    await access(path, mode);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function complete(ref: Reference): Promise<boolean> {
   return (await isFile(ref.bin, fsc.X_OK)) && (await isFile(ref.script)) && (await uringComplete(ref)) &&
     (await udpgsoComplete(ref));
@@ -145,15 +131,6 @@ async function udpgsoComplete(ref: Reference): Promise<boolean> {
 async function uringComplete(ref: Reference): Promise<boolean> {
   return (await isFile(ref.uringBin, fsc.X_OK)) && (await isFile(ref.uringScript)) &&
     (await isFile(join(ref.include, HEADERS[0][1])));
-}
-
-/** Path of an executable found in PATH, or null. */
-export async function which(cmd: string): Promise<string | null> {
-  const dirs = (process.env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter);
-  for (const d of dirs) {
-    if (d && (await isFile(join(d, cmd), fsc.X_OK))) return join(d, cmd);
-  }
-  return null;
 }
 
 /** Newest complete cached copy, if any (used when apt cannot tell the version). */
@@ -170,22 +147,6 @@ async function newestCached(): Promise<Reference | null> {
     if (await complete(ref)) return ref;
   }
   return null;
-}
-
-/** Loose Debian-ish ordering: numeric runs compared as numbers. Good enough to pick the newest cache folder. */
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(/(\d+)/);
-  const pb = b.split(/(\d+)/);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? '';
-    const y = pb[i] ?? '';
-    if (x === y) continue;
-    const nx = Number(x);
-    const ny = Number(y);
-    if (x !== '' && y !== '' && !Number.isNaN(nx) && !Number.isNaN(ny)) return nx - ny;
-    return x < y ? -1 : 1;
-  }
-  return 0;
 }
 
 /** A copy pointed at by MSG_ZEROCOPY_REFERENCE_DIR, if set. Throws if it is set but incomplete. */
@@ -232,73 +193,12 @@ export async function referenceUnavailableReason(): Promise<string | null> {
   return null;
 }
 
-async function run(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<string> {
-  try {
-    const { stdout } = await execFileP(cmd, args, {
-      cwd: opts.cwd,
-      maxBuffer: 64 << 20,
-      env: { ...process.env, LC_ALL: 'C', DEBIAN_FRONTEND: 'noninteractive' },
-    });
-    return stdout;
-  } catch (e) {
-    const err = e as Error & { stderr?: string; code?: number | string };
-    const tail = (err.stderr || '').trim().split('\n').slice(-5).join('\n');
-    throw new Error(`${cmd} ${args.join(' ')} failed (${err.code ?? 'error'})${tail ? ':\n' + tail : ''}`);
-  }
-}
-
-/** Runs a shell pipeline with pipefail. */
-async function pipeline(script: string, cwd: string): Promise<void> {
-  await new Promise<void>((res, rej) => {
-    const child = spawn('bash', ['-o', 'pipefail', '-euc', script], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('error', rej);
-    child.on('close', (code) => {
-      if (code === 0) res();
-      else rej(new Error(`extracting the selftest failed (exit ${code}): ${err.trim().split('\n').slice(-5).join('\n')}`));
-    });
-  });
-}
-
 /** Candidate version of the package according to apt, or null if apt knows none. */
 async function candidateVersion(): Promise<string | null> {
   const out = await run('apt-cache', ['policy', REFERENCE_PACKAGE]).catch(() => '');
   const m = /Candidate:\s*(\S+)/.exec(out);
   if (!m || m[1] === '(none)') return null;
   return m[1];
-}
-
-function safeVersion(v: string): string {
-  if (!/^[A-Za-z0-9.+~:-]+$/.test(v)) throw new Error(`unexpected package version: ${JSON.stringify(v)}`);
-  return v;
-}
-
-/** Cross-process lock (mkdir is atomic): two test processes must not build the same copy at once. */
-async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    try {
-      await mkdir(path);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const st = await stat(path).catch(() => null);
-      if (st && Date.now() - st.mtimeMs > 15 * 60_000) {
-        await rm(path, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${path}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(path, { recursive: true, force: true });
-  }
 }
 
 async function fetchAndBuild(version: string, log: (l: string) => void): Promise<Reference> {
@@ -435,73 +335,6 @@ export async function ensureUringReference(opts: EnsureOptions = {}): Promise<Re
   return ref;
 }
 
-// tcp_mmap (TCP_ZEROCOPY_RECEIVE's reference, issue 19): added to the
-// cached copy on first use, beside the programs above, never replacing them.
-// It links libcrypto (its -i SHA-256), so it needs libssl-dev. The package's
-// tarball is kept in the cache (.source-<version>/) so that adding a program
-// later costs no second download.
-
-/** The kernel's tcp_mmap, built in the reference folder: its path and source. */
-export interface MmapReference {
-  bin: string;
-  source: string;
-  version: string;
-}
-
-/** The kept linux-source tarball of a version, fetched with apt-get download when absent. */
-async function sourceTarball(version: string, log: (l: string) => void): Promise<string> {
-  const dir = join(cacheRoot(), `.source-${safeVersion(version)}`);
-  const tarball = join(dir, `${REFERENCE_PACKAGE}.tar.xz`);
-  if (await isFile(tarball)) return tarball;
-  await mkdir(dir, { recursive: true });
-  const work = await mkdtemp(join(tmpdir(), 'mzc-ref-'));
-  try {
-    await chmod(work, 0o755);
-    log(`reference: apt-get download ${REFERENCE_PACKAGE}=${version} (about 150 MB)`);
-    await run('apt-get', ['download', '-q', `${REFERENCE_PACKAGE}=${version}`], { cwd: work });
-    const debs = (await readdir(work)).filter((n) => n.endsWith('.deb'));
-    if (debs.length !== 1) throw new Error(`apt-get download left ${debs.length} .deb files in ${work}`);
-    await pipeline(`dpkg-deb --fsys-tarfile '${join(work, debs[0])}' | tar -xOf - '${TARBALL}' > '${tarball}.part'`, work);
-    await rename(`${tarball}.part`, tarball);
-    return tarball;
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-}
-
-/** ensureReference(), then tcp_mmap built into the same folder (gcc -O2 ... -lpthread -lcrypto) if it is not there yet. */
-export async function ensureMmapReference(opts: EnsureOptions = {}): Promise<MmapReference> {
-  const log = opts.log ?? (() => {});
-  const ref = await ensureReference(opts);
-  const out: MmapReference = { bin: join(ref.dir, 'tcp_mmap'), source: join(ref.dir, 'tcp_mmap.c'), version: ref.version };
-  if (await isFile(out.bin, fsc.X_OK)) return out;
-  if (ref.version === 'override') {
-    throw new Error(`${ref.dir} has no tcp_mmap (build it from linux-source-6.12 with -lpthread -lcrypto, or unset MSG_ZEROCOPY_REFERENCE_DIR)`);
-  }
-  return withLock(join(cacheRoot(), `.lock-mmap-${ref.version}`), async () => {
-    if (await isFile(out.bin, fsc.X_OK)) return out;
-    const tarball = await sourceTarball(ref.version, log);
-    const work = await mkdtemp(join(tmpdir(), 'mzc-ref-'));
-    try {
-      log(`reference: extracting ${SELFTEST_DIR}/tcp_mmap.c; gcc -O2 tcp_mmap.c -lpthread -lcrypto`);
-      await pipeline(`tar -xJf '${tarball}' --wildcards '*/${SELFTEST_DIR}/tcp_mmap.c'`, work);
-      const src = join(work, REFERENCE_PACKAGE, SELFTEST_DIR, 'tcp_mmap.c');
-      if (!(await isFile(src))) throw new Error(`tcp_mmap.c not found in ${REFERENCE_PACKAGE} ${ref.version}`);
-      const bin = join(work, 'tcp_mmap');
-      await run('gcc', ['-O2', '-Wall', '-o', bin, src, '-lpthread', '-lcrypto']).catch((e: Error) => {
-        throw new Error(`${e.message}\n(tcp_mmap needs libssl-dev: scripts/system-deps.sh installs it)`);
-      });
-      await copyFile(src, out.source);
-      await copyFile(bin, `${out.bin}.part`);
-      await chmod(`${out.bin}.part`, 0o755);
-      await rename(`${out.bin}.part`, out.bin);
-      return out;
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
-  });
-}
-
 /**
  * The reference with the UDP GSO benchmark: ensureReference(), then a clear
  * error when a MSG_ZEROCOPY_REFERENCE_DIR override lacks selftests/net/udpgso_bench_*.
@@ -513,27 +346,4 @@ export async function ensureUdpgsoReference(opts: EnsureOptions = {}): Promise<R
       '(build them from linux-source-6.12, or unset MSG_ZEROCOPY_REFERENCE_DIR to let the helper do it)');
   }
   return ref;
-}
-
-// CLI: print where the reference is (fetching and building it if needed).
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const args = process.argv.slice(2);
-  if (args.includes('--reason')) {
-    const why = await referenceUnavailableReason();
-    console.log(why ?? 'available');
-    process.exit(why ? 1 : 0);
-  }
-  try {
-    const ref = await ensureReference({ log: (l) => process.stderr.write(l + '\n') });
-    const mmapRef = await ensureMmapReference({ log: (l) => process.stderr.write(l + '\n') });
-    if (args.includes('--json')) console.log(JSON.stringify({ ...ref, mmapBin: mmapRef.bin }));
-    else {
-      console.log(`version ${ref.version}\nbin     ${ref.bin}\nscript  ${ref.script}\nsource  ${ref.source}\n` +
-        `uring   ${ref.uringBin}\nuring.sh ${ref.uringScript}\ninclude ${ref.include}` +
-        `\ntcp_mmap ${mmapRef.bin}\nudpgso  ${ref.udpgsoDir}`);
-    }
-  } catch (e) {
-    process.stderr.write(`reference: ${(e as Error).message}\n`);
-    process.exit(1);
-  }
 }

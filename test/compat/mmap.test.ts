@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createLab, type Lab } from '../../src/lab/lab.js';
 import { nsExecArgv } from '../../src/lab/exec.js';
-import { ensureMmapReference } from '../../src/reference/reference.js';
+import { ensureMmapReference } from '../../src/reference/mmap.js';
 import { describe as show, ours, ourUnavailableReason, parseJson, rootUnavailableReason, sleep, start, type Proc } from '../support/proc.js';
 
 let lab: Lab | undefined;
