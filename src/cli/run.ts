@@ -117,7 +117,11 @@ export async function runClassicTest(cfg: Config, log: (line: string) => void, p
     if (!(e instanceof ToolError)) throw e;
     log(`${prog}: ${e.line}`);
     if (cfg.json) {
-      const report = { ...errorReport(cfg, e.message, e.hint ?? null, e.exitCode), environment: await environmentOf(cfg) };
+      // a sender that failed while sending: what it had counted, as the last key (new keys go at the end)
+      const report = {
+        ...errorReport(cfg, e.message, e.hint ?? null, e.exitCode), environment: await environmentOf(cfg),
+        ...(e.counters ? { counters: e.counters } : {}),
+      };
       process.stdout.write(`${JSON.stringify(report)}\n`);
     }
     return e.exitCode;

@@ -66,7 +66,7 @@ export function checkSuiteArgs(apis: readonly Api[], families: SuiteFamily[], te
     }));
   } catch (e) {
     // the plan's own flags are valid: what fails came in with --extra
-    if (e instanceof ToolError && o.extra.length) throw new UsageError(`--extra '${o.extra.join(' ')}': ${e.message}`, e.hint);
+    if (e instanceof ToolError && o.extra.length) throw new UsageError(`--extra '${o.extra.join(' ')}': ${e.message}`, e.hint ?? 'it takes msg_zerocopy\'s flags: see msg-zerocopy --help');
     throw e;
   }
 }
