@@ -12,7 +12,7 @@ import { sig } from '../core/units.js';
 import { URING_MODE, uringBatch, type RunRecord } from './runner.js';
 import type { Api } from '../core/vocabulary.js';
 import type { ApiComparison, ModeSummary, SizeSummary } from './summary.js';
-import type { RatioInterval, Summary } from './stats.js';
+import { NO_VERDICT, type RatioInterval, type Summary } from './stats.js';
 import { gb, intervalMethod, num, pct, range, ratioCell, times, tooFew } from './cells.js';
 import { sweepCharts } from './charts.js';
 import { compareMarkdown, sweepMarkdown } from './markdown.js';
@@ -69,6 +69,10 @@ export function crossoverLine(summaries: SizeSummary[], cross: number | null): s
   if (largest.ratio.secPerGBInterval.n === 0) return `crossover unknown: no CPU figures for both modes at ${largest.size} B`;
   const some = summaries.filter((s) => s.verdict === 'saves').map((s) => s.size);
   const few = tooFew(largest.ratio.secPerGBInterval);
+  if (largest.verdict === NO_VERDICT) {
+    return `no verdict on CPU per GB: too few pairs for a 95% interval at the largest size, ${largest.size} B ` +
+      `(${at(largest)}${few ? `; ${few}` : ''})` + (some.length ? `; saves at ${some.join(', ')} B` : '');
+  }
   return `zerocopy does not save CPU per GB up to ${largest.size} B: ${largest.verdict} at the largest size ` +
     `(${at(largest)}${few ? `; ${few}` : ''})` + (some.length ? `; saves only at ${some.join(', ')} B` : '');
 }
@@ -157,7 +161,8 @@ export function compareVerdict(s: SizeSummary): string {
   const tput = s.ratio.throughputInterval;
   const head = s.verdict === 'saves' ? `zerocopy saves CPU at ${s.size} B`
     : s.verdict === 'costs' ? `zerocopy costs CPU at ${s.size} B`
-      : `no significant difference in CPU per GB at ${s.size} B`;
+      : s.verdict === NO_VERDICT ? `no verdict at ${s.size} B (too few pairs for a 95% interval)`
+        : `no significant difference in CPU per GB at ${s.size} B`;
   const few = tooFew(cpu);
   return `verdict: ${head}: zerocopy/copy CPU per GB ${ratioCell(cpu)}, throughput ${ratioCell(tput)}` +
     ` (${intervalMethod(cpu)}${few ? `; ${few}` : ''})`;
@@ -181,7 +186,7 @@ export function apiComparisonLines(c: readonly ApiComparison[]): string[] {
     const range = (v: RatioInterval): string => (v.low === null || v.high === null ? 'n/a'
       : `×${sig(v.estimate ?? NaN)} [${sig(v.low)}, ${sig(v.high)}] (${Math.round(v.level * 100)}%, n=${v.n})`);
     const says = x.verdict === 'saves' ? 'io_uring costs less CPU per GB' : x.verdict === 'costs' ? 'io_uring costs more CPU per GB'
-      : 'no significant difference in CPU per GB';
+      : x.verdict === NO_VERDICT ? 'no verdict (too few pairs for a 95% interval)' : 'no significant difference in CPU per GB';
     return `${x.size} B: io_uring SEND_ZC / MSG_ZEROCOPY: CPU per GB ${range(i)}, throughput ${range(t)}: ${says}`;
   });
 }
