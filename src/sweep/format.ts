@@ -18,12 +18,13 @@ import { sweepCharts } from './charts.js';
 import { compareMarkdown, sweepMarkdown } from './markdown.js';
 import { apisOf, type SweepRun } from './types.js';
 
-const TABLE_NOTE = 'medians of the runs; min–max their range; spread = (max − min) / median; GB = 1e9 bytes; ' +
+const TABLE_NOTE = 'medians of the runs; min–max their range (Gbit/s, CPU s/GB); spread = (max − min) / median; Gbit/s = 1e9 bits/s; GB = 1e9 bytes; ' +
   'CPU = sender user + system time per GB sent; zc/copy = zerocopy/copy, paired estimate (95% CI)';
 
 function modeCells(m: ModeSummary): string[] {
   return [`${m.ok}/${m.runs}`,
-    num(gb(m.bytesPerSecond.median)), range(m.bytesPerSecond, 1e-9), pct(m.bytesPerSecond.relSpread),
+    num(m.bitsPerSecond.median === null ? null : m.bitsPerSecond.median / 1e9), num(gb(m.bytesPerSecond.median)),
+    range(m.bitsPerSecond, 1e-9), pct(m.bytesPerSecond.relSpread),
     num(m.secPerGB.median), range(m.secPerGB), pct(m.secPerGB.relSpread)];
 }
 
@@ -31,13 +32,14 @@ const SWEEP_COLUMNS: Column[] = [
   { title: 'size B', align: 'right' },
   { title: 'mode' },
   { title: 'ok', align: 'right', drop: 5 },
+  { title: 'Gbit/s', align: 'right', drop: 9 },
   { title: 'GB/s', align: 'right', drop: 7 },
   { title: 'min–max', align: 'right', drop: 1 },
   { title: 'spread', align: 'right', drop: 3 },
   { title: 'CPU s/GB', align: 'right', drop: 8 },
   { title: 'min–max', align: 'right', drop: 2 },
   { title: 'spread', align: 'right', drop: 4 },
-  { title: 'zc/copy GB/s', align: 'right', drop: 6 },
+  { title: 'zc/copy rate', align: 'right', drop: 6 },
   { title: 'zc/copy CPU s/GB', align: 'right' },
   { title: 'verdict' },
 ];
@@ -125,11 +127,11 @@ export function compareTable(s: SizeSummary, records: RunRecord[], expect: 0 | 1
   const zcRuns = records.filter((r) => r.mode === 'zerocopy');
   const exp = expect === 1 ? 'not copied' : 'copied';
   const share = s.zerocopy.copiedShare;
-  const gbit = (m: ModeSummary): string => num(m.bitsPerSecond.median === null ? null : m.bitsPerSecond.median / 1e9);
+  const gbs = (m: ModeSummary): string => num(gb(m.bytesPerSecond.median));
   const rows: string[][] = [
     ['runs ok', `${s.copy.ok}/${s.copy.runs}`, `${s.zerocopy.ok}/${s.zerocopy.runs}`, ''],
-    ['throughput GB/s', cell(s.copy.bytesPerSecond, 1e-9), cell(s.zerocopy.bytesPerSecond, 1e-9), ratioCell(s.ratio.throughputInterval)],
-    ['throughput Gbit/s', gbit(s.copy), gbit(s.zerocopy), ''],
+    ['throughput Gbit/s', cell(s.copy.bitsPerSecond, 1e-9), cell(s.zerocopy.bitsPerSecond, 1e-9), ratioCell(s.ratio.throughputInterval)],
+    ['throughput GB/s', gbs(s.copy), gbs(s.zerocopy), ''],
     ['CPU s/GB', cell(s.copy.secPerGB), cell(s.zerocopy.secPerGB), ratioCell(s.ratio.secPerGBInterval)],
     ['sends/s', num(s.copy.packetsPerSec.median), num(s.zerocopy.packetsPerSec.median),
       times(s.copy.packetsPerSec.median && s.zerocopy.packetsPerSec.median !== null

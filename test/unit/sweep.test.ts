@@ -157,15 +157,15 @@ test('summaries: medians, ranges, ratios of medians; too few pairs for a verdict
 
   const table = sweepTable(s, Infinity).split('\n');
   assert.equal(table.length, 5);
-  assert.match(table[0], /^size B\s+mode\s+ok\s+GB\/s\s+min–max\s+spread\s+CPU s\/GB\s+min–max\s+spread\s+zc\/copy GB\/s\s+zc\/copy CPU s\/GB\s+verdict$/);
-  assert.match(table[1], /^\s*1000\s+copy\s+3\/3\s+1\s+0\.8–1\.2\s+40%\s+2\s+1\.8–2\.2\s+20%$/);
-  assert.match(table[2], /zerocopy\s+3\/3\s+0\.9\s+0\.9–0\.9\s+0\.0%\s+2\.5\s+2\.4–2\.6\s+8\.0%\s+0\.91× \(0\.75–1\.13, 75%\)\s+1\.25× \(1\.09–1\.44, 75%\)\s+no verdict \(too few pairs\)$/);
-  assert.match(table[4], /zerocopy\s+0\/1\s+30\s.*1\.500× \(1\.500–1\.500, 0%\)\s+0\.600× \(0\.600–0\.600, 0%\)\s+no verdict \(too few pairs\)$/);
+  assert.match(table[0], /^size B\s+mode\s+ok\s+Gbit\/s\s+GB\/s\s+min–max\s+spread\s+CPU s\/GB\s+min–max\s+spread\s+zc\/copy rate\s+zc\/copy CPU s\/GB\s+verdict$/);
+  assert.match(table[1], /^\s*1000\s+copy\s+3\/3\s+8\s+1\s+6\.4–9\.6\s+40%\s+2\s+1\.8–2\.2\s+20%$/);
+  assert.match(table[2], /zerocopy\s+3\/3\s+7\.2\s+0\.9\s+7\.2–7\.2\s+0\.0%\s+2\.5\s+2\.4–2\.6\s+8\.0%\s+0\.91× \(0\.75–1\.13, 75%\)\s+1\.25× \(1\.09–1\.44, 75%\)\s+no verdict \(too few pairs\)$/);
+  assert.match(table[4], /zerocopy\s+0\/1\s+240\s+30\s.*1\.500× \(1\.500–1\.500, 0%\)\s+0\.600× \(0\.600–0\.600, 0%\)\s+no verdict \(too few pairs\)$/);
 
   const md = sweepMarkdown(s).split('\n');
   assert.equal(md.length, 6);
   assert.match(md[1], /^\|( -+:? \|)+$/);
-  assert.match(md[3], /^\| {2}\| zerocopy \| 3\/3 \| 0\.9 \| 0\.9–0\.9 \| 2\.5 \| 2\.4–2\.6 \| 0\.91× \(0\.75–1\.13, 75%\) \| 1\.25× \(1\.09–1\.44, 75%\) \| no verdict \(too few pairs\) \|$/);
+  assert.match(md[3], /^\| {2}\| zerocopy \| 3\/3 \| 7\.2 \| 0\.9 \| 7\.2–7\.2 \| 2\.5 \| 2\.4–2\.6 \| 0\.91× \(0\.75–1\.13, 75%\) \| 1\.25× \(1\.09–1\.44, 75%\) \| no verdict \(too few pairs\) \|$/);
 });
 
 /** `reps` back-to-back pairs at one size: zerocopy's CPU per GB is copy's × ratio, with a little alternating noise. */
