@@ -137,8 +137,10 @@ test('suite --report: the cases as a table and throughput bars', async (t: TestC
   const doc = embeddedJson(r.dom) as { command: string; cases: unknown[] };
   assert.equal(doc.command, 'suite');
   assert.equal(doc.cases.length, 4);
-  assert.equal(countOf(r.dom, /<rect class="bar pass"/g), 4);
+  assert.equal(countOf(r.dom, /<rect class="bar pass"/g), 2 * 4, 'a throughput bar and a CPU per GB bar per case');
   assert.match(r.dom, /OK: 4 passed, 0 failed, 0 skipped of 4 cases/);
+  // CPU per GB from a real run: each case's bar says its figure
+  assert.equal(countOf(r.dom, /[\d.]+ CPU s\/GB<\/text>/g), 4);
   assert.ok(pixelsNear(r.colours, SERIES_COLORS[0]) > 1000, 'bars drawn');
 });
 
