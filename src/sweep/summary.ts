@@ -51,7 +51,7 @@ export interface SizeSummary {
   copy: ModeSummary;
   zerocopy: ModeSummary;
   ratio: SizeRatio;
-  /** From ratio.secPerGBInterval: saves (all below 1), costs (all above 1) no significant difference, or no verdict (too few pairs for a 95% interval). */
+  /** From ratio.secPerGBInterval: saves (all below 1), costs (all above 1), no significant difference, or no verdict (too few pairs for a 95% interval). */
   verdict: Verdict;
   /** verdict === 'saves'; null when no pair of runs has CPU figures. */
   paysOff: boolean | null;
