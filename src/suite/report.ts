@@ -17,7 +17,9 @@ export type SuiteDocument = SuiteJson;
 const URING_MODES: Record<string, string> = { 1: 'SEND_ZC', 2: 'SEND_ZC fixed buffer', 3: 'SEND_ZC mixed' };
 export function caseInterface(c: Pick<CaseJson, 'name' | 'mode'>): string {
   const m = /_uring-m(\d)_/.exec(c.name);
-  return m ? `io_uring -m ${m[1]} ${URING_MODES[m[1]] ?? ''}`.trimEnd() : `sendmsg ${c.mode === 'zerocopy' ? 'MSG_ZEROCOPY' : 'copy'}`;
+  const gso = /_gso(\d+)_/.exec(c.name);
+  if (m) return `io_uring -m ${m[1]} ${URING_MODES[m[1]] ?? ''}`.trimEnd();
+  return `sendmsg ${c.mode === 'zerocopy' ? 'MSG_ZEROCOPY' : 'copy'}${gso ? ` GSO ${gso[1]}` : ''}`;
 }
 const label = (c: CaseJson): string => `${c.index} ipv${c.family} ${c.test} ${c.path} ${caseInterface(c)}`;
 
