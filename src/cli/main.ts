@@ -65,6 +65,10 @@ export async function main(argv: string[]): Promise<number> {
     const guess = didYouMean(command, [...SUBCOMMANDS, ...TESTS]);
     return printError(new UsageError(`unknown command or test '${command}'`, guess || `see ${prog} --help`));
   }
+  if (command === 'help' && argv[1] !== undefined && !argv[1].startsWith('-') && !SUBCOMMANDS.includes(argv[1])) {
+    const guess = didYouMean(argv[1], SUBCOMMANDS);
+    return printError(new UsageError(`help: unknown command '${argv[1]}'`, guess || `the commands are ${SUBCOMMANDS.join(', ')}`));
+  }
   if (argv.length === 0 || command !== null || argv.some((a) => a === '-h' || a === '--help')) {
     const udpgso = command === 'udpgso' || command === 'udpgso-rx';
     if (command !== 'uring' && command !== 'mmap' && !udpgso) { // drop-ins for kernel programs load only their own command
@@ -81,6 +85,11 @@ export async function main(argv: string[]): Promise<number> {
     program.helpCommand('help [command]', 'show the help of a command');
   }
 
+  if (argv.length === 0) {
+    // nothing asked for: the usage, as a usage error (the selftest has no run without -4/-6 either)
+    program.outputHelp({ error: true });
+    return 1;
+  }
   let errText = '';
   // Commander's own errors (unknown option, missing value) become one line
   // in the tool's format, for the subcommands too.

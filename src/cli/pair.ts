@@ -3,7 +3,7 @@
 // per host; pair prints both sides.
 
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { testList } from '../core/vocabulary.js';
 import { parseInteger } from '../core/numbers.js';
@@ -94,7 +94,7 @@ function serveCommand(io: IO, done: (code: number) => void): Command {
       };
       done(await runServe({
         family, addr: o.D as string, controlPort: o.controlPort ?? defaultControlPort(dataPort), maxPayload: MAX_PAYLOAD,
-        once: !!o.once, json: !!o.json, slackMs: o.slack, policy, secret,
+        once: !!o.once, json: !!o.json, slackMs: o.slack, policy, secret, secretFile: o.secretFile,
       }, io));
     });
   return serve;
@@ -113,7 +113,7 @@ function pairCommand(io: IO, done: (code: number) => void): Command {
     .option('--control-port <port>', `serve's control port (default: -p - 1 = ${DEFAULT_CONTROL_PORT}, below every flow's data port)`,
       port('--control-port'))
     .option('--secret-file <path>', `the shared secret, a copy of serve's (default ${defaultSecretPath()})`)
-    .option('--connect-timeout <secs>', 'give up connecting to the control port after this many seconds (0-600)', '5')
+    .addOption(new Option('--connect-timeout <secs>', 'give up connecting to the control port after this many seconds (0-600)').default('5', '5'))
     .option('--slack <ms>', 'time the sender may overrun before it is killed', slack, 10000)
     .allowExcessArguments(false)
     .action(async (test: string | undefined, o: PairCli) => {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // One classic run, sender or receiver: pin, run, print the selftest's line
 // (and the JSON report), and pick the exit status the selftest would.
-import { allocNative, errno, privateFdTable, sched_setaffinity, strerror } from '../libc/libc.js';
+import { allocNative, privateFdTable, sched_setaffinity } from '../libc/libc.js';
 import { runReceiver } from '../receiver/receiver.js';
 import { runSender } from '../sender/sender.js';
 import {
@@ -43,8 +43,8 @@ export function pinCpu(cpu: number, verbose: number, log: (l: string) => void): 
   const mask = allocNative(CPU_SET_BYTES);
   if (cpu < CPU_SET_BYTES * 8) mask.u8[cpu >> 3] |= 1 << (cpu & 7);
   if (sched_setaffinity(0, CPU_SET_BYTES, mask.addr) !== 0) {
+    // the selftest's do_setcpu prints this one line, -v or not
     log('cpu: unable to pin, may increase variance.');
-    if (verbose) log(`cpu: ${cpu}: ${strerror(errno())}`);
     return false;
   }
   if (verbose) log(`cpu: ${cpu}`);
@@ -117,7 +117,11 @@ export async function runClassicTest(cfg: Config, log: (line: string) => void, p
     if (!(e instanceof ToolError)) throw e;
     log(`${prog}: ${e.line}`);
     if (cfg.json) {
-      const report = { ...errorReport(cfg, e.message, e.hint ?? null, e.exitCode), environment: await environmentOf(cfg) };
+      // a sender that failed while sending: what it had counted, as the last key (new keys go at the end)
+      const report = {
+        ...errorReport(cfg, e.message, e.hint ?? null, e.exitCode), environment: await environmentOf(cfg),
+        ...(e.counters ? { counters: e.counters } : {}),
+      };
       process.stdout.write(`${JSON.stringify(report)}\n`);
     }
     return e.exitCode;

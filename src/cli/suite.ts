@@ -6,7 +6,7 @@ import { checkClassicArgs } from '../flags/classic.js';
 import { intOption, LIMITS, optionParser } from '../flags/parse.js';
 import { MAX_FLOWS } from '../core/flows.js';
 import { parseRxModes, type RxMode } from '../core/vocabulary.js';
-import { UsageError } from '../core/errors.js';
+import { ToolError, UsageError } from '../core/errors.js';
 import { FLOW_TESTS, parseApis, parseFamilies, TEST_TABLE, testList, TESTS, URING_TESTS } from '../core/vocabulary.js';
 import { LAB_ADDR } from '../lab/lab.js';
 import { outputPath } from '../render/files.js';
@@ -59,10 +59,37 @@ export function checkSuiteArgs(apis: readonly Api[], families: SuiteFamily[], te
   const lab = { addr: LAB_ADDR, dev: 'veth0' as const };
   const plan = planSuite(apis, families, tests, gso);
   for (const c of plan.filter((x) => x.uring)) parseUringArgs(senderArgs(c, lab, o).slice(1));
-  checkClassicArgs(plan.flatMap((c) => {
-    const argv = c.path === 'tx-rx' ? [receiverArgs(c, lab, o)] : [];
-    return c.uring ? argv : [senderArgs(c, lab, o), ...argv];
-  }));
+  try {
+    checkClassicArgs(plan.flatMap((c) => {
+      const argv = c.path === 'tx-rx' ? [receiverArgs(c, lab, o)] : [];
+      return c.uring ? argv : [senderArgs(c, lab, o), ...argv];
+    }));
+  } catch (e) {
+    // the plan's own flags are valid: what fails came in with --extra
+    if (e instanceof ToolError && o.extra.length) throw new UsageError(`--extra '${o.extra.join(' ')}': ${e.message}`, e.hint ?? 'it takes msg_zerocopy\'s flags: see msg-zerocopy --help');
+    throw e;
+  }
+}
+
+/** Flags the suite sets per case itself: given again in --extra they would undo its plan. */
+const SUITE_OWNS: Record<string, string> = {
+  '-r': 'it starts each receiver itself',
+  '-D': 'it sends to its own namespaces\' addresses',
+  '-4': 'choose families with --family', '-6': 'choose families with --family',
+};
+
+/** --extra's words, refused when one is a flag the suite sets itself (also inside a group such as -vr). */
+export function parseExtra(text: string): string[] {
+  const words = splitArgs(text);
+  for (const w of words) {
+    const flags = /^-[A-Za-z0-9]+$/.test(w) ? [...w.slice(1)].map((c) => `-${c}`) : [];
+    // a value attached to a flag that takes one (-D10.0.0.1, -s1000) ends the group
+    for (const f of flags) {
+      if (SUITE_OWNS[f]) throw new UsageError(`--extra: ${f} is the suite's own flag: ${SUITE_OWNS[f]}`);
+      if ('cClpsStZDi'.includes(f[1])) break;
+    }
+  }
+  return words;
 }
 
 /** The suite's options, each with its parser and default. */
@@ -78,7 +105,7 @@ function addSuiteOptions(cmd: Command): Command {
       '(default: the tool\'s 65435)').argParser(optionParser((s) => parseSize('--size', s, ...LIMITS.size))))
     .addOption(new Option('-p, --port <port>', 'data port').argParser(intOption('--port', ...LIMITS.port)).default(8000))
     .addOption(new Option('--extra <flags>', 'more flags for sender and receiver, after the suite\'s own (so they win), e.g. "-c 4 -m"')
-      .argParser(optionParser(splitArgs)).default([], 'none'))
+      .argParser(optionParser(parseExtra)).default([], 'none'))
     .addOption(new Option('--api <list>', 'send interfaces, comma separated: msg (MSG_ZEROCOPY, the msg_zerocopy.sh plan), ' +
       'uring (io_uring SEND_ZC, the io_uring_zerocopy_tx.sh plan: modes 1-3, udp -n 32, tcp -n 1, and tx-only udp)')
       .argParser(optionParser(parseApis)).default(['msg'], 'msg'))

@@ -73,7 +73,7 @@ function common(cmd: Command, reps: number): Command {
     .option('--reps <n>', 'runs of each mode per size, copy and zerocopy alternating (a verdict needs at least 6; 10 find a ' +
       '5% difference in CPU per GB on a 2-vCPU machine)', intOption('--reps', 1, 1000), reps)
     .option('-t, --duration <secs>', 'sender -t of each run (200 ms + secs s)', intOption('--duration', ...LIMITS.secs), 1)
-    .addOption(new Option('--test <test>', testList(SWEEP_TESTS, ' or ')).choices(SWEEP_TESTS).default('udp'))
+    .addOption(new Option('--test <test>', testList(SWEEP_TESTS, ' or ')).choices(SWEEP_TESTS).default('udp', 'udp'))
     .option('--family <4|6>', 'address family', optionParser(parseFamily), 4)
     .addOption(new Option('--path <path>', 'tx-only: udp out of the egress device, zerocopy expected not copied (-Z 1); ' +
       'tx-rx: to our receiver over the veth pair, always copied (-Z 0). Default: tx-only for udp, tx-rx for tcp')

@@ -11,7 +11,7 @@ import { RunControl } from '../core/control.js';
 import { ToolError } from '../core/errors.js';
 import { testList, URING_TESTS } from '../core/vocabulary.js';
 import { zerocopyMode, type UringConfig } from '../uring/config.js';
-import { addUringOptions, toUringConfig, URING_USAGE, type UringRawOptions } from '../flags/uring.js';
+import { addUringOptions, toUringConfig, type UringRawOptions } from '../flags/uring.js';
 import { uringLine, uringReport } from '../uring/report.js';
 import { mismatchLine, runUringSender } from '../uring/sender.js';
 import { outcomeLine } from '../doctor/outcome.js';
@@ -80,7 +80,7 @@ export function registerUringCommand(program: Command, done: (code: number) => v
   // after `uring` must belong to the subcommand.
   program.enablePositionalOptions();
   const cmd = addUringOptions(new Command('uring'))
-    .usage(`[options] ${URING_USAGE.replace(/\(udp\|tcp\) /, '')} <tcp|udp>`)
+    .usage('[options] (-4|-6) -D <dst_ip> <tcp|udp>')
     .description('Send with io_uring (IORING_OP_SEND / SEND_ZC / SENDMSG_ZC): the kernel selftest ' +
       'io_uring_zerocopy_tx, with copied-versus-zerocopy accounting from the notifications, -Z and --json.')
     .argument('[test]', testList(URING_TESTS))

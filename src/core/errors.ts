@@ -3,6 +3,8 @@
 // 1 for bad input (as the selftest), 2 when the kernel refuses.
 
 export class ToolError extends Error {
+  /** What a run had counted when this ended it (a sender's sends, bytes, completions), for its --json report. */
+  counters?: Record<string, number>;
   constructor(message: string, readonly exitCode: 1 | 2, readonly hint?: string) {
     super(message);
   }

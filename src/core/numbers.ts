@@ -16,6 +16,7 @@ export function parseInteger(text: string, flag: string, min: number, max: numbe
   else if (!base10 && /^0[0-7]+$/.test(t)) v = parseInt(t.slice(1), 8);
   else if (/^[0-9]+$/.test(t)) v = parseInt(t, 10);
   else if (/^-[0-9]+$/.test(t)) throw new UsageError(`${flag}: negative value '${text}'`, range);
+  else if (/^-?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/.test(t)) throw new UsageError(`${flag}: '${text}' must be a whole number`, range);
   else throw new UsageError(`${flag}: not a number: '${text}'`, range);
   if (v < min || v > max) throw new UsageError(`${flag}: ${v} is out of range`, range);
   return v;

@@ -54,6 +54,9 @@ export function kernelHint(e: number, at: Call | Step, cfg?: Pick<Config, 'test'
   }
   if (e === ENOBUFS && step.call === 'send') return enobufsHint(cfg?.payloadLen ?? 0, cfg?.notificationLimit ?? 32);
   if (e === EADDRINUSE && step.call === 'bind') return 'another receiver holds this address and port: pick another -p';
+  if (e === EACCES && step.call === 'bind') {
+    return 'ports below net.ipv4.ip_unprivileged_port_start (1024 by default) need root or CAP_NET_BIND_SERVICE: pick a higher -p';
+  }
   if (e === EADDRNOTAVAIL && step.call === 'bind') return 'no local interface has the -D address: run the receiver where -D is configured';
   if (e === ECONNREFUSED && step.call === 'connect') return 'no receiver is listening: start `msg-zerocopy -r` first';
   if (e === ENETUNREACH) return 'no route to -D from this network namespace';

@@ -29,6 +29,8 @@ export interface ServeOptions extends RunSettings {
   policy: ServePolicy;
   /** The shared secret (secret.ts). */
   secret: Buffer;
+  /** --secret-file as given (for the hint of what to run on the other host); undefined: the default path. */
+  secretFile?: string;
 }
 
 export interface ServeIO {
@@ -121,7 +123,8 @@ class Serve {
         this.log(policyLine(this.o.policy));
         this.log(`control port ${hostPort(this.o.addr, this.o.controlPort)}; on the other host run: ` +
           `msg-zerocopy pair -${this.o.family} -D ${this.o.addr}` +
-          `${this.o.controlPort !== DEFAULT_CONTROL_PORT ? ` --control-port ${this.o.controlPort}` : ''} [flags] <test>`);
+          `${this.o.controlPort !== DEFAULT_CONTROL_PORT ? ` --control-port ${this.o.controlPort}` : ''}` +
+          `${this.o.secretFile !== undefined ? ` --secret-file ${shellWord(this.o.secretFile)}` : ''} [flags] <test>`);
       });
     });
   }
@@ -263,4 +266,9 @@ class Serve {
       run.end();
     }
   }
+}
+
+/** A path as one shell word: as it is when it needs no quoting, else in single quotes. */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }

@@ -53,17 +53,20 @@ export function lineChart(series: ChartSeries[], o: ChartOptions): string {
   const width = Math.max(30, o.width ?? 72);
   const xFormat = o.xFormat ?? formatSize;
   const values = drawn.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
-  const axis = valueAxis(Math.min(...values), Math.max(...values), !!o.log && values.every((v) => v > 0),
+  const log = !!o.log && values.every((v) => v > 0);
+  // a linear axis starts at 0, so heights compare honestly
+  const axis = valueAxis(log ? Math.min(...values) : Math.min(0, ...values), Math.max(...values), log,
     Math.max(2, Math.floor(height / 2) + 1));
   const ty = (v: number): number => (axis.log ? Math.log10(v) : v);
   const labels = axis.ticks.map((t) => sig(t));
   const labelWidth = Math.max(...labels.map((l) => l.length));
   const plotW = width - labelWidth - 2;
 
-  // x: log of the size; a single size sits in the middle
+  // x: log of the size; a single size sits in the middle (the caller asks for no chart of one size)
   let xlo = Math.min(...o.x);
   let xhi = Math.max(...o.x);
-  if (xhi === xlo) { xlo /= 2; xhi *= 2; }
+  const oneSize = xhi === xlo;
+  if (oneSize) { xlo /= 2; xhi *= 2; }
   const col = (x: number): number => ((Math.log10(x) - Math.log10(xlo)) / (Math.log10(xhi) - Math.log10(xlo))) * (plotW - 1);
   const row = (v: number): number => ((ty(axis.hi) - ty(v)) / (ty(axis.hi) - ty(axis.lo))) * (height - 1);
 
@@ -89,7 +92,7 @@ export function lineChart(series: ChartSeries[], o: ChartOptions): string {
   const legend = drawn.map((s) => `${paint(s.style.mark + s.style.line.repeat(2), s.style.color)} ${s.name}`);
   legend.push(`${paint(BOTH.mark, BOTH.color)} ${drawn.length > 1 ? 'both' : ''}`.trimEnd());
   out.push(`${' '.repeat(labelWidth + 2)}${(drawn.length > 1 ? legend : legend.slice(0, -1)).join('   ')}` +
-    `${gaps ? '   (gaps joined)' : ''}`);
+    `${gaps ? '   (no line across a size without data)' : ''}`);
   for (let r = 0; r < height; r++) {
     const label = tickRow.get(r);
     let line = `${(label ?? '').padStart(labelWidth)} ${label !== undefined ? '┤' : '│'}`;
@@ -100,7 +103,7 @@ export function lineChart(series: ChartSeries[], o: ChartOptions): string {
   const axisText = sizeAxis(xlo, xhi, o.x, col, plotW, xFormat);
   out.push(`${indent}└${axisText.axisLine}`);
   out.push(`${indent} ${axisText.labelLine}`);
-  out.push(`${indent} payload size (log scale)`);
+  out.push(`${indent} ${oneSize ? 'payload size' : 'payload size (log scale)'}`);
   return out.join('\n');
 }
 
@@ -124,9 +127,11 @@ function drawGrid(series: Array<{ bit: number; values: Array<number | null> }>, 
     const pts = values.map((v, i) => (v === null || !Number.isFinite(v) ? null : { c: col(x[i]), r: row(v) }));
     if (pts.some((p) => p === null)) gaps = true;
     const known = pts.filter((p): p is { c: number; r: number } => p !== null);
-    for (let i = 0; i + 1 < known.length; i++) {
-      const a = known[i];
-      const b = known[i + 1];
+    // a line joins consecutive sizes only when both were measured: a size without data breaks it
+    for (let i = 0; i + 1 < pts.length; i++) {
+      const a = pts[i];
+      const b = pts[i + 1];
+      if (!a || !b) continue;
       // one cell per column; a steep step is joined halfway in each of its two columns
       let prev = Math.round(a.r);
       for (let c = Math.round(a.c); c <= Math.round(b.c); c++) {

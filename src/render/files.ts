@@ -3,7 +3,7 @@
 // the option is read, so a typo fails before minutes of measuring, and each
 // file is written whole (to a temporary name, then renamed).
 
-import { accessSync, constants, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** The absolute path of an output file whose folder exists and is writable; throws a one-line reason otherwise. */
@@ -28,14 +28,38 @@ export function outputPath(flag: string, text: string): string {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
+  // access() says yes to root everywhere (/proc, /sys, a read-only mount): create the temporary file writeWhole will
+  try {
+    writeFileSync(tmpName(path), '', { flag: 'wx' });
+    unlinkSync(tmpName(path));
+  } catch (e) {
+    throw new Error(`${flag}: cannot create a file in ${dir} (${why(e)})`);
+  }
   return path;
 }
 
-/** Write a file whole: a temporary file beside it, then rename. */
+const tmpName = (path: string): string => join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+
+/** An fs error's cause in words, without the paths it names. */
+function why(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    EACCES: 'permission denied', EPERM: 'operation not permitted', EROFS: 'read-only file system', ENOSPC: 'no space left',
+    EDQUOT: 'disk quota exceeded', ENOENT: 'no such file or folder', EEXIST: 'a temporary file of this process is in the way',
+  };
+  return (code && words[code]) ?? code ?? (e instanceof Error ? e.message : String(e));
+}
+
+/** Write a file whole: a temporary file beside it, then rename. Errors name `path`, never the temporary name. */
 export function writeWhole(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  const tmp = tmpName(path);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    try { unlinkSync(tmp); } catch { /* never created */ }
+    throw new Error(`cannot write ${path} (${why(e)})`);
+  }
 }
 
 export interface ReportFile {
@@ -55,7 +79,7 @@ export function writeReportFiles(files: ReportFile[]): { written: string[]; erro
       writeWhole(f.path, f.make());
       written.push(f.path);
     } catch (e) {
-      errors.push(`${f.flag} ${f.path}: ${e instanceof Error ? e.message : String(e)}`);
+      errors.push(`${f.flag}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   return { written, errors };

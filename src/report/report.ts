@@ -248,8 +248,8 @@ export function receiverReport(cfg: Config, r: ReceiverResult, cpu: CpuTime, exi
 
 /** The report of a run that ended in an error before it had counters (bad input, a refused call). */
 export function errorReport(cfg: Pick<Config, 'rx' | 'test' | 'family' | 'zerocopy'>, error: string, hint: string | null,
-  exitStatus: number): ErrorReport {
-  return {
+  exitStatus: number, counters?: Record<string, number>): ErrorReport {
+  const report: ErrorReport = {
     role: cfg.rx ? 'receiver' as const : 'sender' as const,
     ...toolHead(),
     test: cfg.test,
@@ -259,6 +259,9 @@ export function errorReport(cfg: Pick<Config, 'rx' | 'test' | 'family' | 'zeroco
     hint,
     exitStatus,
   };
+  // a run that failed after it started sending: its counters until then (the last key, so older readers see the same head)
+  if (counters) report.counters = counters;
+  return report;
 }
 
 export type {

@@ -173,6 +173,8 @@ export interface ErrorReport extends ToolHead {
   error: string;
   hint: string | null;
   exitStatus: number;
+  /** A sender that failed while sending: what it had counted (packets, bytes, completions, …) until then. */
+  counters?: Record<string, number>;
 }
 
 /** Any --json report a classic run prints: the type the reader (read.ts) returns. */

@@ -16,7 +16,7 @@ import { ErrorQueue } from '../notify/errqueue.js';
 import { CompletionTracker, type TrackerEvents } from '../notify/tracker.js';
 import { WAIT_MS, type Config } from '../core/config.js';
 import type { RunControl } from '../core/control.js';
-import { RunError } from '../core/errors.js';
+import { RunError, ToolError } from '../core/errors.js';
 import { IntervalMeter, processCpu, windowMs, type IntervalRecord } from '../core/intervals.js';
 import { SendLoop, type Stall } from './loop.js';
 
@@ -189,10 +189,21 @@ export async function runSender(cfg: Config, ctl: RunControl, log: (line: string
   // -I: counted at slice ends only (nothing per send); the slice that ends the run is closed by finish() below.
   const meter = cfg.intervalMs > 0 ? new IntervalMeter(cfg.intervalMs, startedAt, processCpu, onInterval) : null;
   let now = startedAt;
-  while (now < tstop && !ctl.stopped) {
-    now = loop.runSlice(Math.min(tstop, now + SLICE_MS));
-    if (meter && now < tstop && !loop.stall) meter.tick(now, loop.bytes, loop.packets, tracker.completions, tracker.copied);
-    await ctl.yield();
+  try {
+    while (now < tstop && !ctl.stopped) {
+      now = loop.runSlice(Math.min(tstop, now + SLICE_MS));
+      if (meter && now < tstop && !loop.stall) meter.tick(now, loop.bytes, loop.packets, tracker.completions, tracker.copied);
+      await ctl.yield();
+    }
+  } catch (e) {
+    // a fatal send (ENOBUFS, …): what was counted before it goes into the --json report
+    if (e instanceof ToolError) {
+      e.counters = {
+        packets: loop.packets, bytes: loop.bytes, completions: tracker.completions, copied: tracker.copied,
+        expectedCompletions: loop.expected, eagain: loop.eagain, enobufs: loop.enobufs, durationMs: Date.now() - startedAt,
+      };
+    }
+    throw e;
   }
   const durationMs = Date.now() - startedAt;
 

@@ -7,7 +7,7 @@ import { commandHead } from '../report/envelope.js';
 import { environmentOf } from '../environment/environment.js';
 import type { LabInfo } from '../run/session.js';
 import { droppedNote, fitTable, outputWidth, wrapText, type Column } from '../render/table.js';
-import { formatByteRate, formatBytes } from '../core/units.js';
+import { formatBitRate, formatByteRate, formatBytes } from '../core/units.js';
 import type { SuiteCase } from './cases.js';
 import { MIN_MAPPED, type CaseResult } from './runner.js';
 import { PAGE_PAYLOAD, pageMtu } from '../lab/mtu.js';
@@ -43,7 +43,9 @@ export function formatCount(n: number | null): string {
 }
 
 /** Bytes per second in SI units (GB/s = 1e9 bytes/s). */
-export const formatRate = (bytesPerSecond: number | null): string => formatByteRate(bytesPerSecond);
+/** A rate as network engineers read it, Gbit/s first, with GB/s beside it: "97.5 Gbit/s (12.19 GB/s)". */
+export const formatRate = (bytesPerSecond: number | null): string =>
+  (bytesPerSecond === null ? '-' : `${formatBitRate(bytesPerSecond * 8)} (${formatByteRate(bytesPerSecond)})`);
 
 function share(r: CaseResult): string {
   if (r.case.mode === 'copy') return '-';

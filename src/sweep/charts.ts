@@ -3,7 +3,7 @@
 // GB, and CPU per GB and throughput by payload size (render/chart.ts draws them).
 import { lineChart } from '../render/chart.js';
 import { fitText, outputWidth } from '../render/table.js';
-import { gb, percent, ratioCell } from './cells.js';
+import { percent, ratioCell } from './cells.js';
 import type { ModeSummary, SizeSummary } from './summary.js';
 
 /**
@@ -51,8 +51,8 @@ export function sweepCharts(summaries: SizeSummary[], color: boolean, width = ou
   const cpu = lineChart(series((m) => m.secPerGB.median), {
     title: 'sender CPU seconds per GB (median; GB = 1e9 bytes) by payload size', x, log: true, color, height: 12, width: w,
   });
-  const tput = lineChart(series((m) => gb(m.bytesPerSecond.median)), {
-    title: 'throughput GB/s (median; 1e9 bytes/s) by payload size', x, color, height: 10, width: w,
+  const tput = lineChart(series((m) => (m.bytesPerSecond.median === null ? null : (m.bytesPerSecond.median * 8) / 1e9)), {
+    title: 'throughput Gbit/s (median; 1e9 bits/s) by payload size', x, color, height: 10, width: w,
   });
   return [ratioStrip(summaries, w, color), cpu, tput].filter(Boolean).join('\n\n');
 }

@@ -12,18 +12,19 @@ import { sig } from '../core/units.js';
 import { URING_MODE, uringBatch, type RunRecord } from './runner.js';
 import type { Api } from '../core/vocabulary.js';
 import type { ApiComparison, ModeSummary, SizeSummary } from './summary.js';
-import type { RatioInterval, Summary } from './stats.js';
+import { NO_VERDICT, type RatioInterval, type Summary } from './stats.js';
 import { gb, intervalMethod, num, pct, range, ratioCell, times, tooFew } from './cells.js';
 import { sweepCharts } from './charts.js';
 import { compareMarkdown, sweepMarkdown } from './markdown.js';
 import { apisOf, type SweepRun } from './types.js';
 
-const TABLE_NOTE = 'medians of the runs; min–max their range; spread = (max − min) / median; GB = 1e9 bytes; ' +
+const TABLE_NOTE = 'medians of the runs; min–max their range (Gbit/s, CPU s/GB); spread = (max − min) / median; Gbit/s = 1e9 bits/s; GB = 1e9 bytes; ' +
   'CPU = sender user + system time per GB sent; zc/copy = zerocopy/copy, paired estimate (95% CI)';
 
 function modeCells(m: ModeSummary): string[] {
   return [`${m.ok}/${m.runs}`,
-    num(gb(m.bytesPerSecond.median)), range(m.bytesPerSecond, 1e-9), pct(m.bytesPerSecond.relSpread),
+    num(m.bitsPerSecond.median === null ? null : m.bitsPerSecond.median / 1e9), num(gb(m.bytesPerSecond.median)),
+    range(m.bitsPerSecond, 1e-9), pct(m.bytesPerSecond.relSpread),
     num(m.secPerGB.median), range(m.secPerGB), pct(m.secPerGB.relSpread)];
 }
 
@@ -31,13 +32,14 @@ const SWEEP_COLUMNS: Column[] = [
   { title: 'size B', align: 'right' },
   { title: 'mode' },
   { title: 'ok', align: 'right', drop: 5 },
+  { title: 'Gbit/s', align: 'right', drop: 9 },
   { title: 'GB/s', align: 'right', drop: 7 },
   { title: 'min–max', align: 'right', drop: 1 },
   { title: 'spread', align: 'right', drop: 3 },
   { title: 'CPU s/GB', align: 'right', drop: 8 },
   { title: 'min–max', align: 'right', drop: 2 },
   { title: 'spread', align: 'right', drop: 4 },
-  { title: 'zc/copy GB/s', align: 'right', drop: 6 },
+  { title: 'zc/copy rate', align: 'right', drop: 6 },
   { title: 'zc/copy CPU s/GB', align: 'right' },
   { title: 'verdict' },
 ];
@@ -69,6 +71,10 @@ export function crossoverLine(summaries: SizeSummary[], cross: number | null): s
   if (largest.ratio.secPerGBInterval.n === 0) return `crossover unknown: no CPU figures for both modes at ${largest.size} B`;
   const some = summaries.filter((s) => s.verdict === 'saves').map((s) => s.size);
   const few = tooFew(largest.ratio.secPerGBInterval);
+  if (largest.verdict === NO_VERDICT) {
+    return `no verdict on CPU per GB: too few pairs for a 95% interval at the largest size, ${largest.size} B ` +
+      `(${at(largest)}${few ? `; ${few}` : ''})` + (some.length ? `; saves at ${some.join(', ')} B` : '');
+  }
   return `zerocopy does not save CPU per GB up to ${largest.size} B: ${largest.verdict} at the largest size ` +
     `(${at(largest)}${few ? `; ${few}` : ''})` + (some.length ? `; saves only at ${some.join(', ')} B` : '');
 }
@@ -121,11 +127,11 @@ export function compareTable(s: SizeSummary, records: RunRecord[], expect: 0 | 1
   const zcRuns = records.filter((r) => r.mode === 'zerocopy');
   const exp = expect === 1 ? 'not copied' : 'copied';
   const share = s.zerocopy.copiedShare;
-  const gbit = (m: ModeSummary): string => num(m.bitsPerSecond.median === null ? null : m.bitsPerSecond.median / 1e9);
+  const gbs = (m: ModeSummary): string => num(gb(m.bytesPerSecond.median));
   const rows: string[][] = [
     ['runs ok', `${s.copy.ok}/${s.copy.runs}`, `${s.zerocopy.ok}/${s.zerocopy.runs}`, ''],
-    ['throughput GB/s', cell(s.copy.bytesPerSecond, 1e-9), cell(s.zerocopy.bytesPerSecond, 1e-9), ratioCell(s.ratio.throughputInterval)],
-    ['throughput Gbit/s', gbit(s.copy), gbit(s.zerocopy), ''],
+    ['throughput Gbit/s', cell(s.copy.bitsPerSecond, 1e-9), cell(s.zerocopy.bitsPerSecond, 1e-9), ratioCell(s.ratio.throughputInterval)],
+    ['throughput GB/s', gbs(s.copy), gbs(s.zerocopy), ''],
     ['CPU s/GB', cell(s.copy.secPerGB), cell(s.zerocopy.secPerGB), ratioCell(s.ratio.secPerGBInterval)],
     ['sends/s', num(s.copy.packetsPerSec.median), num(s.zerocopy.packetsPerSec.median),
       times(s.copy.packetsPerSec.median && s.zerocopy.packetsPerSec.median !== null
@@ -157,7 +163,8 @@ export function compareVerdict(s: SizeSummary): string {
   const tput = s.ratio.throughputInterval;
   const head = s.verdict === 'saves' ? `zerocopy saves CPU at ${s.size} B`
     : s.verdict === 'costs' ? `zerocopy costs CPU at ${s.size} B`
-      : `no significant difference in CPU per GB at ${s.size} B`;
+      : s.verdict === NO_VERDICT ? `no verdict at ${s.size} B (too few pairs for a 95% interval)`
+        : `no significant difference in CPU per GB at ${s.size} B`;
   const few = tooFew(cpu);
   return `verdict: ${head}: zerocopy/copy CPU per GB ${ratioCell(cpu)}, throughput ${ratioCell(tput)}` +
     ` (${intervalMethod(cpu)}${few ? `; ${few}` : ''})`;
@@ -181,7 +188,7 @@ export function apiComparisonLines(c: readonly ApiComparison[]): string[] {
     const range = (v: RatioInterval): string => (v.low === null || v.high === null ? 'n/a'
       : `×${sig(v.estimate ?? NaN)} [${sig(v.low)}, ${sig(v.high)}] (${Math.round(v.level * 100)}%, n=${v.n})`);
     const says = x.verdict === 'saves' ? 'io_uring costs less CPU per GB' : x.verdict === 'costs' ? 'io_uring costs more CPU per GB'
-      : 'no significant difference in CPU per GB';
+      : x.verdict === NO_VERDICT ? 'no verdict (too few pairs for a 95% interval)' : 'no significant difference in CPU per GB';
     return `${x.size} B: io_uring SEND_ZC / MSG_ZEROCOPY: CPU per GB ${range(i)}, throughput ${range(t)}: ${says}`;
   });
 }

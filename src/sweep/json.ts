@@ -4,6 +4,7 @@
 import { release } from 'node:os';
 import { commandHead } from '../report/envelope.js';
 import { runJson } from './summary.js';
+import { NO_VERDICT } from './stats.js';
 import { apisOf, type SweepRun } from './types.js';
 
 /** The --json document of a sweep or compare. */
@@ -29,7 +30,7 @@ export function sweepJson(r: SweepRun) {
     apis: byApi.map((a) => ({ api: a.api, summaries: a.summaries, crossover: o.command === 'sweep' ? a.crossover : undefined })),
     /** io_uring SEND_ZC against MSG_ZEROCOPY per size, when both ran. */
     apiComparison: r.apiComparison ?? null,
-    verdict: o.command === 'compare' ? (r.summaries[0]?.verdict ?? 'no significant difference') : undefined,
+    verdict: o.command === 'compare' ? (r.summaries[0]?.verdict ?? NO_VERDICT) : undefined,
     paysOff: o.command === 'compare' ? (r.summaries[0]?.paysOff ?? null) : undefined,
     /** Runs in two groups, a busy machine (loadAverage beside each run), runs whose environment differs from the first's. */
     warnings: r.warnings ?? [],

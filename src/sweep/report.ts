@@ -26,15 +26,16 @@ function medianCell(median: number | null, i: Interval, scale = 1): string {
   return `${sig(median * scale)} [${sig(i.low * scale)}–${sig(i.high * scale)}${lv}]`;
 }
 
-function modeSeries(summaries: SizeSummary[], mode: 'copy' | 'zerocopy', what: 'secPerGB' | 'bytesPerSecond'): SvgSeries {
-  const scale = what === 'bytesPerSecond' ? 1e-9 : 1;
-  const unit = what === 'bytesPerSecond' ? 'GB/s' : 'CPU s/GB';
+function modeSeries(summaries: SizeSummary[], mode: 'copy' | 'zerocopy', what: 'secPerGB' | 'bitsPerSecond'): SvgSeries {
+  // throughput in Gbit/s: the bytes' median and interval times 8
+  const scale = what === 'bitsPerSecond' ? 8e-9 : 1;
+  const unit = what === 'bitsPerSecond' ? 'Gbit/s' : 'CPU s/GB';
   return {
     name: mode,
     points: summaries.map((s) => {
       const m: ModeSummary = s[mode];
-      const sum = what === 'bytesPerSecond' ? m.bytesPerSecond : m.secPerGB;
-      const i = m.medianInterval[what];
+      const sum = what === 'bitsPerSecond' ? m.bytesPerSecond : m.secPerGB;
+      const i = m.medianInterval[what === 'bitsPerSecond' ? 'bytesPerSecond' : 'secPerGB'];
       const y = sum.median === null ? null : sum.median * scale;
       return {
         x: s.size, y, low: i.low === null ? null : i.low * scale, high: i.high === null ? null : i.high * scale,
@@ -55,24 +56,47 @@ function ratioSeries(summaries: SizeSummary[], name: string, pick: (s: SizeSumma
   };
 }
 
-/** Charts and summary table of one interface's summaries. */
-function apiSections(s: SizeSummary[], title: string): Array<{ heading: string; html: string }> {
+type ChartKind = 'cpu' | 'tput' | 'ratio';
+
+/** The series of each chart of one interface. */
+function chartSeries(s: SizeSummary[]): Record<ChartKind, SvgSeries[]> {
+  return {
+    cpu: [modeSeries(s, 'copy', 'secPerGB'), modeSeries(s, 'zerocopy', 'secPerGB')],
+    tput: [modeSeries(s, 'copy', 'bitsPerSecond'), modeSeries(s, 'zerocopy', 'bitsPerSecond')],
+    ratio: [ratioSeries(s, 'CPU per GB', (x) => x.ratio.secPerGBInterval), ratioSeries(s, 'throughput', (x) => x.ratio.throughputInterval)],
+  };
+}
+
+/** The largest value (point or error bar) of some series: what a shared y scale must reach. */
+function topOf(series: SvgSeries[]): number[] {
+  const v = series.flatMap((x) => x.points.flatMap((p) => [p.y, p.high ?? null])).filter((y): y is number => y !== null && Number.isFinite(y));
+  return v.length ? [Math.max(...v)] : [];
+}
+
+const JOINED = ' Lines join consecutive measured sizes only; nothing was measured between them.';
+
+/** Charts and summary table of one interface's summaries; `cover`: what each chart's y axis must reach (a shared scale). */
+function apiSections(s: SizeSummary[], title: string, cover: Partial<Record<ChartKind, number[]>> = {}): Array<{ heading: string; html: string }> {
   const levels = s.flatMap((x) => [x.copy, x.zerocopy]).flatMap((m) => [m.medianInterval.secPerGB.level, m.medianInterval.bytesPerSecond.level])
     .filter((l) => l > 0);
   const medianLevel = levels.length ? `${Number((Math.min(...levels) * 100).toFixed(1))}%` : '-';
+  const series = chartSeries(s);
+  const one = new Set(s.map((x) => x.size)).size === 1;
+  const joined = one ? '' : JOINED;
   const charts = [
-    svgChart([modeSeries(s, 'copy', 'secPerGB'), modeSeries(s, 'zerocopy', 'secPerGB')], {
-      title: 'Sender CPU per GB sent, by payload size', yLabel: 'CPU seconds per GB (1e9 bytes)', logY: true,
-      caption: `Median of the runs; error bars: distribution-free confidence interval of the median (order statistics, at least ${medianLevel}).`,
+    svgChart(series.cpu, {
+      title: `Sender CPU per GB sent${one ? '' : ', by payload size'}${title}`, yLabel: 'CPU seconds per GB (1e9 bytes)', yCover: cover.cpu,
+      caption: `Median of the runs; error bars: distribution-free confidence interval of the median (order statistics, at least ${medianLevel}).${joined}`,
     }),
-    svgChart([modeSeries(s, 'copy', 'bytesPerSecond'), modeSeries(s, 'zerocopy', 'bytesPerSecond')], {
-      title: 'Sender throughput, by payload size', yLabel: 'GB/s (1e9 bytes per second)',
-      caption: `Median of the runs; error bars: distribution-free confidence interval of the median (order statistics, at least ${medianLevel}).`,
+    svgChart(series.tput, {
+      title: `Sender throughput${one ? '' : ', by payload size'}${title}`, yLabel: 'Gbit/s (1e9 bits per second)', yCover: cover.tput,
+      caption: `Median of the runs; error bars: distribution-free confidence interval of the median (order statistics, at least ${medianLevel}).${joined}`,
     }),
-    svgChart([ratioSeries(s, 'CPU per GB', (x) => x.ratio.secPerGBInterval), ratioSeries(s, 'throughput', (x) => x.ratio.throughputInterval)], {
-      title: 'zerocopy / copy, by payload size', yLabel: 'ratio zerocopy / copy', reference: { y: 1, label: 'no difference' },
+    svgChart(series.ratio, {
+      title: `zerocopy / copy${one ? '' : ', by payload size'}${title}`, yLabel: 'ratio zerocopy / copy', reference: { y: 1, label: 'no difference' },
+      yCover: cover.ratio,
       caption: 'Hodges–Lehmann estimate of the ratio and its 95% Wilcoxon signed-rank interval over runs paired by repetition ' +
-        '(copy run k and zerocopy run k ran back to back). CPU per GB below 1 is a saving.',
+        `(copy run k and zerocopy run k ran back to back). CPU per GB below 1 is a saving.${joined}`,
     }),
   ];
   const summaryRows: string[][] = [];
@@ -81,8 +105,8 @@ function apiSections(s: SizeSummary[], title: string): Array<{ heading: string; 
       const m = x[mode];
       const zc = mode === 'zerocopy';
       summaryRows.push([String(x.size), mode, `${m.ok}/${m.runs}`,
-        medianCell(m.bytesPerSecond.median, m.medianInterval.bytesPerSecond, 1e-9),
-        m.bitsPerSecond.median === null ? '-' : sig(m.bitsPerSecond.median / 1e9),
+        medianCell(m.bytesPerSecond.median, m.medianInterval.bytesPerSecond, 8e-9),
+        m.bytesPerSecond.median === null ? '-' : sig(m.bytesPerSecond.median / 1e9),
         medianCell(m.secPerGB.median, m.medianInterval.secPerGB),
         m.packetsPerSec.median === null ? '-' : sig(m.packetsPerSec.median),
         zc && m.copiedShare !== null ? `${Number((m.copiedShare * 100).toFixed(1))}%` : '-',
@@ -91,9 +115,9 @@ function apiSections(s: SizeSummary[], title: string): Array<{ heading: string; 
   }
   const summary = htmlTable([
     { title: 'size B', align: 'right' }, { title: 'mode' }, { title: 'runs ok', align: 'right' },
-    { title: 'GB/s median [CI]', align: 'right' }, { title: 'Gbit/s', align: 'right' },
+    { title: 'Gbit/s median [CI]', align: 'right' }, { title: 'GB/s', align: 'right' },
     { title: 'CPU s/GB median [CI]', align: 'right' }, { title: 'sends/s', align: 'right' }, { title: 'completions copied', align: 'right' },
-    { title: 'zerocopy/copy GB/s (95% CI)', align: 'right' }, { title: 'zerocopy/copy CPU s/GB (95% CI)', align: 'right' },
+    { title: 'zerocopy/copy throughput (95% CI)', align: 'right' }, { title: 'zerocopy/copy CPU s/GB (95% CI)', align: 'right' },
     { title: 'verdict' },
   ], summaryRows, 'summary');
   return [
@@ -104,18 +128,41 @@ function apiSections(s: SizeSummary[], title: string): Array<{ heading: string; 
 
 const API_NAMES: Record<string, string> = { msg: 'MSG_ZEROCOPY (sendmsg)', uring: 'io_uring (SEND / SEND_ZC)' };
 
+/** The headline of a run of both interfaces: each one's verdict, then io_uring SEND_ZC against MSG_ZEROCOPY. */
+export function apisVerdict(doc: Pick<SweepDocument, 'command' | 'apiComparison'>,
+  apis: ReadonlyArray<{ api: string; summaries: SizeSummary[]; crossover?: number | null }>): string {
+  const lines = apis.map((a) => `${API_NAMES[a.api] ?? a.api}: ${doc.command === 'compare'
+    ? (a.summaries[0] ? compareVerdict(a.summaries[0]).replace(/^verdict: /, '') : 'no data')
+    : crossoverLine(a.summaries, a.crossover ?? null)}`);
+  const c = doc.apiComparison ?? [];
+  if (c.length) {
+    const says = (v: string): string => (v === 'saves' ? 'io_uring costs less CPU per GB' : v === 'costs' ? 'io_uring costs more CPU per GB' : v);
+    lines.push(`io_uring SEND_ZC against MSG_ZEROCOPY (zerocopy runs paired by repetition), CPU per GB io_uring / MSG_ZEROCOPY: ` +
+      c.map((x) => `${ratioCell(x.secPerGBInterval)} at ${x.size} B: ${says(x.verdict)}`).join('; '));
+  }
+  return lines.join('\n');
+}
+
 /** The HTML report of a sweep or a compare (with --api, a part per interface and their comparison). */
 export function sweepHtml(doc: SweepDocument): string {
   const o = doc.options;
   const s = doc.summaries;
   const what = doc.command === 'compare' ? `compare at ${s[0]?.size ?? '?'} B` : `sweep over ${o.sizes.length} payload sizes`;
-  const verdictText = doc.command === 'compare'
+  const apis = doc.apis && doc.apis.length > 1 ? doc.apis : null;
+  const verdictText = apis ? apisVerdict(doc, apis) : doc.command === 'compare'
     ? (s[0] ? compareVerdict(s[0]) : 'no data')
     : crossoverLine(s, doc.crossover ?? null);
-  const apis = doc.apis && doc.apis.length > 1 ? doc.apis : null;
-  const sections = apis
-    ? apis.flatMap((a) => apiSections(a.summaries, `: ${API_NAMES[a.api] ?? a.api}`))
-    : apiSections(s, '');
+  let sections: Array<{ heading: string; html: string }>;
+  if (apis) {
+    // one y scale per kind of chart across the interfaces, so their heights compare
+    const all = apis.map((a) => chartSeries(a.summaries));
+    const cover = {
+      cpu: topOf(all.flatMap((c) => c.cpu)), tput: topOf(all.flatMap((c) => c.tput)), ratio: topOf(all.flatMap((c) => c.ratio)),
+    };
+    sections = apis.flatMap((a) => apiSections(a.summaries, `: ${API_NAMES[a.api] ?? a.api}`, cover));
+  } else {
+    sections = apiSections(s, '');
+  }
   if (apis && doc.apiComparison?.length) {
     sections.push({
       heading: 'io_uring SEND_ZC against MSG_ZEROCOPY (zerocopy runs paired by repetition)',
@@ -127,9 +174,11 @@ export function sweepHtml(doc: SweepDocument): string {
   }
   const runs = htmlTable([
     { title: '#', align: 'right' }, { title: 'size B', align: 'right' }, ...(apis ? [{ title: 'api' }] : []), { title: 'mode' },
-    { title: 'rep', align: 'right' }, { title: 'ok' }, { title: 'GB/s', align: 'right' }, { title: 'CPU s/GB', align: 'right' },
+    { title: 'rep', align: 'right' }, { title: 'ok' }, { title: 'Gbit/s', align: 'right' }, { title: 'GB/s', align: 'right' },
+    { title: 'CPU s/GB', align: 'right' },
     { title: 'sends', align: 'right' }, { title: 'completions copied', align: 'right' }, { title: 'why not ok' },
   ], doc.runs.map((r) => [String(r.index), String(r.size), ...(apis ? [r.api ?? 'msg'] : []), r.mode, String(r.rep), r.ok ? 'yes' : 'no',
+    r.measured && r.bytesPerSecond !== null ? sig(r.bytesPerSecond * 8 / 1e9) : '-',
     r.measured && r.bytesPerSecond !== null ? sig(r.bytesPerSecond / 1e9) : '-', r.measured && r.secPerGB !== null ? sig(r.secPerGB) : '-',
     r.packets === null ? '-' : String(r.packets),
     r.mode === 'zerocopy' && r.completions !== null ? `${r.copiedCompletions ?? '?'} of ${r.completions}` : '-',

@@ -278,8 +278,13 @@ export function pairedRatioInterval(pairs: readonly Pair[], nominal = CONFIDENCE
   };
 }
 
-/** The three verdicts on zerocopy's CPU per GB. */
-export const VERDICTS = ['saves', 'costs', 'no significant difference'] as const;
+/**
+ * The verdicts on zerocopy's CPU per GB: three from an interval at the
+ * nominal confidence, and none when there are too few pairs for one.
+ */
+export const VERDICTS = ['saves', 'costs', 'no significant difference', 'no verdict (too few pairs)'] as const;
+/** Too few pairs for an interval at the nominal confidence (fewer than 6, none, or a Ctrl-C after one). */
+export const NO_VERDICT = VERDICTS[3];
 export type Verdict = (typeof VERDICTS)[number];
 
 /** Whether an interval reaches its nominal confidence (enough values). */
@@ -287,12 +292,12 @@ export const conclusive = (i: Interval): boolean => i.low !== null && i.high !==
 
 /**
  * The verdict on CPU per GB from the interval of zerocopy/copy: `saves` when
- * the whole interval is below 1, `costs` when it is above 1, otherwise (and
- * whenever there are too few pairs for the nominal confidence) no
- * significant difference.
+ * the whole interval is below 1, `costs` when it is above 1, otherwise no
+ * significant difference; and no verdict at all when there are too few
+ * pairs for the nominal confidence.
  */
 export function verdict(cpu: Interval): Verdict {
-  if (!conclusive(cpu)) return 'no significant difference';
+  if (!conclusive(cpu)) return NO_VERDICT;
   if (cpu.high! < 1) return 'saves';
   if (cpu.low! > 1) return 'costs';
   return 'no significant difference';

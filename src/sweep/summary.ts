@@ -51,7 +51,7 @@ export interface SizeSummary {
   copy: ModeSummary;
   zerocopy: ModeSummary;
   ratio: SizeRatio;
-  /** From ratio.secPerGBInterval: saves (all below 1), costs (all above 1) or no significant difference. */
+  /** From ratio.secPerGBInterval: saves (all below 1), costs (all above 1), no significant difference, or no verdict (too few pairs for a 95% interval). */
   verdict: Verdict;
   /** verdict === 'saves'; null when no pair of runs has CPU figures. */
   paysOff: boolean | null;
@@ -155,7 +155,7 @@ export interface ApiComparison {
   throughputInterval: RatioInterval;
   /** uring / msg of the zerocopy runs' CPU per GB: the verdict's evidence. */
   secPerGBInterval: RatioInterval;
-  /** saves: io_uring costs less CPU per GB than MSG_ZEROCOPY; costs: more; or no significant difference. */
+  /** saves: io_uring costs less CPU per GB than MSG_ZEROCOPY; costs: more; no significant difference; or no verdict (too few pairs). */
   verdict: Verdict;
 }
 

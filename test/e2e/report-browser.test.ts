@@ -17,17 +17,20 @@ import { sweepJson } from '../../src/sweep/json.js';
 import { sweepHtml, type SweepDocument } from '../../src/sweep/report.js';
 import type { RunRecord } from '../../src/sweep/runner.js';
 import { summarizeSizes, sweepCrossover } from '../../src/sweep/summary.js';
+import { compareApis } from '../../src/sweep/summary.js';
+import { planSuite } from '../../src/suite/cases.js';
+import { rgbAt } from '../support/png.js';
 import { chromiumPath, countOf as count, embeddedJson, pixelsNear as near, render as load, type Rendered } from '../support/browser.js';
 
 /** Run records of a sweep: `reps` alternating pairs per size, with a little deterministic noise. */
-function sweepRuns(sizes: number[], reps: number): RunRecord[] {
+function sweepRuns(sizes: number[], reps: number, api?: 'msg' | 'uring', speed = 1): RunRecord[] {
   const out: RunRecord[] = [];
   let index = 0;
   for (const size of sizes) {
     for (let rep = 1; rep <= reps; rep++) {
       for (const mode of ['copy', 'zerocopy'] as const) {
         const noise = 1 + 0.02 * Math.sin(index * 1.7);
-        const gbps = (size / 65435) ** 0.7 * 10 * (mode === 'zerocopy' ? 1.1 : 1) * noise;
+        const gbps = (size / 65435) ** 0.7 * 10 * (mode === 'zerocopy' ? 1.1 : 1) * noise * speed;
         const spg = (0.1 / (size / 65435) ** 0.7) * (mode === 'zerocopy' ? (size < 8000 ? 1.3 : 0.85) : 1) * noise;
         out.push({
           index: ++index, size, mode, rep, ok: true, reasons: [], measured: true, expect: mode === 'zerocopy' ? 1 : null,
@@ -35,6 +38,7 @@ function sweepRuns(sizes: number[], reps: number): RunRecord[] {
           throughputBps: gbps * 1e9, throughputGBps: gbps, secPerGB: spg, cpuUserUs: 1000, cpuSysUs: 9000,
           completions: mode === 'zerocopy' ? 1e5 : 0, copiedCompletions: 0, zerocopiedCompletions: mode === 'zerocopy' ? 1e5 : 0,
           senderExit: 0, receiverExit: null, rxPackets: null, rxBytes: null, senderArgv: [], receiverArgv: null, wallMs: 1300,
+          ...(api ? { api } : {}),
         });
       }
     }
@@ -115,14 +119,117 @@ test('suite report: throughput bars and the cases as a table', (t) => {
     plan, results, startedAt: Date.parse('2026-01-01T00:00:00Z'), durationMs: 9000, ok: false, exitCode: 1, interrupted: null, error: null, lab: null,
   });
   const r = render(t, 'suite', suiteHtml(doc));
-  assert.equal(count(r.dom, /<svg class="chart bars"/g), 1);
-  assert.equal(count(r.dom, /<rect class="bar /g), plan.length);
-  assert.equal(count(r.dom, /<rect class="bar fail"/g), 1);
+  assert.equal(count(r.dom, /<svg class="chart bars"/g), 2, 'throughput and CPU per GB');
+  assert.equal(count(r.dom, /<rect class="bar /g), 2 * plan.length);
+  assert.equal(count(r.dom, /<rect class="bar fail"/g), 2);
   assert.equal(count(r.dom, /<tr>/g), plan.length + 1, 'a table row per case and the header');
   assert.match(r.dom, /FAIL: 5 passed, 1 failed, 0 skipped of 6 cases/);
   assert.match(r.dom, /ipv4_udp_zerocopy_tx-rx/);
   assert.ok(near(r.colours, SERIES_COLORS[0]) > 1000, 'the bars are drawn');
   assert.ok(near(r.colours, SERIES_COLORS[1]) > 100, 'the failed case is drawn in its own colour');
+});
+
+/** Each chart's y ticks (the labels left of the plot), lowest first, chart by chart. */
+function yTicks(dom: string): number[][] {
+  return dom.split('<svg class="chart"').slice(1).filter((c) => !c.startsWith(' bars')).map((c) =>
+    [...c.matchAll(/<text class="tick" x="58(?:\.0)?" y="[\d.]+" text-anchor="end">([^<]+)<\/text>/g)].map((m) => Number(m[1])).sort((a, b) => a - b));
+}
+
+test('sweep report: y axes from 0, page-wide charts, lines only between consecutive measured sizes, Gbit/s first', (t) => {
+  const doc = sweepDoc('sweep', [1000, 8000, 65435], 8);
+  // a size with no measured run breaks the line: 8000 B gets no numbers
+  const gap = sweepDoc('sweep', [1000, 8000, 65435], 8);
+  const r = render(t, 'sweep-axes', sweepHtml(doc));
+  const ticks = yTicks(r.dom);
+  assert.equal(ticks.length, 3);
+  for (const [i, tk] of ticks.entries()) assert.equal(tk[0], 0, `chart ${i}: the y axis starts at 0 (${tk.join(', ')})`);
+  assert.doesNotMatch(r.dom, /CPU seconds per GB \(1e9 bytes\) \(log scale\)/, 'no log y axis: every axis from 0');
+  assert.equal(count(r.dom, /class="errorbar"/g), 3 * 3 * 2, 'an error bar per point');
+  assert.equal(count(r.dom, /<polyline class="line"/g), 3 * 2, 'one line per series: the sizes are consecutive measurements');
+  assert.match(r.dom, /Lines join consecutive measured sizes only/);
+  // Gbit/s first, GB/s beside it
+  assert.match(r.dom, /<th class="num">Gbit\/s median \[CI\]<\/th><th class="num">GB\/s<\/th>/);
+  assert.match(r.dom, /<th class="num">Gbit\/s<\/th><th class="num">GB\/s<\/th>/);
+  assert.match(r.dom, />Gbit\/s \(1e9 bits per second\)<\/text>/, 'throughput charts in Gbit/s');
+  assert.match(r.dom, /td\.num,th\.num\{[^}]*white-space:nowrap/, 'number cells never break');
+  // page-wide: the first series' marks spread over most of the 1200 px window
+  const xs: number[] = [];
+  for (let y = 0; y < Math.min(r.height, 1400); y += 2) {
+    for (let x = 0; x < r.width; x++) {
+      const [R, G, B] = rgbAt(r.image, x, y);
+      if (Math.abs(R - 0x00) + Math.abs(G - 0x72) + Math.abs(B - 0xb2) < 30) xs.push(x);
+    }
+  }
+  const extent = Math.max(...xs) - Math.min(...xs);
+  assert.ok(extent > 800, `the charts span ${extent} px of ${r.width}`);
+
+  // a size without data: no line across it
+  for (const run of gap.runs) if (run.size === 8000) Object.assign(run, { measured: false });
+  const noMid = { ...gap, summaries: summarizeSizes([1000, 8000, 65435], gap.runs) };
+  const g = render(t, 'sweep-gap', sweepHtml(noMid as SweepDocument));
+  assert.equal(count(g.dom, /<polyline class="line"/g), 0, 'no two consecutive sizes were both measured');
+  assert.equal(count(g.dom, /class="point"/g), 3 * 2 * 2, 'the points are still drawn');
+});
+
+test('compare report: one size is not plotted on a log size axis', (t) => {
+  const r = render(t, 'compare-axis', sweepHtml(sweepDoc('compare', [65435], 10)));
+  assert.doesNotMatch(r.dom, /payload size \(log scale\)/);
+  assert.equal(count(r.dom, />payload size<\/text>/g), 3);
+  assert.equal(count(r.dom, />65\.4 kB<\/text>/g), 3, 'the one size is the one tick');
+  for (const tk of yTicks(r.dom)) assert.equal(tk[0], 0);
+});
+
+test('sweep --api msg,uring report: both interfaces share each y scale; the headline covers io_uring vs MSG_ZEROCOPY', (t) => {
+  const sizes = [1000, 8000, 65435];
+  const msg = sweepRuns(sizes, 8, 'msg');
+  const uring = sweepRuns(sizes, 8, 'uring', 3).map((x) => ({ ...x, secPerGB: x.secPerGB! / 5 }));
+  const runs = [...msg, ...uring].map((x, i) => ({ ...x, index: i + 1 }));
+  const byApi = (['msg', 'uring'] as const).map((api) => {
+    const s = summarizeSizes(sizes, runs.filter((x) => x.api === api));
+    return { api, summaries: s, crossover: sweepCrossover(s) };
+  });
+  const doc = sweepJson({
+    options: { command: 'sweep', test: 'udp', family: 4, path: 'tx-only', sizes, reps: 8, duration: 1, port: 8000, output: 'json',
+      progress: false, chart: false, slackMs: 0, apis: ['msg', 'uring'] },
+    sizes, plannedRuns: runs.length, runs, summaries: byApi[0].summaries, crossover: byApi[0].crossover, byApi,
+    apiComparison: compareApis(sizes, runs), startedAt: 0, durationMs: 1, exitCode: 0, interrupted: null, error: null, lab: LAB,
+    expect: 1, dst: '192.168.2.2',
+  });
+  const r = render(t, 'sweep-apis', sweepHtml(doc));
+  const ticks = yTicks(r.dom);
+  assert.equal(ticks.length, 6, 'three charts per interface');
+  for (let k = 0; k < 3; k++) assert.deepEqual(ticks[k], ticks[k + 3], `chart ${k}: one scale for both interfaces`);
+  assert.match(r.dom, /Sender throughput, by payload size: io_uring/);
+  const verdict = /<p class="verdict[^"]*">([\s\S]*?)<\/p>/.exec(r.dom)![1];
+  assert.match(verdict, /^MSG_ZEROCOPY \(sendmsg\): zerocopy saves CPU per GB/);
+  assert.match(verdict, /<br>io_uring \(SEND \/ SEND_ZC\): /);
+  assert.match(verdict, /<br>io_uring SEND_ZC against MSG_ZEROCOPY .*0\.2\d*× .* at 65435 B: io_uring costs less CPU per GB$/);
+});
+
+test('suite --api msg,uring report: io_uring cases labelled apart, --api in the subtitle, CPU per GB', (t) => {
+  const plan = planSuite(['msg', 'uring'], [4], ['udp']);
+  const results: CaseResult[] = plan.map((c, i) => ({
+    case: c, verdict: 'pass', reasons: [], receiver: null, tx: { packets: 1000, bytes: 65435000 },
+    sender: { cpu: { userUs: 10000, sysUs: 30000 }, bytes: 65435000 } as CaseResult['sender'],
+    rx: null, throughputBps: (i + 2) * 1e9, completions: null, copiedCompletions: null, zerocopiedCompletions: null, copiedShare: null, wallMs: 1,
+  }));
+  const doc: SuiteDocument = suiteJson({
+    options: { apis: ['msg', 'uring'], families: [4], tests: ['udp'], duration: 1, size: null, port: 8000, extra: [],
+      bin: { path: '/x/bin/msg-zerocopy', node: true, expectFlag: true } },
+    plan, results, startedAt: 0, durationMs: 9000, ok: true, exitCode: 0, interrupted: null, error: null, lab: null,
+  });
+  const r = render(t, 'suite-apis', suiteHtml(doc));
+  const bars = r.dom.split('<svg class="chart bars"').slice(1);
+  assert.equal(bars.length, 2);
+  const labels = [...bars[0].matchAll(/<text class="tick" x="[\d.]+" y="[\d.]+" text-anchor="end">([^<]+)<\/text>/g)].map((m) => m[1]);
+  assert.equal(labels.length, plan.length);
+  assert.equal(new Set(labels.map((l) => l.replace(/^\d+ /, ''))).size, plan.length, `distinct labels: ${labels.join(' | ')}`);
+  assert.ok(labels.some((l) => /io_uring -m 2 SEND_ZC fixed buffer/.test(l)));
+  assert.ok(labels.some((l) => /sendmsg MSG_ZEROCOPY/.test(l)));
+  assert.match(r.dom, /<p class="meta">--api msg,uring; families ipv4/);
+  assert.match(r.dom, /Sender CPU per GB sent, per case/);
+  assert.match(r.dom, /0\.611 CPU s\/GB/, '0.04 s over 65.4 MB');
+  assert.match(r.dom, /Gbit\/s \(\d/, 'Gbit/s first');
 });
 
 test('the browser is really there: Chromium reports its version', () => {

@@ -72,7 +72,7 @@ test('compare --json --report --csv: JSON fields, the same JSON in the HTML, the
     assert.equal(iv.level, 0.5, 'two pairs: a 50% interval');
     assert.ok(iv.low <= iv.estimate && iv.estimate <= iv.high);
   }
-  assert.equal(s.verdict, 'no significant difference', 'two pairs never give a verdict');
+  assert.equal(s.verdict, 'no verdict (too few pairs)', 'two pairs never give a verdict');
   assert.equal(j.verdict, s.verdict);
   assert.equal(j.paysOff, false);
   for (const r of j.runs) {
@@ -88,7 +88,7 @@ test('compare --json --report --csv: JSON fields, the same JSON in the HTML, the
   assert.deepEqual(embeddedJson(r.dom), j, 'the HTML embeds the JSON the run printed');
   assert.equal(countOf(r.dom, /<svg class="chart"/g), 3);
   assert.equal(countOf(r.dom, /class="point"/g), 3 * 2);
-  assert.match(r.dom, /verdict: no significant difference in CPU per GB at 16000 B/);
+  assert.match(r.dom, /verdict: no verdict at 16000 B \(too few pairs for a 95% interval\)/);
   for (const c of SERIES_COLORS.slice(0, 2)) assert.ok(pixelsNear(r.colours, c) > 100, `${c} drawn`);
 
   // The environment (issue 18): in the JSON, the HTML header and the CSV's header comment.
@@ -104,7 +104,7 @@ test('compare --json --report --csv: JSON fields, the same JSON in the HTML, the
   assert.equal(Number(rows[0].bytes_per_second_median), s.copy.bytesPerSecond.median);
   assert.equal(Number(rows[1].cpu_seconds_per_gb_median), s.zerocopy.secPerGB.median);
   assert.equal(Number(rows[1].zc_copy_cpu_per_gb_low), s.ratio.secPerGBInterval.low);
-  assert.equal(rows[1].verdict, 'no significant difference');
+  assert.equal(rows[1].verdict, 'no verdict (too few pairs)');
 });
 
 test('sweep --report --csv with the table: files beside the table, two sizes in each', async (t: TestContext) => {
@@ -137,8 +137,10 @@ test('suite --report: the cases as a table and throughput bars', async (t: TestC
   const doc = embeddedJson(r.dom) as { command: string; cases: unknown[] };
   assert.equal(doc.command, 'suite');
   assert.equal(doc.cases.length, 4);
-  assert.equal(countOf(r.dom, /<rect class="bar pass"/g), 4);
+  assert.equal(countOf(r.dom, /<rect class="bar pass"/g), 2 * 4, 'a throughput bar and a CPU per GB bar per case');
   assert.match(r.dom, /OK: 4 passed, 0 failed, 0 skipped of 4 cases/);
+  // CPU per GB from a real run: each case's bar says its figure
+  assert.equal(countOf(r.dom, /[\d.]+ CPU s\/GB<\/text>/g), 4);
   assert.ok(pixelsNear(r.colours, SERIES_COLORS[0]) > 1000, 'bars drawn');
 });
 

@@ -95,7 +95,7 @@ test('udp tx-only sweep (--json): every run, medians and ratios, crossover, name
     assert.equal(ci.n, 1);
     assert.ok(Math.abs(ci.low - zc.secPerGB / copy.secPerGB) < 1e-9 && Math.abs(ci.high - ci.low) < 1e-12);
     assert.ok(Math.abs(s.ratio.throughputInterval.low - zc.throughputGBps / copy.throughputGBps) < 1e-9);
-    assert.equal(s.verdict, 'no significant difference');
+    assert.equal(s.verdict, 'no verdict (too few pairs)');
     assert.equal(s.paysOff, false);
     assert.equal(s.zerocopy.expectationMet, 1);
   }
@@ -128,14 +128,15 @@ test('sweep table: header, two rows a size, crossover line, both charts; no prog
   assert.equal(o.code, 0, o.stderr);
   const lines = o.stdout.split('\n');
   assert.match(lines[0], /^msg-zerocopy sweep: ipv4 udp tx-only to 192\.168\.2\.2, 1 rep × -t 0 per size and mode, kernel /);
-  assert.match(lines[1], /^size B\s+mode\s+ok\s+GB\/s\s+min–max\s+spread\s+CPU s\/GB\s+min–max\s+spread\s+zc\/copy GB\/s\s+zc\/copy CPU s\/GB\s+verdict$/);
+  assert.match(lines[1], /^size B\s+mode\s+ok\s+Gbit\/s\s+GB\/s\s+min–max\s+spread\s+CPU s\/GB\s+min–max\s+spread\s+zc\/copy rate\s+zc\/copy CPU s\/GB\s+verdict$/);
   assert.match(lines[2], /^\s*1000\s+copy\s+1\/1\s+[\d.]+\s/);
-  assert.match(lines[3], /^\s+zerocopy\s+1\/1\s+[\d.]+\s.*[\d.]+× \([\d.]+–[\d.]+, 0%\)\s+[\d.]+× \([\d.]+–[\d.]+, 0%\)\s+no significant difference$/);
+  assert.match(lines[3], /^\s+zerocopy\s+1\/1\s+[\d.]+\s.*[\d.]+× \([\d.]+–[\d.]+, 0%\)\s+[\d.]+× \([\d.]+–[\d.]+, 0%\)\s+no verdict \(too few pairs\)$/);
   assert.match(lines[4], /^\s*4000\s+copy\s+1\/1/);
-  assert.match(o.stdout, /^zerocopy does not save CPU per GB up to 4000 B: no significant difference at the largest size \(.*1 pair gives no interval/m);
+  assert.match(o.stdout, /^no verdict on CPU per GB: too few pairs for a 95% interval at the largest size, 4000 B \(.*1 pair gives no interval/m);
   assert.match(o.stdout, /^zerocopy completions expected not copied .*-Z 1: held in 2 of 2 runs$/m);
   assert.match(o.stdout, /^sender CPU seconds per GB \(median; GB = 1e9 bytes\) by payload size/m);
-  assert.match(o.stdout, /^throughput GB\/s \(median; 1e9 bytes\/s\) by payload size/m);
+  assert.match(o.stdout, /^throughput Gbit\/s \(median; 1e9 bits\/s\) by payload size/m);
+  assert.match(o.stdout, /^ *0 ┤/m, 'the throughput axis starts at 0');
   assert.match(o.stdout, /●·· copy {3}■\+\+ zerocopy {3}◆ both/);
   assert.match(o.stdout, /^ +1 kB +4 kB$/m, 'size ticks in SI on the log axis (a short range: the sizes measured)');
   assert.match(o.stdout, /^ +payload size \(log scale\)$/m);
@@ -150,8 +151,8 @@ test('compare --markdown: one size, copy and zerocopy side by side', async () =>
   assert.match(o.stdout, /^\| 16000 B \| copy \| zerocopy \| zerocopy\/copy \(95% CI\) \|$/m);
   assert.match(o.stdout, /^\| runs ok \| 2\/2 \| 2\/2 \| {2}\|$/m);
   assert.match(o.stdout, /^\| CPU s\/GB median \| [\d.]+ \| [\d.]+ \| [\d.]+× \([\d.]+–[\d.]+, 50%\) \|$/m);
-  assert.match(o.stdout, /^\| verdict \| {2}\| {2}\| no significant difference \|$/m);
-  assert.match(o.stdout, /^verdict: no significant difference in CPU per GB at 16000 B: zerocopy\/copy CPU per GB [\d.]+× \([\d.]+–[\d.]+, 50%\), throughput .*2 pairs give only a 50% interval; 95% needs at least 6 pairs\)$/m);
+  assert.match(o.stdout, /^\| verdict \| {2}\| {2}\| no verdict \(too few pairs\) \|$/m);
+  assert.match(o.stdout, /^verdict: no verdict at 16000 B \(too few pairs for a 95% interval\): zerocopy\/copy CPU per GB [\d.]+× \([\d.]+–[\d.]+, 50%\), throughput .*2 pairs give only a 50% interval; 95% needs at least 6 pairs\)$/m);
 });
 
 test('compare --json: medians of the repetitions', async () => {
@@ -172,7 +173,7 @@ test('compare --json: medians of the repetitions', async () => {
   // three pairs give a 75 % interval: below the 95 % a verdict needs (before: paysOff from the two medians)
   assert.equal(s.ratio.secPerGBInterval.n, 3);
   assert.equal(s.ratio.secPerGBInterval.level, 0.75);
-  assert.equal(s.verdict, 'no significant difference');
+  assert.equal(s.verdict, 'no verdict (too few pairs)');
   assert.equal(j.paysOff, false);
 });
 

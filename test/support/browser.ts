@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { colourCounts, decodePng } from './png.js';
+import { colourCounts, decodePng, type Image } from './png.js';
 
 /** Where the pages and screenshots stay after a test (their paths are printed as diagnostics). */
 export const SCREENSHOT_DIR = join(tmpdir(), 'msg-zerocopy-report-screenshots');
@@ -43,6 +43,8 @@ export interface Rendered {
   colours: Map<string, number>;
   width: number;
   height: number;
+  /** The screenshot's pixels. */
+  image: Image;
 }
 
 /** Load an HTML file (or `html`, written under SCREENSHOT_DIR as `name`.html): its DOM and a screenshot `name`.png. */
@@ -60,7 +62,7 @@ export function render(name: string, html: string | { file: string }): Rendered 
   const dom = chromium(['--dump-dom', `file://${file}`]);
   chromium(['--window-size=1200,2400', `--screenshot=${png}`, `file://${file}`]);
   const img = decodePng(readFileSync(png));
-  return { dom, png, colours: colourCounts(img), width: img.width, height: img.height };
+  return { dom, png, colours: colourCounts(img), width: img.width, height: img.height, image: img };
 }
 
 /** Pixels within a small distance of a colour (anti-aliasing blends edges). */

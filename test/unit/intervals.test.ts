@@ -124,13 +124,18 @@ test('deterministic: the same runs give the same interval, to the bit', () => {
 const iv = (low: number, high: number, level = 0.96): Interval =>
   ({ low, high, level, nominal: 0.95, method: 'wilcoxon-signed-rank', n: 10 });
 
-test('verdict: saves, costs, no significant difference', () => {
+test('verdict: saves, costs, no significant difference; no verdict with too few pairs', () => {
   assert.equal(verdict(iv(0.85, 0.95)), 'saves');
   assert.equal(verdict(iv(1.02, 1.3)), 'costs');
   assert.equal(verdict(iv(0.9, 1.05)), 'no significant difference');
   assert.equal(verdict(iv(0.9, 1)), 'no significant difference', 'an interval that reaches 1 is not below it');
-  assert.equal(verdict(iv(0.5, 0.6, 0.9375)), 'no significant difference', 'too few pairs for 95 %');
-  assert.equal(verdict({ ...iv(0, 0), low: null, high: null, level: 0 }), 'no significant difference');
+  assert.equal(verdict(iv(0.5, 0.6, 0.9375)), 'no verdict (too few pairs)', 'too few pairs for 95 %: no verdict, not "no difference"');
+  assert.equal(verdict({ ...iv(0, 0), low: null, high: null, level: 0 }), 'no verdict (too few pairs)', 'no pairs at all');
+  // sweep --reps 2, and a Ctrl-C after one pair: never "no significant difference"
+  assert.equal(verdict(pairedRatioInterval([{ copy: 2, zerocopy: 1 }, { copy: 2, zerocopy: 1.1 }])), 'no verdict (too few pairs)');
+  assert.equal(verdict(pairedRatioInterval([{ copy: 2, zerocopy: 1 }])), 'no verdict (too few pairs)');
+  assert.equal(verdict(pairedRatioInterval(synthetic(5, 0.5, 0.01, gauss(rng(6))))), 'no verdict (too few pairs)', '5 pairs: 94 %');
+  assert.equal(verdict(pairedRatioInterval(synthetic(6, 0.5, 0.01, gauss(rng(6))))), 'saves', '6 pairs reach 95 %');
   // from synthetic runs: a real 10 % saving over 10 quiet pairs is found, and so is a 10 % cost
   assert.equal(verdict(pairedRatioInterval(synthetic(10, 0.9, 0.02, gauss(rng(3))))), 'saves');
   assert.equal(verdict(pairedRatioInterval(synthetic(10, 1.1, 0.02, gauss(rng(4))))), 'costs');

@@ -115,7 +115,10 @@ test('report files: the path is checked up front, the file written whole', async
     ]);
     assert.deepEqual(out.written, [join(dir, 'r.html')]);
     assert.equal(out.errors.length, 1);
-    assert.match(out.errors[0], /^--csv .*gone\/x\.csv: ENOENT/);
+    assert.match(out.errors[0], /^--csv: cannot write .*gone\/x\.csv \(no such file or folder\)$/);
+    assert.doesNotMatch(out.errors[0], /\.tmp/, 'no temporary name in the error');
+    // root passes access(W_OK) in /proc; creating the file there fails, and says so before any run
+    assert.throws(() => outputPath('--report', '/proc/x.html'), /^Error: --report: cannot create a file in \/proc \(/);
     assert.equal(readFileSync(join(dir, 'r.html'), 'utf8'), '<html></html>');
     assert.deepEqual(readdirSync(dir).sort(), ['file', 'r.html'], 'no temporary file left');
   } finally {

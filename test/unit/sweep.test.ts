@@ -138,13 +138,13 @@ test('summaries: medians, ranges, ratios of medians; too few pairs for a verdict
   assert.equal(s[0].ratio.secPerGB, 1.25);
   // changed with the interval verdicts: 3 pairs give only a 75 % interval, 1 pair none, so no verdict either way
   // (before: paysOff false at 1000 B and true at 65435 B, from the medians alone, and a crossover at 65435)
-  assert.equal(s[0].verdict, 'no significant difference');
+  assert.equal(s[0].verdict, 'no verdict (too few pairs)');
   assert.equal(s[0].paysOff, false);
   assert.equal(s[0].ratio.secPerGBInterval.n, 3);
   assert.equal(s[0].ratio.secPerGBInterval.level, 0.75);
   assert.ok(Math.abs(s[0].ratio.secPerGBInterval.low! - 2.4 / 2.2) < 1e-12, 'lowest paired ratio');
   assert.ok(Math.abs(s[0].ratio.secPerGBInterval.high! - 2.6 / 1.8) < 1e-12, 'highest paired ratio');
-  assert.equal(s[1].verdict, 'no significant difference');
+  assert.equal(s[1].verdict, 'no verdict (too few pairs)');
   assert.equal(s[1].paysOff, false);
   assert.equal(s[1].zerocopy.ok, 0);
   assert.equal(s[1].zerocopy.runs, 1);
@@ -152,20 +152,20 @@ test('summaries: medians, ranges, ratios of medians; too few pairs for a verdict
   assert.equal(s[1].zerocopy.expectationMet, 0);
   assert.equal(s[0].zerocopy.copiedShare, 0);
   assert.equal(sweepCrossover(s), null);
-  assert.equal(crossoverLine(s, null), 'zerocopy does not save CPU per GB up to 65435 B: no significant difference at the largest size ' +
+  assert.equal(crossoverLine(s, null), 'no verdict on CPU per GB: too few pairs for a 95% interval at the largest size, 65435 B ' +
     '(0.600× (0.600–0.600, 0%) at 65435 B; 1 pair gives no interval; 95% needs at least 6 pairs)');
 
   const table = sweepTable(s, Infinity).split('\n');
   assert.equal(table.length, 5);
-  assert.match(table[0], /^size B\s+mode\s+ok\s+GB\/s\s+min–max\s+spread\s+CPU s\/GB\s+min–max\s+spread\s+zc\/copy GB\/s\s+zc\/copy CPU s\/GB\s+verdict$/);
-  assert.match(table[1], /^\s*1000\s+copy\s+3\/3\s+1\s+0\.8–1\.2\s+40%\s+2\s+1\.8–2\.2\s+20%$/);
-  assert.match(table[2], /zerocopy\s+3\/3\s+0\.9\s+0\.9–0\.9\s+0\.0%\s+2\.5\s+2\.4–2\.6\s+8\.0%\s+0\.91× \(0\.75–1\.13, 75%\)\s+1\.25× \(1\.09–1\.44, 75%\)\s+no significant difference$/);
-  assert.match(table[4], /zerocopy\s+0\/1\s+30\s.*1\.500× \(1\.500–1\.500, 0%\)\s+0\.600× \(0\.600–0\.600, 0%\)\s+no significant difference$/);
+  assert.match(table[0], /^size B\s+mode\s+ok\s+Gbit\/s\s+GB\/s\s+min–max\s+spread\s+CPU s\/GB\s+min–max\s+spread\s+zc\/copy rate\s+zc\/copy CPU s\/GB\s+verdict$/);
+  assert.match(table[1], /^\s*1000\s+copy\s+3\/3\s+8\s+1\s+6\.4–9\.6\s+40%\s+2\s+1\.8–2\.2\s+20%$/);
+  assert.match(table[2], /zerocopy\s+3\/3\s+7\.2\s+0\.9\s+7\.2–7\.2\s+0\.0%\s+2\.5\s+2\.4–2\.6\s+8\.0%\s+0\.91× \(0\.75–1\.13, 75%\)\s+1\.25× \(1\.09–1\.44, 75%\)\s+no verdict \(too few pairs\)$/);
+  assert.match(table[4], /zerocopy\s+0\/1\s+240\s+30\s.*1\.500× \(1\.500–1\.500, 0%\)\s+0\.600× \(0\.600–0\.600, 0%\)\s+no verdict \(too few pairs\)$/);
 
   const md = sweepMarkdown(s).split('\n');
   assert.equal(md.length, 6);
   assert.match(md[1], /^\|( -+:? \|)+$/);
-  assert.match(md[3], /^\| {2}\| zerocopy \| 3\/3 \| 0\.9 \| 0\.9–0\.9 \| 2\.5 \| 2\.4–2\.6 \| 0\.91× \(0\.75–1\.13, 75%\) \| 1\.25× \(1\.09–1\.44, 75%\) \| no significant difference \|$/);
+  assert.match(md[3], /^\| {2}\| zerocopy \| 3\/3 \| 7\.2 \| 0\.9 \| 7\.2–7\.2 \| 2\.5 \| 2\.4–2\.6 \| 0\.91× \(0\.75–1\.13, 75%\) \| 1\.25× \(1\.09–1\.44, 75%\) \| no verdict \(too few pairs\) \|$/);
 });
 
 /** `reps` back-to-back pairs at one size: zerocopy's CPU per GB is copy's × ratio, with a little alternating noise. */
@@ -237,7 +237,7 @@ test('compare table and verdict fit 80 and 60 columns and state the interval', (
   assert.equal(compareVerdict(s), 'verdict: zerocopy saves CPU at 65435 B: zerocopy/copy CPU per GB 0.870× (0.868–0.872), ' +
     'throughput 1.000× (1.000–1.000) (95% CI: Wilcoxon signed-rank over 10 pairs of back-to-back copy/zerocopy runs)');
   const few = summarizeSizes([16000], pairs(16000, 2, 0.87))[0];
-  assert.match(compareVerdict(few), /^verdict: no significant difference in CPU per GB at 16000 B: zerocopy\/copy CPU per GB 0\.872× \(0\.870–0\.874, 50%\), throughput 1\.000× \(1\.000–1\.000, 50%\) \(Wilcoxon signed-rank interval over 2 pairs of back-to-back copy\/zerocopy runs; 2 pairs give only a 50% interval; 95% needs at least 6 pairs\)$/);
+  assert.match(compareVerdict(few), /^verdict: no verdict at 16000 B \(too few pairs for a 95% interval\): zerocopy\/copy CPU per GB 0\.872× \(0\.870–0\.874, 50%\), throughput 1\.000× \(1\.000–1\.000, 50%\) \(Wilcoxon signed-rank interval over 2 pairs of back-to-back copy\/zerocopy runs; 2 pairs give only a 50% interval; 95% needs at least 6 pairs\)$/);
   const dear = summarizeSizes([1000], pairs(1000, 6, 1.3))[0];
   assert.match(compareVerdict(dear), /^verdict: zerocopy costs CPU at 1000 B: zerocopy\/copy CPU per GB 1\.300× \(1\.294–1\.306\), /);
   assert.match(compareMarkdown(dear), /^\| verdict \| {2}\| {2}\| costs \|$/m);
