@@ -153,7 +153,7 @@ test('table: a row per case, reasons below, one verdict line', () => {
   const lines = text.trimEnd().split('\n');
   assert.equal(lines[0], 'H');
   assert.match(lines[1], /^#\s+case\s+mode\s+tx\s+rx\s+throughput\s+txc\s+copied\s+expect\s+verdict$/);
-  assert.match(lines[2], /^1\s+ipv4 udp tx-rx\s+copy\s+123\.5k \(8\.08 GB\)\s+120\.0k \(7\.85 GB\)\s+6\.73 GB\/s\s+-\s+-\s+-\s+PASS$/);
+  assert.match(lines[2], /^1\s+ipv4 udp tx-rx\s+copy\s+123\.5k \(8\.08 GB\)\s+120\.0k \(7\.85 GB\)\s+53\.8 Gbit\/s \(6\.73 GB\/s\)\s+-\s+-\s+-\s+PASS$/);
   assert.match(lines[3], /ipv4 udp tx-only\s+copy.*\(none\)/);
   assert.match(lines[4], /zerocopy.*123\.5k\s+100%\s+copied\s+FAIL$/);
   assert.match(lines[5], /^4\s+ipv4 udp tx-only\s+zerocopy.*not copied\s+NOT RUN$/);
