@@ -14,7 +14,8 @@ import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from '../support/proc.js';
 
 const require = createRequire(import.meta.url);
-const BASE = join(REPO_ROOT, 'deploy', 'kubernetes', 'base');
+const DEPLOY = join(REPO_ROOT, 'deploy', 'kubernetes');
+const FOLDERS = ['base', 'pair'];
 
 /** Parsed YAML, read field by field (the schemas have checked its types). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -37,8 +38,9 @@ function modelOf(apiVersion: string, kind: string): new (o: unknown) => { valida
   return (require(path) as Record<string, new (o: unknown) => { validate(): void }>)[kind];
 }
 
-const manifests = readdirSync(BASE).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
-const all = manifests.flatMap((f) => documents(join(BASE, f)).map((o) => ({ file: f, o })));
+const manifestsOf = (folder: string): string[] =>
+  readdirSync(join(DEPLOY, folder)).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
+const all = FOLDERS.flatMap((d) => manifestsOf(d).flatMap((f) => documents(join(DEPLOY, d, f)).map((o) => ({ file: `${d}/${f}`, o }))));
 const byKind = (kind: string): Obj => {
   const found = all.filter((x) => x.o.kind === kind);
   assert.equal(found.length, 1, `one ${kind}`);
@@ -61,11 +63,13 @@ test('the validation can fail: a mistyped field is refused', () => {
   assert.throws(() => new Model(ds).validate(), /hostNetwork must be boolean/);
 });
 
-test('the Kustomize base lists exactly the manifests of its folder', () => {
-  const [k] = documents(join(BASE, 'kustomization.yaml')) as Array<Obj & { resources: string[]; namespace: string }>;
-  assert.equal(k.kind, 'Kustomization');
-  assert.deepEqual([...k.resources].sort(), manifests);
-  assert.equal(k.namespace, 'msg-zerocopy');
+test('each Kustomize base lists exactly the manifests of its folder', () => {
+  for (const d of FOLDERS) {
+    const [k] = documents(join(DEPLOY, d, 'kustomization.yaml')) as Array<Obj & { resources: string[]; namespace: string }>;
+    assert.equal(k.kind, 'Kustomization');
+    assert.deepEqual([...k.resources].sort(), manifestsOf(d), d);
+    assert.equal(k.namespace, 'msg-zerocopy');
+  }
 });
 
 test('least privilege: no RBAC, no privileged or root container, no capability, the secret mounted from a Secret', () => {
