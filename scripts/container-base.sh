@@ -27,7 +27,7 @@ node_bin=$(command -v node)
 node_version=$(node --version)
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 npm_version=$(npm --version)
-key=$(printf '%s\n' "$suite" "$mirror" "$node_version" "$npm_version" "$(sha256sum "$0")" | sha256sum | cut -c1-16)
+key=$(printf '%s\n' "$suite" "$mirror" "$node_version" "$npm_version" "$(sha256sum < "$0")" | sha256sum | cut -c1-16)
 cache_dir=${XDG_CACHE_HOME:-$HOME/.cache}/msg-zerocopy/container
 cached=$cache_dir/base-$suite-node$node_version-$key.tar
 

@@ -137,7 +137,6 @@ const groupKey = (o: GroupOptions): string => JSON.stringify(o);
 function pairRun(d: Document, docIndex: number): { group: GroupOptions; run: FleetRun } {
   const doc = d.doc;
   const tx = doc.sender as Record<string, unknown>;
-  const rx = doc.receiver as Record<string, unknown>;
   const summary = doc.summary as Record<string, unknown>;
   const txEnv = hostEnvironment(environmentOf(doc, 'sender'));
   const rxEnv = hostEnvironment(environmentOf(doc, 'receiver'));

@@ -62,7 +62,6 @@ export const readableSeries = (ours: string = TOOL_VERSION): string => {
 /** Text from a file, shown in a message: printable ASCII only, cut short. */
 const shown = (v: unknown, max = 40): string => {
   const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
-  // eslint-disable-next-line no-control-regex
   const t = s.replace(/[^\x20-\x7e]/g, '?');
   return t.length > max ? `${t.slice(0, max)}…` : t;
 };

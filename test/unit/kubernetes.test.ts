@@ -108,7 +108,7 @@ test('least privilege: no RBAC, no privileged or root container, no capability, 
 
 test('the plan: every key the pod script reads, copy and zerocopy back to back, enough repetitions for a verdict', () => {
   const plan = byKind('ConfigMap') as Obj & { data: Record<string, string> };
-  const script = readFileSync(join(REPO_ROOT, 'scripts', 'msg-zerocopy-pod.sh'), 'utf8');
+  const script = readFileSync(join(REPO_ROOT, 'deploy', 'container', 'msg-zerocopy-pod.sh'), 'utf8');
   const read = new Set([...script.matchAll(/\$\{(MZC_[A-Z_]+)/g)].map((m) => m[1]));
   for (const k of Object.keys(plan.data)) assert.ok(read.has(k), `${k} is read by msg-zerocopy-pod`);
   assert.equal(plan.data.MZC_MODES, 'copy zerocopy');
