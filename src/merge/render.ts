@@ -180,11 +180,21 @@ const HTML_COLUMNS = [
   { title: 'environment (source; destination)' },
 ];
 
+/** "pod-a.log (12), pod-b.log (12)": how many reports of a group each file gave ("FILE:LINE" counts for FILE). */
+function byFile(reports: string[]): string {
+  const n = new Map<string, number>();
+  for (const r of reports) {
+    const file = r.replace(/:\d+$/, '');
+    n.set(file, (n.get(file) ?? 0) + 1);
+  }
+  return [...n].map(([f, k]) => `${f} (${k})`).join(', ');
+}
+
 /** The HTML report: per group, per test and size a matrix of verdicts and a table of every host pair; a chart per test. */
 export function fleetHtml(doc: FleetDocument): string {
   const sections: Array<{ heading: string; html: string }> = [];
   for (const g of doc.groups) {
-    const parts: string[] = [`<p class="meta">${g.reports.length} report(s): ${g.reports.map(esc).join(', ')}</p>`];
+    const parts: string[] = [`<p class="meta">${esc(`${g.reports.length} report(s) from ${byFile(g.reports)}`)}</p>`];
     const groups = byTestAndSize(g.cells);
     for (const test of [...new Set(groups.map((x) => x.test))]) {
       const cells = g.cells.filter((c) => c.test === test);
