@@ -5,7 +5,7 @@
 // reports (src/report). Units: GB = 1e9 bytes, GB/s = 1e9 bytes per second,
 // CPU s/GB = the sender's user + system seconds per 1e9 bytes sent.
 
-import { TOOL_VERSION } from '../core/version.js';
+import { toolHead } from '../report/envelope.js';
 import { toCsv, type CsvValue } from '../render/csv.js';
 import { esc, htmlPage, htmlTable, svgChart, type SvgSeries } from '../render/html.js';
 import { droppedNote, fitTable, fitText, outputWidth, type Column } from '../render/table.js';
@@ -44,7 +44,7 @@ export interface FleetDocument {
 export function fleetDocument(fleet: Fleet, inputs: string[], reports: number): FleetDocument {
   const number = new Map(fleet.groups.map((g, i) => [g.key, i + 1]));
   return {
-    tool: 'msg-zerocopy', toolVersion: TOOL_VERSION, command: 'merge', inputs, reports, duplicates: fleet.duplicates,
+    ...toolHead(), command: 'merge', inputs, reports, duplicates: fleet.duplicates,
     groups: fleet.groups.map((g: Group, i) => ({
       number: i + 1, options: g.options, description: groupLine(g.options), reports: g.sources,
       cells: fleet.cells.filter((c) => c.groupKey === g.key).map((c: Cell) => ({
