@@ -65,8 +65,9 @@ export function verdictCell(s: SizeSummary): string {
   const i = s.ratio.secPerGBInterval;
   if (s.copy.measured === 0 || s.zerocopy.measured === 0) return `no verdict (${s.copy.measured === 0 ? 'no copy run' : 'no zerocopy run'})`;
   if (i.n === 0) return 'no verdict (no copy/zerocopy runs back to back)';
+  // below 6 pairs the interval cannot reach 95%: the estimate alone
+  if (i.n < 6) return `no verdict (${i.n} pair${i.n === 1 ? '' : 's'}, 6 needed)${i.estimate === null ? '' : ` ${i.estimate.toFixed(2)}×`}`;
   const cell = ratioCell(i);
-  if (i.n < 6) return `no verdict (${i.n} pair${i.n === 1 ? '' : 's'}, 6 needed)${cell === '-' ? '' : ` ${cell}`}`;
   return `${s.verdict} ${cell}`;
 }
 
