@@ -25,7 +25,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { homedir, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { FLEET_CSV_HEADER, type FleetDocument } from '../../src/merge/render.js';
@@ -316,9 +316,12 @@ test('merge over the three pods\' logs: the matrix in text, JSON, CSV and HTML',
   assert.equal(doc.reports, 6);
   assert.equal(doc.groups.length, 1, 'one set of options');
   const cells = doc.groups[0].cells;
-  assert.deepEqual(cells.map((c) => c.source), [ip(21), ip(22), ip(23)], 'a row per source');
+  // hosts named by the reports' environment blocks: a pod's hostname is its name; the pods run this machine's kernel
+  assert.deepEqual(cells.map((c) => c.source), [1, 2, 3].map((k) => `${PREFIX}-pair${k}`), 'a row per source');
   for (const c of cells) {
-    assert.equal(c.destination, ip(10));
+    assert.equal(c.destination, `${PREFIX}-serve`);
+    assert.equal(c.sourceEnvironment?.kernel, release());
+    assert.equal(c.destinationEnvironment?.kernel, release());
     assert.equal(c.test, 'udp');
     assert.equal(c.size, 8000);
     assert.equal(c.summary.copy.measured, 1);
@@ -331,13 +334,14 @@ test('merge over the three pods\' logs: the matrix in text, JSON, CSV and HTML',
   const text = await ours(null, ['merge', ...logsOf], { timeoutMs: 60000, env: { COLUMNS: '200' } }).done;
   assert.equal(text.code, 0, describe(text));
   assert.match(text.stdout, /6 reports from 3 files, 1 group of options/);
-  assert.match(text.stdout, new RegExp(`source \\\\ destination\\s+${ip(10).replace(/\./g, '\\.')}`));
+  assert.match(text.stdout, new RegExp(`source \\\\ destination\\s+${PREFIX}-serve`));
   // CSV: a row per cell and mode
   const rows = readFileSync(csv, 'utf8').trimEnd().split('\r\n').map((l) => l.split(','));
   assert.deepEqual(rows[0], FLEET_CSV_HEADER);
   assert.equal(rows.length, 1 + 3 * 2);
   const col = (name: string): number => FLEET_CSV_HEADER.indexOf(name);
-  assert.deepEqual(rows.slice(1).map((x) => x[col('source')]), [ip(21), ip(21), ip(22), ip(22), ip(23), ip(23)]);
+  assert.deepEqual(rows.slice(1).map((x) => x[col('source')]), [1, 1, 2, 2, 3, 3].map((k) => `${PREFIX}-pair${k}`));
+  for (const x of rows.slice(1)) assert.match(x[col('source_environment')], new RegExp(`^kernel ${release().replace(/\./g, '\\.')}`));
   for (const x of rows.slice(1)) assert.ok(Number(x[col('bytes_per_second_median')]) > 1e6);
   // HTML in the browser: self-contained, the matrix and the JSON that --json printed
   const html = readFileSync(report, 'utf8');
@@ -347,6 +351,6 @@ test('merge over the three pods\' logs: the matrix in text, JSON, CSV and HTML',
   assert.deepEqual(embeddedJson(page.dom), doc, 'the embedded JSON is the --json document');
   assert.equal(countOf(page.dom, /<table class="matrix">/g), 1);
   assert.equal(countOf(page.dom, /<svg class="chart"/g), 1);
-  assert.match(page.dom, new RegExp(`${ip(23).replace(/\./g, '\\.')} → ${ip(10).replace(/\./g, '\\.')}`));
+  assert.match(page.dom, new RegExp(`${PREFIX}-pair3 → ${PREFIX}-serve`));
   assert.ok(page.colours.size > 20, 'a page that is drawn');
 });
