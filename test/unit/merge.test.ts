@@ -6,8 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { collectEnvironment } from '../../src/environment/environment.js';
 import { buildFleet, hostEnvironment, pairNeighbours, type FleetRun } from '../../src/merge/fleet.js';
 import { checkDocument, compatibleVersion, documentsIn, readDocuments, RefusedFile } from '../../src/merge/read.js';
 import { FLEET_CSV_HEADER, fleetCsv, fleetDocument, fleetText, verdictCell } from '../../src/merge/render.js';
@@ -231,4 +232,10 @@ test('compare reports: one host, each report\'s pairs kept as compare made them'
   assert.equal(c.destination, 'lab-host');
   assert.equal(c.summary.ratio.secPerGBInterval.n, 6);
   assert.equal(c.summary.verdict, 'saves');
+});
+
+test('environment: the block every report carries now (src/environment) is read: hostname and kernel', () => {
+  const e = hostEnvironment(JSON.parse(JSON.stringify(collectEnvironment(null))));
+  assert.equal(e?.hostname, hostname());
+  assert.equal(e?.kernel, release());
 });
