@@ -19,6 +19,9 @@ PACKAGES+=(libssl-dev)
 # ethtool: test/e2e/doctor.test.ts turns device features off and on (issue 18; the tool itself reads them through the ioctl).
 # ethtool: test/e2e/gso.test.ts turns UDP segmentation offload off on a veth.
 PACKAGES+=(ethtool)
+# The fleet test (test/e2e/fleet-podman.test.ts): podman runs the Kubernetes pod templates, with runc as its
+# runtime and catatonit in its pods' infra containers; debootstrap makes the image's base from Debian's packages.
+PACKAGES+=(podman runc catatonit debootstrap)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

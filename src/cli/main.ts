@@ -15,7 +15,7 @@ import type { Config } from '../core/config.js';
 const prog = basename(process.argv[1] ?? 'msg-zerocopy');
 
 /** Names of the subcommands (see subcommands.ts). */
-const SUBCOMMANDS = ['suite', 'sweep', 'compare', 'serve', 'pair', 'uring', 'mmap', 'doctor', 'udpgso', 'udpgso-rx'];
+const SUBCOMMANDS = ['suite', 'sweep', 'compare', 'serve', 'pair', 'uring', 'mmap', 'doctor', 'udpgso', 'udpgso-rx', 'merge'];
 
 function printError(e: unknown): number {
   if (e instanceof ToolError) {

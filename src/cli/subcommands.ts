@@ -2,6 +2,7 @@
 // Subcommands beyond the selftest. Each registers itself on the program and
 // reports its exit status through `done`.
 import type { Command } from 'commander';
+import { registerMergeCommand } from './merge.js';
 import { registerPairCommands } from './pair.js';
 import { registerSuiteCommand } from './suite.js';
 import { registerSweepCommands } from './sweep.js';
@@ -22,4 +23,5 @@ export function registerSubcommands(program: Command, done: (code: number) => vo
   registerSweepCommands(program, done);
   registerPairCommands(program, done);
   registerDoctorCommand(program, done);
+  registerMergeCommand(program, done);
 }

@@ -9,7 +9,7 @@ import { ours, REPO_ROOT } from '../support/proc.js';
 
 const run = (args: string[]) => ours(null, args, { timeoutMs: 20000 }).done;
 const version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-const COMMANDS = ['suite', 'sweep', 'compare', 'serve', 'pair'];
+const COMMANDS = ['suite', 'sweep', 'compare', 'serve', 'pair', 'merge'];
 
 test('--version prints the package version and exits 0', async () => {
   const r = await run(['--version']);
