@@ -2,7 +2,7 @@
 // One classic run, sender or receiver: pin, run, print the selftest's line
 // (and the JSON report), and pick the exit status the selftest would.
 import { allocNative, errno, privateFdTable, sched_setaffinity, strerror } from '../libc/libc.js';
-import { runReceiver } from '../receiver/receiver.js';
+import { foreignLine, runReceiver } from '../receiver/receiver.js';
 import { runSender } from '../sender/sender.js';
 import {
   errorReport, receiverIntervalLine, receiverLine, receiverReport, senderIntervalLine, senderLine, senderReport, type CpuTime, type FdTable,
@@ -43,7 +43,14 @@ export async function runClassicTest(cfg: Config, log: (line: string) => void, p
     if (cfg.rx) {
       const r = await runReceiver(cfg, ctl, (iv) => log(receiverIntervalLine(iv)));
       log(receiverLine(r));
-      const status = ctl.exitCode ?? 0;
+      // What was not the sender's: counted and told after the line. Without --peer the selftest's exit
+      // status stays (it exits 1 at the first stray datagram); with it, refusing them is the receiver's job.
+      const stray = r.foreign ? foreignLine(r.foreign) : '';
+      const strayFails = !!stray && !cfg.peer && !!r.foreign?.datagrams;
+      if (stray) {
+        log(strayFails ? `${prog}: ${stray} (give the receiver the same -s as the sender, and keep other traffic off its port)` : stray);
+      }
+      const status = ctl.exitCode ?? (strayFails ? 1 : 0);
       if (cfg.json) process.stdout.write(`${JSON.stringify(receiverReport(cfg, r, cpuSince(cpu0), status, fdTable))}\n`);
       return status;
     }

@@ -8,6 +8,9 @@ import { parseInteger } from '../core/numbers.js';
 import { UsageError } from '../core/errors.js';
 import { RX_TESTS, TEST_TABLE, TESTS, type Family, type RxTest } from '../core/vocabulary.js';
 import { flowsStartSecs } from '../flows/plan.js';
+import { parseAddress } from '../net/address.js';
+import { PATTERN_SEED } from '../net/headers.js';
+import { capacityRefusal, capacityText, type HostCapacity } from './capacity.js';
 import type { RunRequest } from './protocol.js';
 
 export interface ServePolicy {
@@ -34,10 +37,10 @@ export function parsePortRange(text: string): { lo: number; hi: number } {
   return { lo, hi };
 }
 
-/** One line for serve's start: what it allows. */
-export function policyLine(p: ServePolicy): string {
+/** One line for serve's start: what it allows (and, given the host's figures, how many flows it carries). */
+export function policyLine(p: ServePolicy, host?: HostCapacity): string {
   return `policy: data ports ${p.portLo}-${p.portHi}, receiver runs up to ${p.maxSecs} s, ` +
-    `raw receivers ${p.allowRaw ? 'allowed' : 'refused (serve --allow-raw)'}`;
+    `raw receivers ${p.allowRaw ? 'allowed' : 'refused (serve --allow-raw)'}${host ? `, ${capacityText(host, MAX_FLOWS)}` : ''}`;
 }
 
 export interface ServeLimits {
@@ -45,6 +48,8 @@ export interface ServeLimits {
   controlPort: number;
   maxPayload: number;
   policy: ServePolicy;
+  /** The host's CPUs and memory: a run of more flows than it can start in time is refused (capacity.ts). Absent: not checked. */
+  host?: HostCapacity;
 }
 
 const isInt = (v: unknown, lo: number, hi: number): v is number =>
@@ -108,11 +113,30 @@ export function checkRunRequest(m: unknown, s: ServeLimits): { ok: true; req: Ru
     return { ok: false, reason: `a ${o.secs + extra} s receiver run (pair -t ${o.secs - 1} + 1, + ${extra} s to start ${flows} flows) ` +
       `is over this serve's limit of ${p.maxSecs} s (serve --max-time): ${t >= 0 ? `use -t ${t} or less` : 'use fewer flows'}` };
   }
+  // Flows this host cannot start within the run (or hold): refused now, rather than killed later.
+  const heavy = s.host ? capacityRefusal(flows, o.secs - 1, s.host, MAX_FLOWS) : null;
+  if (heavy) return { ok: false, reason: heavy };
   if (typeof o.client !== 'string' || o.client.length > 256) return { ok: false, reason: 'client must be a short string' };
+  // Whom the receiver takes: the sender's address and port, checked as the receiver's --peer will be.
+  const src = o.source;
+  if (!src || typeof src !== 'object' || Array.isArray(src)) {
+    return { ok: false, reason: 'source (the sender\'s address and port) is missing: run the same msg-zerocopy release on both hosts' };
+  }
+  const { address, port: sport } = src as Record<string, unknown>;
+  if (typeof address !== 'string' || address.length > 64 || !parseAddress(o.family, address)) {
+    return { ok: false, reason: `source address must be an IPv${o.family} address` };
+  }
+  const lowest = test === 'raw' ? 0 : 1;
+  if (!isInt(sport, lowest, 65536 - flows)) return { ok: false, reason: `source port must be a whole number from ${lowest} to ${65536 - flows}` };
+  const seed = o.seed ?? null;
+  if (test === 'tcp' ? seed !== null : typeof seed !== 'string' || !PATTERN_SEED.test(seed)) {
+    return { ok: false, reason: test === 'tcp' ? 'seed must be null for tcp' : 'seed must be 32 hex digits' };
+  }
   return {
     ok: true,
     req: {
       type: 'run', family: o.family, test, senderTest: o.senderTest, port, flows, size: o.size, secs: o.secs, client: o.client,
+      source: { address, port: sport }, seed: seed as string | null,
     },
   };
 }

@@ -8,7 +8,8 @@
 //          (pair refuses a serve whose proof is wrong)        ┘ of auth.ts
 //   B → A  {"type":"error", message}  authentication failed, or any refusal
 //   ── from here every line is sealed (auth.ts) ──
-//   A → B  {"type":"run", family, test, senderTest, port, flows, size, secs, client}
+//   A → B  {"type":"run", family, test, senderTest, port, flows, size, secs, client,
+//           source, seed}                      where the sender sends from; its payload pattern
 //   B → A  {"type":"ready", receiverArgv}   the receiver's own sockets are bound
 //                                           (every flow's, ports port .. port + flows - 1)
 //       or {"type":"error", message}        refused (policy, busy, port in use)
@@ -29,8 +30,12 @@ import { READY_MAX_MS } from '../run/run.js';
 import { Opener, Sealer, type Direction } from './auth.js';
 import { shown } from './text.js';
 
-/** 3: the run request carries `flows` (pair -P). */
-export const PROTOCOL_VERSION = 3;
+/**
+ * 3: the run request carries `flows` (pair -P). 4: and `source` and `seed`:
+ * the receiver takes only the sender at that address and port, and (udp,
+ * raw) only the payload pattern that seed picks.
+ */
+export const PROTOCOL_VERSION = 4;
 /**
  * The control port that goes with data port `dataPort` when none is given:
  * the port just below it (neper's habit: control port, then data ports).
@@ -90,6 +95,13 @@ export interface RunRequest {
   secs: number;
   /** Who asks (pair's host name), for serve's log and a second pair's "busy". */
   client: string;
+  /**
+   * Where the sender sends from (its --bind; flow k from port + k): the
+   * receiver takes nothing else (its --peer). raw: the address only (port 0).
+   */
+  source: { address: string; port: number };
+  /** udp and raw: 32 hex digits that pick the payload pattern (both sides' --pattern-seed); tcp: null. */
+  seed: string | null;
 }
 export interface ReadyMessage { type: 'ready'; receiverArgv: string[] }
 export interface PingMessage { type: 'ping' }
@@ -139,7 +151,7 @@ export function expect<T extends Message['type']>(m: Message, type: T): Extract<
   return ok ? m as Extract<Message, { type: T }> : null;
 }
 
-export type EndReason = 'closed' | 'reset' | 'error' | 'oversized' | 'garbage' | 'forged' | 'flood' | 'silent' | 'local';
+export type EndReason = 'closed' | 'reset' | 'error' | 'oversized' | 'garbage' | 'forged' | 'flood' | 'silent' | 'local' | 'frozen';
 export interface Ended { reason: EndReason; detail: string }
 export type Incoming = { msg: Message } | { end: Ended } | { timeout: true };
 
@@ -159,6 +171,8 @@ export class Connection {
   ended: Ended | null = null;
   /** When the peer last sent anything. */
   lastHeard = Date.now();
+  /** When the heartbeat last ran (null before it starts): how a stop of this process is told from the peer's silence. */
+  private beat: number | null = null;
 
   constructor(readonly sock: Socket, private maxLine: number) {
     sock.setEncoding('utf8');
@@ -195,6 +209,15 @@ export class Connection {
 
   private finish(reason: EndReason, detail: string): void {
     if (this.ended) return;
+    // This process did not run for longer than the peer waits (SIGSTOP, a suspended host): whatever the peer
+    // did meanwhile (it dropped us as silent), the silence was ours.
+    // The peer drops us SILENCE_MS after our last ping, which went out at the last beat: a beat that much late
+    // (less one ping period for the timers' slack) means this process was not running.
+    const stopped = this.beat !== null && reason !== 'local' ? Date.now() - this.beat : 0;
+    if (stopped > SILENCE_MS - PING_MS) {
+      reason = 'frozen';
+      detail = `this process was stopped for ${(stopped / 1000).toFixed(1)} s`;
+    }
     this.ended = { reason, detail };
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
@@ -297,11 +320,14 @@ export class Connection {
   startHeartbeat(): void {
     if (this.ended) return;
     this.lastHeard = Date.now();
+    this.beat = Date.now();
     this.sock.setKeepAlive?.(true, 1000);
     const t = setInterval(() => {
+      // finish() compares the clock with the last beat: a beat far too late means this process was stopped.
       const quiet = Date.now() - this.lastHeard;
       if (quiet > SILENCE_MS) this.fail('silent', `no word for ${(quiet / 1000).toFixed(1)} s`);
       else this.send({ type: 'ping' });
+      this.beat = Date.now();
     }, PING_MS);
     this.timers.push(t);
   }
@@ -318,6 +344,7 @@ export function endText(e: Ended): string {
     case 'flood': return `sent ${e.detail}`;
     case 'garbage': return `sent ${e.detail}`;
     case 'local': return 'was closed here';
+    case 'frozen': return `was lost while this side fell silent itself: ${e.detail} (SIGSTOP, or a suspended host), longer than the other side waits`;
     default: return `failed (${e.detail})`;
   }
 }
