@@ -173,6 +173,19 @@ export class Connection {
   lastHeard = Date.now();
   /** When the heartbeat last ran (null before it starts): how a stop of this process is told from the peer's silence. */
   private beat: number | null = null;
+  /** The last stop of this process noticed (noteStop): when it was noticed, and how long it was. */
+  private stop: { at: number; ms: number } | null = null;
+
+  /**
+   * The peer drops us SILENCE_MS after our last ping, which went out at the
+   * last beat: a beat that much late (less one ping period for the timers'
+   * slack) means this process was not running (SIGSTOP, a suspended host).
+   */
+  private noteStop(): void {
+    if (this.beat === null) return;
+    const now = Date.now();
+    if (now - this.beat > SILENCE_MS - PING_MS && (!this.stop || this.stop.at < this.beat)) this.stop = { at: now, ms: now - this.beat };
+  }
 
   constructor(readonly sock: Socket, private maxLine: number) {
     sock.setEncoding('utf8');
@@ -186,6 +199,7 @@ export class Connection {
 
   private onData(d: string): void {
     if (this.ended) return;
+    this.noteStop();
     this.lastHeard = Date.now();
     this.buf += d;
     let i: number;
@@ -211,12 +225,12 @@ export class Connection {
     if (this.ended) return;
     // This process did not run for longer than the peer waits (SIGSTOP, a suspended host): whatever the peer
     // did meanwhile (it dropped us as silent), the silence was ours.
-    // The peer drops us SILENCE_MS after our last ping, which went out at the last beat: a beat that much late
-    // (less one ping period for the timers' slack) means this process was not running.
-    const stopped = this.beat !== null && reason !== 'local' ? Date.now() - this.beat : 0;
-    if (stopped > SILENCE_MS - PING_MS) {
+    // Whatever this process did first when it ran again (read the peer's last lines, ran the heartbeat), the
+    // stop it noticed then is the cause of an end that follows within the peer's wait.
+    this.noteStop();
+    if (this.stop && reason !== 'local' && Date.now() - this.stop.at <= SILENCE_MS + PING_MS) {
       reason = 'frozen';
-      detail = `this process was stopped for ${(stopped / 1000).toFixed(1)} s`;
+      detail = `this process was stopped for ${(this.stop.ms / 1000).toFixed(1)} s`;
     }
     this.ended = { reason, detail };
     for (const t of this.timers) clearInterval(t);
@@ -323,7 +337,8 @@ export class Connection {
     this.beat = Date.now();
     this.sock.setKeepAlive?.(true, 1000);
     const t = setInterval(() => {
-      // finish() compares the clock with the last beat: a beat far too late means this process was stopped.
+      // A beat far too late means this process was stopped (noteStop); finish() names that as the cause.
+      this.noteStop();
       const quiet = Date.now() - this.lastHeard;
       if (quiet > SILENCE_MS) this.fail('silent', `no word for ${(quiet / 1000).toFixed(1)} s`);
       else this.send({ type: 'ping' });

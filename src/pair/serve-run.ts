@@ -122,8 +122,11 @@ export class ServeRun {
   private async foreignHolders(rx: Child): Promise<string | null> {
     if (rx.pid === null) return null;
     // Readiness is the receiver's own sockets (its flows' for -P); and nothing but its sockets on its ports.
+    // The holders first, then the receiver's own sockets: one it opens in between (a udp receiver's second
+    // socket, for what is not its sender's) is its own, not another program's.
+    const held = await heldPorts(this.req.port, this.flows, this.req.test);
     const own = await treeSocketInodes(rx.pid);
-    const foreign = (await heldPorts(this.req.port, this.flows, this.req.test))
+    const foreign = held
       .map((h) => ({ port: h.port, holders: h.holders.filter((x) => !own.has(x.inode)) }))
       .filter((h) => h.holders.length > 0);
     return foreign.length ? `another socket took ${await this.heldText(foreign, 'while the receiver started')}; the receiver was stopped` : null;
