@@ -14,6 +14,10 @@ set -euo pipefail
 # progress-line test; ca-certificates: apt over https; chromium: the headless
 # browser that opens the HTML reports in test/e2e/report*.test.ts.
 PACKAGES=(iproute2 procps util-linux gcc libc6-dev linux-libc-dev xz-utils tar dpkg apt time bsdutils ca-certificates chromium)
+# libssl-dev: libcrypto for the kernel's tcp_mmap (issue 19: TCP_ZEROCOPY_RECEIVE reference).
+PACKAGES+=(libssl-dev)
+# ethtool: test/e2e/doctor.test.ts turns device features off and on (issue 18; the tool itself reads them through the ioctl).
+PACKAGES+=(ethtool)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

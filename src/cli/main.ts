@@ -16,7 +16,7 @@ import type { Config } from '../core/config.js';
 const prog = basename(process.argv[1] ?? 'msg-zerocopy');
 
 /** Names of the subcommands (see subcommands.ts). */
-const SUBCOMMANDS = ['suite', 'sweep', 'compare', 'serve', 'pair', 'uring'];
+const SUBCOMMANDS = ['suite', 'sweep', 'compare', 'serve', 'pair', 'uring', 'mmap', 'doctor'];
 
 function printError(e: unknown): number {
   if (e instanceof ToolError) {
@@ -67,12 +67,14 @@ export async function main(argv: string[]): Promise<number> {
     return printError(new UsageError(`unknown command or test '${command}'`, guess || `see ${prog} --help`));
   }
   if (argv.length === 0 || command !== null || argv.some((a) => a === '-h' || a === '--help')) {
-    if (command !== 'uring') { // a sender (the io_uring driver's): it loads only its own command
+    if (command !== 'uring' && command !== 'mmap') { // drop-ins for kernel programs load only their own command
       const { registerSubcommands } = await import('./subcommands.js');
       registerSubcommands(program, (code) => { status = code; });
     }
     const { registerUringCommand } = await import('./uring.js');
     registerUringCommand(program, (code) => { status = code; });
+    const { registerMmapCommand } = await import('./mmap.js');
+    registerMmapCommand(program, (code) => { status = code; });
     program.helpCommand('help [command]', 'show the help of a command');
   }
 

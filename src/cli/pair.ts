@@ -10,6 +10,8 @@ import { parseInteger } from '../core/numbers.js';
 import { addClassicOptions, addFlowOptions, flowOptions, toConfig, type RawOptions } from '../flags/classic.js';
 import { intOption, LIMITS, optionParser } from '../flags/parse.js';
 import { addFlags, COMMON, readDst, readFamily, withHelp } from '../flags/groups.js';
+import { rxOptions } from '../flags/rx-options.js';
+import { isTestName, receiveMode } from '../core/vocabulary.js';
 import { allowedCpus, flowCpus } from '../flows/plan.js';
 import { MAX_PAYLOAD } from '../libc/layout.js';
 import { senderSpecOf } from '../run/classic.js';
@@ -117,7 +119,9 @@ function pairCommand(io: IO, done: (code: number) => void): Command {
     .action(async (test: string | undefined, o: PairCli) => {
       if (o.r) throw new UsageError('pair runs the sender; -r belongs to the other host', 'run `msg-zerocopy serve` there');
       const { ifindex } = await import('../cli/resolve.js');
-      const cfg = toConfig(test, o, { ifindex });
+      // --rx and --expect-mapped are for serve's receiver: checked as a receiver's, then left out of the sender's config.
+      const rx = rxOptions(o, receiveMode(test && isTestName(test) ? test : 'tcp'), true);
+      const cfg = toConfig(test, { ...o, rx: undefined, expectMapped: undefined }, { ifindex });
       // -P n: the multi-flow sender here, a receiver of as many flows there (flows/). Its CPUs are checked before anything is asked of serve.
       const flows = flowOptions(o, cfg);
       if (flows) flowCpus(flows.flows, flows.cpus, allowedCpus(procStatus()));
@@ -130,7 +134,7 @@ function pairCommand(io: IO, done: (code: number) => void): Command {
         : senderSpecOf(cfg);
       done(await runPair({
         host: cfg.dstText, controlPort, sender, secret, json: cfg.json,
-        connectTimeoutMs: timeout * 1000, slackMs: o.slack,
+        connectTimeoutMs: timeout * 1000, slackMs: o.slack, rx: { mode: rx.rxMode, expectMapped: rx.expectMapped },
       }, io));
     });
   // -r is refused by name (it belongs to serve's host): accepted, but not offered in the help.

@@ -7,9 +7,33 @@ import { runSender } from '../sender/sender.js';
 import {
   errorReport, receiverIntervalLine, receiverLine, receiverReport, senderIntervalLine, senderLine, senderReport, type CpuTime, type FdTable,
 } from '../report/report.js';
+import { mappedShortfall, rxMmapLine } from '../report/rx.js';
 import { RunControl } from '../core/control.js';
 import { ToolError } from '../core/errors.js';
 import type { Config } from '../core/config.js';
+import { outcomeLine } from '../doctor/outcome.js';
+
+/** The doctor's explanation and the environment block: loaded after the run, only when needed (see subcommands.ts). */
+const doctor = () => import('./subcommands.js');
+const environmentOf = async (cfg: Config, walk?: import('../environment/path.js').PathWalk | null) =>
+  (await doctor()).collectEnvironment(cfg.rx ? null : { family: cfg.family, addr: cfg.dst }, walk);
+
+const runShape = (cfg: Config) => ({
+  family: cfg.family, dst: cfg.dst, dstText: cfg.dstText, test: cfg.test, api: 'msg' as const, payloadLen: cfg.payloadLen,
+  notificationLimit: cfg.notificationLimit, cork: cfg.cork,
+});
+
+/** The hint of a `missing notifications` line: what on the path holds the notifications back, from the doctor's checks. */
+export async function missingHint(cfg: Config): Promise<string | null> {
+  const { explain } = await doctor();
+  const d = (await explain(runShape(cfg))).diagnosis;
+  if (!d) return null;
+  const mtu = d.checks.find((c) => c.name === 'mtu' && c.verdict !== 'ok');
+  if (mtu) return `${mtu.detail}; a fragment held in reassembly holds its notification: ${mtu.fix}`;
+  const optmem = d.checks.find((c) => c.name === 'optmem_max' && c.verdict !== 'ok');
+  if (optmem) return `${optmem.detail}; fix: ${optmem.fix}`;
+  return 'the path still held the last sends 500 ms after the run: a receiver that stopped reading, or a queue on the path';
+}
 
 const CPU_SET_BYTES = 128; // sizeof(cpu_set_t)
 
@@ -41,7 +65,10 @@ export async function runClassicTest(cfg: Config, log: (line: string) => void, p
   const cpu0 = process.cpuUsage();
   try {
     if (cfg.rx) {
+      const switches0 = process.resourceUsage().voluntaryContextSwitches;
       const r = await runReceiver(cfg, ctl, (iv) => log(receiverIntervalLine(iv)));
+      const cpu = cpuSince(cpu0);
+      const switches = process.resourceUsage().voluntaryContextSwitches - switches0;
       log(receiverLine(r));
       // What was not the sender's: counted and told after the line. Without --peer the selftest's exit
       // status stays (it exits 1 at the first stray datagram); with it, refusing them is the receiver's job.
@@ -50,22 +77,48 @@ export async function runClassicTest(cfg: Config, log: (line: string) => void, p
       if (stray) {
         log(strayFails ? `${prog}: ${stray} (give the receiver the same -s as the sender, and keep other traffic off its port)` : stray);
       }
-      const status = ctl.exitCode ?? (strayFails ? 1 : 0);
-      if (cfg.json) process.stdout.write(`${JSON.stringify(receiverReport(cfg, r, cpuSince(cpu0), status, fdTable))}\n`);
+      // --rx mmap: one line after the classic one; --expect-mapped: one line more when short.
+      if (r.rx && r.rx.mode === 'mmap') log(rxMmapLine(r.rx, r.bytes, { ...cpu, voluntarySwitches: switches }));
+      const short = mappedShortfall(cfg.expectMapped, r.rx, r.bytes, cfg.family);
+      if (short) log(`${prog}: ${short.line}`);
+      const status = ctl.exitCode ?? (strayFails ? 1 : short ? short.exitCode : 0);
+      if (cfg.json) {
+        const report = { ...receiverReport(cfg, r, cpu, status, fdTable, switches), environment: await environmentOf(cfg) };
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+      }
       return status;
     }
-    const r = await runSender(cfg, ctl, log, (iv) => log(senderIntervalLine(iv, cfg.zerocopy)));
+    const r = await runSender(cfg, ctl, log, (iv) => log(senderIntervalLine(iv, cfg.zerocopy)), { missingHint: () => missingHint(cfg) });
+    const cpu = cpuSince(cpu0);
     log(senderLine({ ...r, completions: r.tracker.completions }));
     // Where the selftest would still be waiting for room: the partial line above, then why it ended.
     if (r.stall) log(`${prog}: ${r.stall.error.line}`);
+    // Ours, after the selftest's lines: the outcome (-z without -Z), and why completions were copied.
+    const { completions, copied } = r.tracker;
+    let because: string | null = null;
+    let walk: import('../environment/path.js').PathWalk | null | undefined;
+    if (cfg.zerocopy && copied > 0) {
+      const { explain, copiedBecause } = await doctor();
+      const e = await explain(runShape(cfg));
+      because = copiedBecause(e.diagnosis);
+      walk = e.walk;
+    }
+    if (cfg.zerocopy && (copied > 0 || cfg.expectZerocopy === -1)) {
+      const line = outcomeLine(completions, copied, because);
+      if (line) log(line);
+    }
     const status = ctl.exitCode ?? (r.stall ? r.stall.error.exitCode : r.tracker.mismatched ? 1 : 0);
-    if (cfg.json) process.stdout.write(`${JSON.stringify(senderReport(cfg, r, cpuSince(cpu0), status, fdTable))}\n`);
+    if (cfg.json) {
+      const report = { ...senderReport(cfg, r, cpu, status, fdTable), copiedBecause: because, environment: await environmentOf(cfg, walk) };
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+    }
     return status;
   } catch (e) {
     if (!(e instanceof ToolError)) throw e;
     log(`${prog}: ${e.line}`);
     if (cfg.json) {
-      process.stdout.write(`${JSON.stringify(errorReport(cfg, e.message, e.hint ?? null, e.exitCode))}\n`);
+      const report = { ...errorReport(cfg, e.message, e.hint ?? null, e.exitCode), environment: await environmentOf(cfg) };
+      process.stdout.write(`${JSON.stringify(report)}\n`);
     }
     return e.exitCode;
   } finally {

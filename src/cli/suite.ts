@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { checkClassicArgs } from '../flags/classic.js';
 import { intOption, LIMITS, optionParser } from '../flags/parse.js';
 import { MAX_FLOWS } from '../core/flows.js';
+import { parseRxModes, type RxMode } from '../core/vocabulary.js';
 import { UsageError } from '../core/errors.js';
 import { FLOW_TESTS, parseApis, parseFamilies, TEST_TABLE, testList, TESTS, URING_TESTS } from '../core/vocabulary.js';
 import { LAB_ADDR } from '../lab/lab.js';
@@ -18,6 +19,13 @@ import {
 import { receiverArgs, senderArgs, type RunOptions } from '../suite/runner.js';
 import { runSuite } from '../suite/suite.js';
 import type { SuiteOutput } from '../suite/types.js';
+
+/** One receive mode (the suite runs its tcp cases with one). */
+function parseRxMode(text: string): RxMode {
+  const modes = parseRxModes(text);
+  if (modes.length !== 1) throw new Error('--rx: the suite reads with one mode at a time (trunc, copy or mmap)');
+  return modes[0];
+}
 
 interface SuiteCliOptions {
   family: SuiteFamily[];
@@ -36,6 +44,7 @@ interface SuiteCliOptions {
   prefix?: string;
   flows: number;
   report?: string;
+  rx: RxMode;
 }
 
 
@@ -77,6 +86,10 @@ function addSuiteOptions(cmd: Command): Command {
     .addOption(new Option('--flows <n>', `flows at once in every case (-P to sender and receiver; ${testList(FLOW_TESTS, ' and ')}): ` +
       'the verdict is on their sums').argParser(intOption('--flows', 1, MAX_FLOWS)).default(1))
     .option('--bin <path>', 'msg_zerocopy executable to run (default: this package\'s bin/msg-zerocopy)')
+    .addOption(new Option('--rx <mode>', 'how the tcp receivers read: trunc (MSG_TRUNC, the selftest), copy, or mmap ' +
+      '(TCP_ZEROCOPY_RECEIVE: the veth MTU is set so the MSS is 15 pages, 61512 for IPv6 and 61492 for IPv4, the ' +
+      'senders write 61440 bytes unless --size, and a zerocopy sender must be at least 99 % mapped)')
+      .argParser(optionParser(parseRxMode)).default('trunc'))
     .option('--no-progress', 'no progress line, even on a terminal')
     .addOption(new Option('--no-expect-flag', 'do not pass -Z (for C binaries older than 6.13)').hideHelp())
     .addOption(new Option('--slack <ms>', 'time a child may overrun before it is killed')
@@ -120,6 +133,12 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
             `use --tests ${testList(URING_TESTS, ',')}`);
         }
       }
+      if (opts.rx !== 'trunc') {
+        if (!bin.node) throw new UsageError(`--rx ${opts.rx}: --rx is this tool's own`, 'the program of --bin reads with MSG_TRUNC');
+        if (!opts.tests.includes('tcp') || !opts.api.includes('msg')) {
+          throw new UsageError(`--rx ${opts.rx}: only the tcp cases of the msg plan have a stream to read`, 'add tcp to --tests');
+        }
+      }
       // Another program's flags are its own business; ours are checked now.
       if (bin.node) checkSuiteArgs(opts.api, opts.family, opts.tests, runOpts);
       const output: SuiteOutput = opts.json ? 'json' : opts.ktap ? 'ktap' : 'table';
@@ -138,6 +157,7 @@ export function registerSuiteCommand(program: Command, done?: (code: number) => 
         prefix: opts.prefix,
         flows: opts.flows,
         report: opts.report,
+        rx: opts.rx,
       });
       if (done) done(outcome.exitCode);
       else process.exitCode = outcome.exitCode;

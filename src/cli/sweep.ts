@@ -43,8 +43,20 @@ interface CliOptions {
   prefix: string;
   flows: number;
   api: Api[];
+  cpus?: number[];
   report?: string;
   csv?: string;
+}
+
+/** -C/--cpus: one or two CPU numbers (sender, receiver). */
+export function parseCpuPair(text: string): number[] {
+  const parts = text.split(',');
+  if (parts.length > 2 || parts.some((p) => !/^\d+$/.test(p.trim()))) {
+    throw new UsageError(`bad -C/--cpus: ${text}`, 'one CPU for the sender, or two (sender,receiver), e.g. 0,1');
+  }
+  const cpus = parts.map((p) => Number(p.trim()));
+  if (cpus.some((c) => c > 1023)) throw new UsageError(`bad -C/--cpus: ${text}`, 'CPU numbers go from 0 to 1023');
+  return cpus;
 }
 
 /** The path a test runs on unless told: udp tx-only, tcp tx-rx (it needs a receiver). */
@@ -72,6 +84,8 @@ function common(cmd: Command, reps: number): Command {
       'zerocopy against MSG_ZEROCOPY with the same statistics').argParser(optionParser(parseApis)).default(['msg'], 'msg'))
     .option('--flows <n>', 'flows at once in every run (-P to sender and receiver): throughput, CPU per GB and the ' +
       'verdict are on their sums', intOption('--flows', 1, MAX_FLOWS), 1)
+    .option('-C, --cpus <list>', 'pin every run as the classic -C: the sender on the first CPU, the receiver (tx-rx) on the ' +
+      'second, e.g. 0,1 (default: no pinning)', optionParser(parseCpuPair))
     .option('--json', 'print one JSON object with every run and the summaries')
     .option('--markdown', 'print a Markdown table')
     .option('--report <file.html>', 'also write a self-contained HTML report (SVG charts with the intervals, the JSON embedded)',
@@ -97,8 +111,11 @@ export function checkSweepArgs(o: SweepOptions): void {
   const lab = { addr: LAB_ADDR };
   const settings: RunSettings = {
     test: o.test, family: o.family, path: o.path, duration: o.duration, port: o.port, slackMs: o.slackMs, flows: o.flows,
+    senderCpu: o.cpus?.[0] ?? null, receiverCpu: o.cpus?.[1] ?? null,
   };
   const apis = o.apis ?? ['msg'];
+  if (o.cpus && (o.flows ?? 1) > 1) throw new UsageError('-C/--cpus pins one flow: with --flows the flows take their own CPUs', 'leave out -C or --flows');
+  if (o.cpus && apis.includes('uring')) throw new UsageError('-C/--cpus: the io_uring sender has no -C', 'compare msg alone when pinning');
   if (apis.includes('uring') && (o.flows ?? 1) > 1) {
     throw new UsageError('--api uring: the io_uring sender runs one flow', 'leave out --flows, or compare msg alone');
   }
@@ -127,7 +144,7 @@ export function registerSweepCommands(program: Command, done: (code: number) => 
       done(await start({
         command: 'sweep', test: o.test, family: o.family, path: resolvePath(o.test, o.path), sizes: o.sizes ?? DEFAULT_SIZES,
         reps: o.reps, duration: o.duration, port: o.port, output: output(o), progress: o.progress, chart: o.chart,
-        slackMs: o.slack, prefix: o.prefix, flows: o.flows, apis: o.api, report: o.report, csv: o.csv,
+        slackMs: o.slack, prefix: o.prefix, flows: o.flows, apis: o.api, report: o.report, csv: o.csv, cpus: o.cpus,
       }));
     });
   const compare = common(new Command('compare')
@@ -138,7 +155,7 @@ export function registerSweepCommands(program: Command, done: (code: number) => 
       done(await start({
         command: 'compare', test: o.test, family: o.family, path: resolvePath(o.test, o.path), sizes: [o.size ?? MAX_PAYLOAD],
         reps: o.reps, duration: o.duration, port: o.port, output: output(o), progress: o.progress, chart: false,
-        slackMs: o.slack, prefix: o.prefix, flows: o.flows, apis: o.api, report: o.report, csv: o.csv,
+        slackMs: o.slack, prefix: o.prefix, flows: o.flows, apis: o.api, report: o.report, csv: o.csv, cpus: o.cpus,
       }));
     });
   program.addCommand(sweep);

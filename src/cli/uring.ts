@@ -14,6 +14,15 @@ import { zerocopyMode, type UringConfig } from '../uring/config.js';
 import { addUringOptions, toUringConfig, URING_USAGE, type UringRawOptions } from '../flags/uring.js';
 import { uringLine, uringReport } from '../uring/report.js';
 import { mismatchLine, runUringSender } from '../uring/sender.js';
+import { outcomeLine } from '../doctor/outcome.js';
+
+/** The run as the doctor sees it. */
+const runShape = (cfg: UringConfig) => ({
+  family: cfg.family, dst: cfg.dst, dstText: cfg.dstText, test: cfg.test, api: 'uring' as const, payloadLen: cfg.payloadLen,
+  notificationLimit: cfg.batch, cork: cfg.cork ? cfg.batch : 0,
+});
+const environmentOf = async (cfg: UringConfig, walk?: import('../environment/path.js').PathWalk | null) =>
+  (await import('./subcommands.js')).collectEnvironment({ family: cfg.family, addr: cfg.dst }, walk);
 
 /** One run: the line on stderr, the -Z line, the JSON report; returns the exit status. */
 export async function runUring(cfg: UringConfig, log: (line: string) => void, prog: string): Promise<number> {
@@ -29,15 +38,33 @@ export async function runUring(cfg: UringConfig, log: (line: string) => void, pr
     if (r.missingNotifications) log(`missing notifications: ${r.tracker.completions} < ${r.acc.expectedNotifications}`);
     const mismatch = mismatchLine(r);
     if (mismatch) log(mismatch);
+    // Ours, after the selftest's line: when completions were copied, how many and why. (Without copies the
+    // line stays the C tool's one line: its driver and parsers expect exactly that; --json has the counts.)
+    const { completions, copied } = r.tracker;
+    let because: string | null = null;
+    let walk: import('../environment/path.js').PathWalk | null | undefined;
+    if (copied > 0) {
+      const { explain, copiedBecause } = await import('./subcommands.js');
+      const e = await explain(runShape(cfg));
+      because = copiedBecause(e.diagnosis);
+      walk = e.walk;
+    }
+    if (zerocopyMode(cfg.mode) && copied > 0) {
+      const line = outcomeLine(completions, copied, because);
+      if (line) log(line);
+    }
     const status = ctl.exitCode ?? (r.tracker.mismatched ? 1 : 0);
-    if (cfg.json) process.stdout.write(`${JSON.stringify(uringReport(cfg, r, cpu, status, fdTable))}\n`);
+    if (cfg.json) {
+      const report = { ...uringReport(cfg, r, cpu, status, fdTable), copiedBecause: because, environment: await environmentOf(cfg, walk) };
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+    }
     return status;
   } catch (e) {
     if (!(e instanceof ToolError)) throw e;
     log(`${prog}: ${e.line}`);
     if (cfg.json) {
       const report = { ...errorReport({ rx: false, test: cfg.test, family: cfg.family, zerocopy: zerocopyMode(cfg.mode) },
-        e.message, e.hint ?? null, e.exitCode), api: 'uring' as const };
+        e.message, e.hint ?? null, e.exitCode), api: 'uring' as const, environment: await environmentOf(cfg) };
       process.stdout.write(`${JSON.stringify(report)}\n`);
     }
     return e.exitCode;

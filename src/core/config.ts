@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The run configuration: what the C selftest keeps in its cfg_* globals.
-import type { Expectation, Family, TestName } from './vocabulary.js';
+import type { Expectation, Family, RxMode, TestName } from './vocabulary.js';
 
 export { TESTS, type TestName } from './vocabulary.js';
 
@@ -59,6 +59,10 @@ export interface Config {
   bindTo?: Endpoint | null;
   /** --pattern-seed: 32 hex digits that pick the payload pattern (net/headers.ts). Absent or null: the selftest's a..z. */
   patternSeed?: string | null;
+  /** --rx: how a tcp receiver reads (trunc: MSG_TRUNC, as the selftest). */
+  rxMode: RxMode;
+  /** --expect-mapped: least share of bytes mapped, percent (with --rx mmap), or null. */
+  expectMapped: number | null;
 }
 
 /** The selftest's run time for -t secs: 200 ms + secs × 1000 ms. */

@@ -103,3 +103,23 @@ export function receiveMode(test: TestName | string): RxTest {
 
 /** The -Z a zerocopy sender expects on a path: 0 (copied) when delivered locally, 1 when it leaves through a device. */
 export const expectationFor = (path: Path): 0 | 1 => (path === 'tx-only' ? 1 : 0);
+
+/**
+ * How a tcp receiver reads (--rx): trunc discards with MSG_TRUNC (the
+ * selftest), copy reads into a buffer (an application), mmap maps the pages
+ * with TCP_ZEROCOPY_RECEIVE (the kernel's tcp_mmap).
+ */
+export const RX_MODES = ['trunc', 'copy', 'mmap'] as const;
+export type RxMode = (typeof RX_MODES)[number];
+export const isRxMode = (s: string): s is RxMode => (RX_MODES as readonly string[]).includes(s);
+
+/** "trunc,mmap" → ['trunc', 'mmap']; throws on anything else. */
+export function parseRxModes(text: string): RxMode[] {
+  const out: RxMode[] = [];
+  for (const raw of text.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean)) {
+    if (!isRxMode(raw)) throw new Error(`--rx: unknown receive mode '${raw}' (${RX_MODES.join(', ')})`);
+    if (!out.includes(raw)) out.push(raw);
+  }
+  if (out.length === 0) throw new Error(`--rx: give one or more of ${RX_MODES.join(', ')}`);
+  return out;
+}

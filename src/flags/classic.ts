@@ -13,6 +13,7 @@ import { MAX_INTERVAL_SECS, MIN_INTERVAL_SECS } from '../core/intervals.js';
 import { didYouMean } from '../core/suggest.js';
 import { FLOW_TESTS, TEST_TABLE, testList } from '../core/vocabulary.js';
 import { commanderMessage, LIMITS } from './parse.js';
+import { rxOptions } from './rx-options.js';
 import { addFlags, COMMON, DEFAULTS, readDst, readExpectation, readFamily, type FlagSpec } from './groups.js';
 
 /** -l when not given, as the selftest. */
@@ -48,6 +49,9 @@ export interface RawOptions {
   peer?: string;
   bind?: string;
   patternSeed?: string;
+  /** --rx and --expect-mapped (receive side, issue 19). */
+  rx?: string;
+  expectMapped?: string;
 }
 
 
@@ -71,13 +75,19 @@ export const CLASSIC = {
     flags: '--payload-offset <bytes>', help: `where the payload starts within a page, 0-${PAGE_SIZE - 1} ` +
       `(default ${SELFTEST_PAYLOAD_OFFSET}, where the selftest's buffer lies; 0 = page aligned)`,
   },
+  // The receive side (issue 19): how a tcp receiver reads, and -Z's counterpart for mmap.
+  rxMode: {
+    flags: '--rx <mode>', help: 'with -r, tcp: how to read: trunc (discard with MSG_TRUNC, as the selftest; the default), ' +
+      'copy (into a buffer, as an application), mmap (map the pages with TCP_ZEROCOPY_RECEIVE, as tcp_mmap; needs a page-sized MSS)',
+  },
+  expectMapped: { flags: '--expect-mapped <pct>', help: 'with --rx mmap: exit 1 when less than <pct> % of the bytes were mapped' },
 } as const satisfies Record<string, FlagSpec>;
 
 /** Declare the classic flags on a command: the common ones and the classic ones, in the selftest's letter order. */
 export function addClassicOptions(cmd: Command): Command {
   const [c, k] = [COMMON, CLASSIC];
   return addFlags(cmd, [c.ipv4, c.ipv6, k.cork, k.cpu, c.dst, k.ifname, k.limit, k.mixed, c.port, k.rx, c.size, k.src, c.secs,
-    k.verbose, k.zerocopy, c.expect, c.json, k.interval, k.payloadOffset, c.sharedFdTable]);
+    k.verbose, k.zerocopy, c.expect, c.json, k.interval, k.payloadOffset, k.rxMode, k.expectMapped, c.sharedFdTable]);
 }
 
 /**
@@ -134,10 +144,12 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
   if (cork && test !== 'udp') throw new UsageError('can only cork udp sockets', '-c works with the udp test only');
   if (cork > payloadLen) throw new UsageError(`-c: ${cork} calls cannot split a ${payloadLen}-byte payload`, 'use a smaller -c or a larger -s');
 
+  const { rxMode, expectMapped } = rxOptions(o, test, !!o.r);
+
   return {
     family, test, cork, corkMixed: !!o.m, cpu, dst, dstText: o.D as string, src, srcText: o.S ?? null, ifindex, ifname: o.i ?? null, notificationLimit, port,
     rx: !!o.r, payloadLen, runtimeMs: runtimeMs(secs), verbose: o.v ?? 0, zerocopy, expectZerocopy, json: !!o.json,
-    payloadOffset, sharedFdTable: !!o.sharedFdTable, intervalMs, ...peerConfig(o, family, test),
+    payloadOffset, sharedFdTable: !!o.sharedFdTable, intervalMs, rxMode, expectMapped, ...peerConfig(o, family, test),
   };
 }
 

@@ -75,6 +75,7 @@ export function receiverSpecOf(cfg: Config): ReceiverSpec {
     ifname: cfg.ifname ?? undefined, port: cfg.port, size: cfg.payloadLen, secs: (cfg.runtimeMs - runtimeMs(0)) / 1000,
     cpu: cfg.cpu, verbose: cfg.verbose, interval: cfg.intervalMs / 1000 || undefined, json: true,
     extra: cfg.sharedFdTable ? ['--shared-fd-table'] : [],
+    rxMode: cfg.rxMode, expectMapped: cfg.expectMapped,
     peer: cfg.peer ? { addr: cfg.peer.text, port: cfg.peer.port } : undefined, patternSeed: cfg.patternSeed ?? undefined,
   };
 }

@@ -4,6 +4,7 @@
 // the whole run (the sums, so every reader of a classic report reads it:
 // suite, sweep and compare judge the aggregate) plus each flow's full
 // report, the CPU of the whole process tree and the fairness of the flows.
+import { environmentOf } from '../environment/environment.js';
 import type { Config } from '../core/config.js';
 import { isReceiverReport, isSenderReport } from '../report/read.js';
 import {
@@ -225,7 +226,9 @@ export function flowsReport(x: FlowsRun) {
   const r = x.cfg.rx ? flowsReceiverReport(x) : flowsSenderReport(x);
   if (r) return r;
   const why = x.flows.find((f) => f.failure !== null)?.failure ?? 'no flow printed a report';
-  return { ...errorReport(x.cfg, why, null, x.exitStatus), ...flowsPart(x) };
+  // The environment as the other reports carry it: the first flow's that has one (each flow collected its own).
+  const environment = x.flows.map((f) => environmentOf(f.report)).find((e) => e !== null) ?? null;
+  return { ...errorReport(x.cfg, why, null, x.exitStatus), environment, ...flowsPart(x) };
 }
 
 export type FlowsSenderReport = NonNullable<ReturnType<typeof flowsSenderReport>>;

@@ -151,3 +151,36 @@ export function arm64Ordered32(): Ordered32 {
   }
   return ordered32;
 }
+
+// TCP_ZEROCOPY_RECEIVE (issue 19): getsockopt, madvise and send, through
+// syscall(2) on x86-64 as the loop calls above (integers only).
+const SYS_ZC = { sendto: 44, getsockopt: 55, madvise: 28 } as const;
+type Fn5 = (a: number, b: number, c: number, d: number, e: number) => number;
+/** getsockopt(fd, level, name, valAddr, lenAddr): 0, or -1 with errno. */
+export const getsockopt: Fn5 = X86_64
+  ? (fd, level, name, val, len) => syscall6(SYS_ZC.getsockopt, fd, level, name, val, len, 0)
+  : (lib.func('int getsockopt(int fd, int level, int name, intptr_t val, intptr_t len)') as Fn5);
+/** madvise(addr, len, advice). */
+export const madvise: Fn3 = X86_64
+  ? (addr, len, advice) => syscall3(SYS_ZC.madvise, addr, len, advice)
+  : (lib.func('int madvise(intptr_t addr, size_t len, int advice)') as Fn3);
+/** send(2) is sendto(2) with no address. */
+export const send: Fn4 = X86_64
+  ? (fd, buf, len, flags) => syscall6(SYS_ZC.sendto, fd, buf, len, flags, 0, 0)
+  : (lib.func('long send(int fd, intptr_t buf, size_t len, int flags)') as Fn4);
+const free_ = lib.func('void free(intptr_t p)') as (p: number) => void;
+/** Give back a block from allocNative (its views must not be used afterwards): for servers that loop forever. */
+export function freeNative(b: NativeBlock): void {
+  free_(b.addr);
+}
+// Host facts for `doctor` and the environment block (issue 18): the ethtool
+// ioctl, rtnetlink (send/recv on a netlink socket) and getrlimit. Called a
+// few times per run, never in a measured loop.
+/** ioctl(2) with a pointer argument (SIOCETHTOOL and its struct ifreq). */
+export const ioctl = lib.func('int ioctl(int fd, unsigned long req, intptr_t arg)') as (fd: number, req: number, arg: number) => number;
+/** getrlimit(2) into a struct rlimit. */
+export const getrlimit = lib.func('int getrlimit(int resource, intptr_t rlim)') as (resource: number, rlim: number) => number;
+/** setns(2): move the calling thread into the namespace of `fd` (0: any type). */
+export const setns = lib.func('int setns(int fd, int nstype)') as (fd: number, nstype: number) => number;
+/** open(2) and read access to a namespace file, for setns. */
+export const openPath = lib.func('int open(const char *path, int flags)') as (path: string, flags: number) => number;

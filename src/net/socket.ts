@@ -12,6 +12,7 @@ import type { Config, TestName } from '../core/config.js';
 import type { RunControl } from '../core/control.js';
 import type { Family } from './address.js';
 import { TEST_TABLE } from '../core/vocabulary.js';
+import { enobufsHint } from './budget.js';
 
 export interface SocketKind {
   domain: number;
@@ -48,15 +49,13 @@ const missingPrivilege = (e: number, step: Step): boolean => (e === EPERM || e =
 export const BIND_SOURCE = 'bind --bind';
 
 /** What to do about errno `e` in `step`, or undefined. */
-export function kernelHint(e: number, at: Call | Step, cfg?: Pick<Config, 'test' | 'notificationLimit'>): string | undefined {
+export function kernelHint(e: number, at: Call | Step, cfg?: Pick<Config, 'test' | 'notificationLimit'> & Partial<Pick<Config, 'payloadLen'>>): string | undefined {
   const step = asStep(at);
   if (missingPrivilege(e, step)) return 'raw and packet sockets need CAP_NET_RAW: run as root or grant the capability';
   if (e === EOPNOTSUPP && step.option?.[0] === SOL_SOCKET && step.option[1] === SO_ZEROCOPY) {
     return `this kernel accepts SO_ZEROCOPY only on tcp and udp sockets; run ${cfg?.test ?? 'this test'} without -z`;
   }
-  if (e === ENOBUFS && step.call === 'send') {
-    return `zerocopy budget exhausted: raise net.core.optmem_max or lower -l (now ${cfg?.notificationLimit ?? 32})`;
-  }
+  if (e === ENOBUFS && step.call === 'send') return enobufsHint(cfg?.payloadLen ?? 0, cfg?.notificationLimit ?? 32);
   if (step.text === BIND_SOURCE && (e === EADDRINUSE || e === EADDRNOTAVAIL)) {
     return e === EADDRINUSE ? 'another socket holds the --bind address and port: pick another port' : 'the --bind address is not one of this host';
   }
@@ -68,7 +67,7 @@ export function kernelHint(e: number, at: Call | Step, cfg?: Pick<Config, 'test'
 }
 
 /** Throw the selftest's error line for a failed call (exit 2, or 1 for a missing privilege), with a hint. */
-export function fail(at: Call | Step, cfg?: Pick<Config, 'test' | 'notificationLimit'>, e = errno()): never {
+export function fail(at: Call | Step, cfg?: Pick<Config, 'test' | 'notificationLimit'> & Partial<Pick<Config, 'payloadLen'>>, e = errno()): never {
   const step = asStep(at);
   const message = `${step.text}: ${strerror(e)}`;
   const hint = kernelHint(e, step, cfg);

@@ -10,6 +10,7 @@
 // control connection is watched the whole time: a serve that dies or goes
 // silent stops the sender within seconds.
 
+import { environmentOf } from '../environment/environment.js';
 import { connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { RunControl, signalExitCode } from '../core/control.js';
@@ -20,7 +21,7 @@ import type { ClassicReport } from '../report/report.js';
 import { receiverDeadlineMs, type SenderSpec } from '../run/classic.js';
 import { launch } from '../run/launch.js';
 import { senderRan } from '../run/run.js';
-import { HAND_BUILT_TESTS, receiveMode } from '../core/vocabulary.js';
+import { HAND_BUILT_TESTS, receiveMode, type RxMode } from '../core/vocabulary.js';
 import { flowsStartSecs } from '../flows/plan.js';
 import { checkProof, decodeNonce, encodeNonce, newNonce, proof, sessionKey } from './auth.js';
 import { senderPath } from './path.js';
@@ -43,6 +44,8 @@ export interface PairOptions {
   json: boolean;
   connectTimeoutMs: number;
   slackMs: number;
+  /** --rx and --expect-mapped for serve's receiver (absent: trunc). */
+  rx?: { mode: RxMode; expectMapped: number | null };
 }
 
 export interface PairIO {
@@ -139,12 +142,13 @@ interface PairState {
 const readyWaitMs = (flows: number): number => receiverReadyMs(flows) + READY_MARGIN_MS;
 
 /** Ask serve for a receiver matching `spec`; its answer (or the end of the wait). */
-async function askReceiver(conn: Connection, spec: SenderSpec, origin: Pick<RunRequest, 'source' | 'seed'>):
+async function askReceiver(conn: Connection, spec: SenderSpec, origin: Pick<RunRequest, 'source' | 'seed'>, rx: PairOptions['rx']):
   Promise<Awaited<ReturnType<Connection['next']>>> {
   const flows = spec.flows ?? 1;
   conn.send({
     type: 'run', family: spec.family, test: receiveMode(spec.test), senderTest: spec.test, port: spec.port, flows,
     size: spec.size ?? 0, secs: spec.secs + 1, client: hostname().slice(0, 64), source: origin.source, seed: origin.seed,
+    rx: rx?.mode ?? 'trunc', expectMapped: rx?.expectMapped ?? null,
   });
   return conn.next(readyWaitMs(flows));
 }
@@ -287,7 +291,7 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
     const origin = await senderOrigin(spec, receiveMode(spec.test), plainAddress(conn.sock.localAddress), spec.flows ?? 1);
     if (st.interrupted) return signalExitCode(st.interrupted);
     spec = origin.spec;
-    const answer = await askReceiver(conn, spec, origin);
+    const answer = await askReceiver(conn, spec, origin, o.rx);
     if (st.interrupted) return signalExitCode(st.interrupted);
     const ready = readyFrom(answer, where, spec.flows ?? 1, gone);
     const sent = await sendAndWatch(conn, o, io, spec, st);
@@ -365,6 +369,8 @@ function finishRun(o: PairOptions, io: PairIO, where: string, senderArgv: string
       receiver: rxReport ?? { role: 'receiver', error: rxProblem, exitStatus: rx.exitCode },
       receiverEnd: { exitCode: rx.exitCode, signal: rx.signal, timedOut: rx.timedOut, stopped: rx.failure },
       summary,
+      /** One environment block per host: this one's (the sender's) and the serving host's (its receiver's; egress null). */
+      environment: { sender: environmentOf(txReport), receiver: environmentOf(rxReport) },
     })}\n`);
     io.err(`${lines.join('\n')}\n`);
   } else {

@@ -6,7 +6,7 @@
 import { MAX_FLOWS } from '../core/flows.js';
 import { parseInteger } from '../core/numbers.js';
 import { UsageError } from '../core/errors.js';
-import { RX_TESTS, TEST_TABLE, TESTS, type Family, type RxTest } from '../core/vocabulary.js';
+import { isRxMode, RX_MODES, RX_TESTS, TEST_TABLE, TESTS, type Family, type RxTest } from '../core/vocabulary.js';
 import { flowsStartSecs } from '../flows/plan.js';
 import { parseAddress } from '../net/address.js';
 import { PATTERN_SEED } from '../net/headers.js';
@@ -117,14 +117,31 @@ export function checkRunRequest(m: unknown, s: ServeLimits): { ok: true; req: Ru
   const heavy = s.host ? capacityRefusal(flows, o.secs - 1, s.host, MAX_FLOWS) : null;
   if (heavy) return { ok: false, reason: heavy };
   if (typeof o.client !== 'string' || o.client.length > 256) return { ok: false, reason: 'client must be a short string' };
-  // Whom the receiver takes: the sender's address and port, checked as the receiver's --peer will be.
+  const origin = checkOrigin(o, o.family, test, flows);
+  if (!origin.ok) return origin;
+  const rx = checkRx(o, test);
+  if (!rx.ok) return rx;
+  return {
+    ok: true,
+    req: {
+      type: 'run', family: o.family, test, senderTest: o.senderTest, port, flows, size: o.size, secs: o.secs, client: o.client,
+      source: origin.source, seed: origin.seed, rx: rx.rx, expectMapped: rx.expectMapped,
+    },
+  };
+}
+
+type Refusal = { ok: false; reason: string };
+
+/** Whom the receiver takes: the sender's address and port, checked as the receiver's --peer will be; and the pattern seed. */
+function checkOrigin(o: Record<string, unknown>, family: Family, test: RxTest, flows: number):
+  { ok: true; source: RunRequest['source']; seed: string | null } | Refusal {
   const src = o.source;
   if (!src || typeof src !== 'object' || Array.isArray(src)) {
     return { ok: false, reason: 'source (the sender\'s address and port) is missing: run the same msg-zerocopy release on both hosts' };
   }
   const { address, port: sport } = src as Record<string, unknown>;
-  if (typeof address !== 'string' || address.length > 64 || !parseAddress(o.family, address)) {
-    return { ok: false, reason: `source address must be an IPv${o.family} address` };
+  if (typeof address !== 'string' || address.length > 64 || !parseAddress(family, address)) {
+    return { ok: false, reason: `source address must be an IPv${family} address` };
   }
   const lowest = test === 'raw' ? 0 : 1;
   if (!isInt(sport, lowest, 65536 - flows)) return { ok: false, reason: `source port must be a whole number from ${lowest} to ${65536 - flows}` };
@@ -132,11 +149,18 @@ export function checkRunRequest(m: unknown, s: ServeLimits): { ok: true; req: Ru
   if (test === 'tcp' ? seed !== null : typeof seed !== 'string' || !PATTERN_SEED.test(seed)) {
     return { ok: false, reason: test === 'tcp' ? 'seed must be null for tcp' : 'seed must be 32 hex digits' };
   }
-  return {
-    ok: true,
-    req: {
-      type: 'run', family: o.family, test, senderTest: o.senderTest, port, flows, size: o.size, secs: o.secs, client: o.client,
-      source: { address, port: sport }, seed: seed as string | null,
-    },
-  };
+  return { ok: true, source: { address, port: sport }, seed: seed as string | null };
+}
+
+/** How the receiver reads (--rx, tcp only) and the least share mapped (--expect-mapped, with rx mmap). */
+function checkRx(o: Record<string, unknown>, test: RxTest): { ok: true; rx: RunRequest['rx']; expectMapped: number | null } | Refusal {
+  // Absent: trunc, the selftest's reader.
+  const rx = o.rx === undefined ? 'trunc' : o.rx;
+  if (typeof rx !== 'string' || !isRxMode(rx)) return { ok: false, reason: `rx must be one of ${RX_MODES.join(', ')}` };
+  if (rx !== 'trunc' && test !== 'tcp') return { ok: false, reason: `--rx ${rx} reads tcp streams only, not ${test}` };
+  const expectMapped = o.expectMapped ?? null;
+  if (expectMapped !== null && (typeof expectMapped !== 'number' || !(expectMapped >= 0 && expectMapped <= 100) || rx !== 'mmap')) {
+    return { ok: false, reason: 'expectMapped must be a percentage from 0 to 100, with rx mmap' };
+  }
+  return { ok: true, rx, expectMapped };
 }

@@ -9,7 +9,8 @@
 //   B → A  {"type":"error", message}  authentication failed, or any refusal
 //   ── from here every line is sealed (auth.ts) ──
 //   A → B  {"type":"run", family, test, senderTest, port, flows, size, secs, client,
-//           source, seed}                      where the sender sends from; its payload pattern
+//           source, seed,                      where the sender sends from; its payload pattern
+//           rx, expectMapped}                  how the receiver reads (tcp); the least share mapped
 //   B → A  {"type":"ready", receiverArgv}   the receiver's own sockets are bound
 //                                           (every flow's, ports port .. port + flows - 1)
 //       or {"type":"error", message}        refused (policy, busy, port in use)
@@ -24,7 +25,7 @@
 
 import type { Socket } from 'node:net';
 import { UsageError } from '../core/errors.js';
-import type { Family, RxTest } from '../core/vocabulary.js';
+import type { Family, RxMode, RxTest } from '../core/vocabulary.js';
 import { flowsStartSecs } from '../flows/plan.js';
 import { READY_MAX_MS } from '../run/run.js';
 import { Opener, Sealer, type Direction } from './auth.js';
@@ -33,7 +34,9 @@ import { shown } from './text.js';
 /**
  * 3: the run request carries `flows` (pair -P). 4: and `source` and `seed`:
  * the receiver takes only the sender at that address and port, and (udp,
- * raw) only the payload pattern that seed picks.
+ * raw) only the payload pattern that seed picks; and `rx`, `expectMapped`
+ * (pair --rx, issue 19). One version for both: no protocol 4 was released
+ * with only one of the two sets.
  */
 export const PROTOCOL_VERSION = 4;
 /**
@@ -102,6 +105,10 @@ export interface RunRequest {
   source: { address: string; port: number };
   /** udp and raw: 32 hex digits that pick the payload pattern (both sides' --pattern-seed); tcp: null. */
   seed: string | null;
+  /** --rx of the receiver (tcp only; trunc: the selftest's MSG_TRUNC). */
+  rx: RxMode;
+  /** --expect-mapped (with rx mmap), or null. */
+  expectMapped: number | null;
 }
 export interface ReadyMessage { type: 'ready'; receiverArgv: string[] }
 export interface PingMessage { type: 'ping' }

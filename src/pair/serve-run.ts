@@ -137,7 +137,7 @@ export class ServeRun {
     const { o, req } = this;
     const spec: ReceiverSpec = {
       role: 'receiver', family: o.family, test: req.test, dst: o.addr, port: req.port, size: req.size, secs: this.secs, json: true,
-      flows: this.flows > 1 ? this.flows : undefined,
+      flows: this.flows > 1 ? this.flows : undefined, rxMode: req.rx, expectMapped: req.expectMapped,
       // Only the authenticated pair's sender is taken (and, udp and raw, only its payload pattern).
       peer: { addr: req.source.address, port: req.source.port }, patternSeed: req.seed ?? undefined,
     };

@@ -18,19 +18,20 @@
 // tool exits 1 at the first one), but only after its line.
 import {
   AF_PACKET, EAGAIN, ECONNABORTED, EINTR, IPPROTO_RAW, MSG_DONTWAIT, MSG_TRUNC, POLLIN, SOCK_RAW, SOCK_STREAM,
-  SOL_SOCKET, SO_RCVBUF, SO_RCVLOWAT, SO_REUSEPORT,
 } from '../libc/constants.js';
 import { IPV4_HLEN, SIN, SIN6 } from '../libc/layout.js';
-import { accept, allocNative, bind, connect, errno, listen, nativeInt, recv, recvfrom } from '../libc/libc.js';
+import { accept, allocNative, bind, connect, errno, listen, nativeInt, recv, recvfrom, type NativeBlock } from '../libc/libc.js';
 import { writeSockaddr } from '../net/address.js';
+import { RECEIVER_SOCKET_OPTIONS, takeEarlySocket } from '../net/early.js';
 import { endpointText, isEndpoint } from '../net/endpoint.js';
 import { matchesPattern, seededPattern } from '../net/headers.js';
 import { PollFd, PollSet } from '../net/poll.js';
-import { closeSocket, fail, openSocket, setIntOption, socketKind } from '../net/socket.js';
+import { closeSocket, fail, openSocket, setIntOption, socketKind, type SocketKind } from '../net/socket.js';
 import { RECEIVER_EXTRA_MS, WAIT_MS, type Config } from '../core/config.js';
 import { RunError, UsageError } from '../core/errors.js';
 import type { RunControl } from '../core/control.js';
 import { IntervalMeter, processCpu, windowMs, type IntervalRecord } from '../core/intervals.js';
+import { openTcpReader, truncStats, type RxStats } from './tcp-readers.js';
 
 export interface ReceiverResult {
   packets: number;
@@ -51,6 +52,8 @@ export interface ReceiverResult {
   peerClosed: boolean;
   /** What was refused: connections from another peer (tcp), datagrams from elsewhere, of the wrong size or pattern. */
   foreign?: Foreign;
+  /** tcp: how it read (--rx) and what was mapped and copied; null for datagrams. */
+  rx?: RxStats | null;
 }
 
 export interface Foreign {
@@ -154,37 +157,67 @@ export function foreignLine(f: Foreign): string {
   return `foreign: ${parts.join(' and ')} not counted${f.first ? `; the first: ${f.first}` : ''}`;
 }
 
-/** `onInterval`: with -I, called with each interval as it closes (at the end of a slice). */
-export async function runReceiver(cfg: Config, ctl: RunControl, onInterval?: (r: IntervalRecord) => void): Promise<ReceiverResult> {
-  checkReceiverTest(cfg);
-  const kind = socketKind(cfg.test, cfg.family);
-  const foreign: Foreign = { connections: 0, datagrams: 0, wrongSize: 0, wrongPayload: 0, first: null };
+/**
+ * The receiver's sockets, ready to read: the data socket (tcp: the accepted
+ * sender), and with --peer for udp the second socket that takes the rest
+ * (-1 otherwise). The early step's socket (src/startup/early.ts) is taken
+ * when it is exactly the one this would make.
+ */
+async function openReceiver(cfg: Config, ctl: RunControl, kind: SocketKind, foreign: Foreign): Promise<{ fd: number; stray: number }> {
   const peer = cfg.peer ?? null;
   const sa = allocNative(32);
   const salen = writeSockaddr(sa.dv, 0, cfg.family, cfg.dst, cfg.port);
   const boundSocket = (): number => {
     const s = openSocket(kind, 'socket r', cfg);
-    setIntOption(s, SOL_SOCKET, SO_RCVBUF, 1 << 21, cfg);
-    setIntOption(s, SOL_SOCKET, SO_RCVLOWAT, 1 << 16, cfg);
-    setIntOption(s, SOL_SOCKET, SO_REUSEPORT, 1, cfg);
+    for (const [level, name, value] of RECEIVER_SOCKET_OPTIONS) setIntOption(s, level, name, value, cfg);
     if (bind(s, sa.addr, salen) !== 0) fail('bind', cfg);
     return s;
   };
-  let fd = boundSocket();
-
-  const stream = kind.type === SOCK_STREAM;
-  // udp with --peer: a second socket on the port takes what is not the peer's, to count it (see the top).
-  let stray = -1;
-  if (stream) {
+  const early = takeEarlySocket(kind, cfg.family, cfg.dst, cfg.port);
+  const fd = early ?? boundSocket();
+  if (kind.type === SOCK_STREAM) {
     // With --peer a foreign connection is closed at once; a longer queue keeps a racing one from crowding out the sender's SYN.
-    if (listen(fd, peer ? PEER_BACKLOG : 1) !== 0) fail('listen', cfg);
-    fd = await acceptWithDeadline(fd, cfg, ctl, foreign);
-  } else if (peer) {
-    const pa = allocNative(32);
-    const palen = writeSockaddr(pa.dv, 0, cfg.family, peer.addr, kind.type === SOCK_RAW ? 0 : peer.port);
-    if (connect(fd, pa.addr, palen) !== 0) fail('connect', cfg);
-    if (kind.type !== SOCK_RAW) stray = boundSocket();
+    if ((early === null || peer) && listen(fd, peer ? PEER_BACKLOG : 1) !== 0) fail('listen', cfg);
+    return { fd: await acceptWithDeadline(fd, cfg, ctl, foreign), stray: -1 };
   }
+  if (!peer) return { fd, stray: -1 };
+  const pa = allocNative(32);
+  const palen = writeSockaddr(pa.dv, 0, cfg.family, peer.addr, kind.type === SOCK_RAW ? 0 : peer.port);
+  if (connect(fd, pa.addr, palen) !== 0) fail('connect', cfg);
+  // udp with --peer: a second socket on the port takes what is not the peer's, to count it (see the top).
+  return { fd, stray: kind.type !== SOCK_RAW ? boundSocket() : -1 };
+}
+
+/** Counting what is not the sender's: `count` for one refused datagram, `flush` to empty the second socket. */
+function strayCounter(foreign: Foreign, stray: number, family: 4 | 6, buf: NativeBlock) {
+  const from = allocNative(SOCKADDR_MAX);
+  const fromLen = nativeInt(SOCKADDR_MAX);
+  /** A datagram that is not the sender's: counted, never as data (the slow path). */
+  const count = (why: 'size' | 'payload' | 'source', text: string): void => {
+    foreign.datagrams++;
+    if (why === 'size') foreign.wrongSize++;
+    else if (why === 'payload') foreign.wrongPayload++;
+    if (!foreign.first) foreign.first = text;
+  };
+  /** Empty the second socket (udp with --peer): everything on it came from elsewhere. */
+  const flush = (): void => {
+    for (let i = 0; i < STRAY_BATCH; i++) {
+      const ret = recvfrom(stray, buf.addr, DGRAM_BUF, MSG_DONTWAIT | MSG_TRUNC, from.addr, fromLen.addr);
+      if (ret === -1) return;
+      count('source', `a datagram from ${peerText(from.dv, family)}`);
+      fromLen.dv.setUint32(0, SOCKADDR_MAX, true);
+    }
+  };
+  return { count, flush };
+}
+
+/** `onInterval`: with -I, called with each interval as it closes (at the end of a slice). */
+export async function runReceiver(cfg: Config, ctl: RunControl, onInterval?: (r: IntervalRecord) => void): Promise<ReceiverResult> {
+  checkReceiverTest(cfg);
+  const kind = socketKind(cfg.test, cfg.family);
+  const foreign: Foreign = { connections: 0, datagrams: 0, wrongSize: 0, wrongPayload: 0, first: null };
+  const { fd, stray } = await openReceiver(cfg, ctl, kind, foreign);
+  const stream = kind.type === SOCK_STREAM;
 
   const r = { packets: 0, bytes: 0 };
   let peerOpen = true;
@@ -194,6 +227,7 @@ export async function runReceiver(cfg: Config, ctl: RunControl, onInterval?: (r:
   const expectLen = cfg.payloadLen;
   const check = Math.min(expectLen, DGRAM_BUF - off);
   const pattern = seededPattern(cfg.patternSeed, check);
+  const strays = strayCounter(foreign, stray, cfg.family, buf);
 
   const flushTcp = (): void => {
     const ret = recv(fd, 0, 1 << 21, MSG_TRUNC | MSG_DONTWAIT);
@@ -219,37 +253,31 @@ export async function runReceiver(cfg: Config, ctl: RunControl, onInterval?: (r:
     }
     ret -= off;
     if (ret !== expectLen) {
-      strayDatagram('size', `recv: ret=${ret} != ${expectLen}`);
+      strays.count('size', `recv: ret=${ret} != ${expectLen}`);
       return;
     }
     if (!matchesPattern(buf.u8, off, check, pattern)) {
-      strayDatagram('payload', 'recv: data mismatch');
+      strays.count('payload', 'recv: data mismatch');
       return;
     }
     r.packets++;
     r.bytes += expectLen;
   };
-  /** A datagram that is not the sender's: counted, never as data (the slow path). */
-  const strayDatagram = (why: 'size' | 'payload' | 'source', text: string): void => {
-    foreign.datagrams++;
-    if (why === 'size') foreign.wrongSize++;
-    else if (why === 'payload') foreign.wrongPayload++;
-    if (!foreign.first) foreign.first = text;
-  };
-  /** Empty the second socket (udp with --peer): everything on it came from elsewhere. */
-  const flushStray = (): void => {
-    for (let i = 0; i < STRAY_BATCH; i++) {
-      const ret = recvfrom(stray, buf.addr, DGRAM_BUF, MSG_DONTWAIT | MSG_TRUNC, strayFrom.addr, strayFromLen.addr);
-      if (ret === -1) return;
-      strayDatagram('source', `a datagram from ${peerText(strayFrom.dv, cfg.family)}`);
-      strayFromLen.dv.setUint32(0, SOCKADDR_MAX, true);
+  // --rx copy / mmap: another reader of the same stream, counted the same way.
+  const reader = stream && cfg.rxMode !== 'trunc' ? openTcpReader(fd, cfg.rxMode, cfg) : null;
+  const flushRead = (): void => {
+    const ret = reader!.read();
+    if (ret === 0) return;
+    if (ret < 0) {
+      peerOpen = false;
+      return;
     }
+    r.packets++;
+    r.bytes += ret;
   };
-  const strayFrom = allocNative(SOCKADDR_MAX);
-  const strayFromLen = nativeInt(SOCKADDR_MAX);
+  const flush = !stream ? flushDatagram : reader ? flushRead : flushTcp;
   // udp with --peer: one poll waits on both sockets (index 1: the foreign one).
   const both = stray >= 0 ? new PollSet([fd, stray], POLLIN) : null;
-  const flush = stream ? flushTcp : flushDatagram;
   const readable = new PollFd(fd, POLLIN);
 
   const startedAt = Date.now();
@@ -273,7 +301,7 @@ export async function runReceiver(cfg: Config, ctl: RunControl, onInterval?: (r:
         lastAt = now;
       }
       if (!peerOpen) break;
-      if (both && both.ready(1)) flushStray();
+      if (both && both.ready(1)) strays.flush();
       // With -I an idle receiver wakes at the slice's end, so its intervals end on time; without, the selftest's wait.
       const waitMs = meter ? Math.max(1, Math.min(WAIT_MS, sliceEnd - now)) : WAIT_MS;
       if (both) both.wait(waitMs);
@@ -286,11 +314,12 @@ export async function runReceiver(cfg: Config, ctl: RunControl, onInterval?: (r:
   const endedAt = Date.now();
   const durationMs = endedAt - startedAt;
   const intervals = meter && meter.finish(endedAt, { bytes: r.bytes, packets: r.packets, completions: 0, copied: 0 });
-  if (both) flushStray();
+  if (both) strays.flush();
+  const rx = reader ? reader.finish() : stream ? truncStats(fd) : null;
   closeSocket(fd);
   if (stray >= 0) closeSocket(stray);
   return {
     packets: r.packets, bytes: r.bytes, startedAt, durationMs, dataMs: windowMs({ firstAt, lastAt }, r.bytes), intervals,
-    interrupted: ctl.signal, peerClosed: !peerOpen, foreign,
+    interrupted: ctl.signal, peerClosed: !peerOpen, foreign, rx,
   };
 }

@@ -11,6 +11,7 @@ import { formatBitRate, formatBytes } from '../core/units.js';
 import type {
   CompletionFields, ErrorReport, FdTable, IntervalReport, Rates, ReceiverReport, RunHead, SenderIntervalReport, SenderReport,
 } from './schema.js';
+import { rxFields } from './rx.js';
 
 export interface CpuTime {
   userUs: number;
@@ -223,7 +224,8 @@ export function senderReport(cfg: Config, r: SenderResult, cpu: CpuTime, exitSta
   };
 }
 
-export function receiverReport(cfg: Config, r: ReceiverResult, cpu: CpuTime, exitStatus: number, fdTable: FdTable): ReceiverReport {
+export function receiverReport(cfg: Config, r: ReceiverResult, cpu: CpuTime, exitStatus: number, fdTable: FdTable,
+  voluntarySwitches = 0): ReceiverReport {
   return {
     role: 'receiver' as const,
     ...common(cfg, fdTable),
@@ -240,6 +242,8 @@ export function receiverReport(cfg: Config, r: ReceiverResult, cpu: CpuTime, exi
     /** What the receiver refused as not its sender's (never counted above); --peer: whom it took. */
     foreign: foreignReport(r.foreign),
     peer: cfg.peer ? { address: cfg.peer.text, port: cfg.peer.port } : null,
+    /** tcp: --rx and what it mapped and copied (src/report/rx.ts). */
+    ...(r.rx ? rxFields(r.rx, r.bytes, { ...cpu, voluntarySwitches }) : {}),
     exitStatus,
   };
 }

@@ -145,6 +145,7 @@ export type ReceiverReport = { role: 'receiver' } & RunHead & {
   foreign?: ForeignReport;
   /** --peer: the only sender it took; null: any, as the selftest. */
   peer?: { address: string; port: number } | null;
+} & Partial<RxReport> & {
   exitStatus: number;
 };
 
@@ -155,6 +156,25 @@ export interface ForeignReport {
   wrongSize: number;
   wrongPayload: number;
   first: string | null;
+}
+
+/**
+ * A tcp receiver's read mode (--rx) and what it mapped and copied (issue
+ * 19): present for tcp receivers, absent for datagram ones. Written by
+ * rxFields (rx.ts).
+ */
+export interface RxReport {
+  rxMode: 'trunc' | 'copy' | 'mmap';
+  bytesMapped: number;
+  bytesCopied: number;
+  /** 0 to 100. */
+  mappedPercent: number;
+  rcvMss: number;
+  /** Receiver CPU (user + sys, the whole process) per MB = 2^20 bytes, µs; null when nothing arrived. */
+  cpuUsPerMB: number | null;
+  /** Receiver CPU per GB = 1e9 bytes, seconds. */
+  cpuSecPerGB: number | null;
+  contextSwitches: number;
 }
 
 /** The report of a run that ended in an error before it had counters (bad input, a refused call). */

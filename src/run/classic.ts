@@ -4,7 +4,7 @@
 // ClassicSpec and gets the argv and the deadlines from here, so the flags and
 // the time a child may take are written once.
 import { RECEIVER_EXTRA_MS, runtimeMs, WAIT_MS, type Config } from '../core/config.js';
-import type { Family, RxTest, TestName } from '../core/vocabulary.js';
+import type { Family, RxMode, RxTest, TestName } from '../core/vocabulary.js';
 
 export { runtimeMs };
 
@@ -72,6 +72,10 @@ export interface ReceiverSpec extends CommonSpec {
   cpu?: number | null;
   /** --peer (our executable only): take only this sender (with -P, flow k takes port + k). */
   peer?: SpecEndpoint;
+  /** --rx (tcp): absent or trunc, the selftest's MSG_TRUNC. */
+  rxMode?: RxMode;
+  /** --expect-mapped (with --rx mmap). */
+  expectMapped?: number | null;
 }
 
 export type ClassicSpec = SenderSpec | ReceiverSpec;
@@ -138,8 +142,10 @@ export function classicArgv(s: ClassicSpec): string[] {
     if (s.notificationLimit !== undefined) a.push('-l', String(s.notificationLimit));
     if (s.payloadOffset !== undefined && s.payloadOffset !== null) a.push('--payload-offset', String(s.payloadOffset));
     if (s.sharedFdTable) a.push('--shared-fd-table');
-  } else if (s.cpu !== undefined && s.cpu !== null) {
-    a.push('-C', String(s.cpu));
+  } else {
+    if (s.cpu !== undefined && s.cpu !== null) a.push('-C', String(s.cpu));
+    if (s.rxMode !== undefined && s.rxMode !== 'trunc') a.push('--rx', s.rxMode);
+    if (s.expectMapped !== undefined && s.expectMapped !== null) a.push('--expect-mapped', String(s.expectMapped));
   }
   for (let i = 0; i < (s.verbose ?? 0); i++) a.push('-v');
   if (s.interval) a.push('--interval', String(s.interval));

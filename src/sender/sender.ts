@@ -45,6 +45,12 @@ export interface SenderResult {
   stall?: (Stall & { error: RunError }) | null;
 }
 
+/** What the layers above may add to a run, after its measured loop. */
+export interface SenderHooks {
+  /** Why notifications are missing after the final wait (the doctor's analysis of the path), or null. */
+  missingHint?: () => Promise<string | null>;
+}
+
 /** The message to send, laid out once in native memory. */
 interface Message {
   addr: number;
@@ -139,7 +145,7 @@ const SLICE_MS = 50;
  * of a slice, the last one after the last notifications have been counted).
  */
 export async function runSender(cfg: Config, ctl: RunControl, log: (line: string) => void,
-  onInterval?: (r: IntervalRecord) => void): Promise<SenderResult> {
+  onInterval?: (r: IntervalRecord) => void, hooks: SenderHooks = {}): Promise<SenderResult> {
   const events: TrackerEvents = {};
   if (cfg.verbose >= 1) events.gap = (lo, hi, next) => log(`gap: ${lo}..${hi} does not append to ${next}`);
   if (cfg.verbose >= 2) events.completed = (range, hi, lo) => log(`completed: ${range} (h=${hi} l=${lo})`);
@@ -185,7 +191,11 @@ export async function runSender(cfg: Config, ctl: RunControl, log: (line: string
   const intervals = meter && meter.finish(Date.now(), {
     bytes: loop.bytes, packets: loop.packets, completions: tracker.completions, copied: tracker.copied,
   });
-  if (missing && !stall) log(`missing notifications: ${tracker.completions} < ${loop.expected}`);
+  if (missing && !stall) {
+    // The selftest's line, then (ours) why, in parentheses as our error lines give their hint.
+    const hint = hooks.missingHint ? await hooks.missingHint() : null;
+    log(`missing notifications: ${tracker.completions} < ${loop.expected}${hint ? ` (${hint})` : ''}`);
+  }
   closeSocket(fd);
 
   return {

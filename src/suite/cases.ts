@@ -2,7 +2,7 @@
 // The cases a suite runs: the kernel driver's do_test() for each selected
 // family and test, first in copy mode, then in zerocopy mode.
 
-import { expectationFor, receiveMode, TESTS, type Api, type Family, type Mode, type Path, type RxTest, type TestName } from '../core/vocabulary.js';
+import { expectationFor, receiveMode, TESTS, type Api, type Family, type Mode, type Path, type RxMode, type RxTest, type TestName } from '../core/vocabulary.js';
 
 export const SUITE_TESTS = TESTS;
 export type SuiteTest = TestName;
@@ -29,6 +29,8 @@ export interface SuiteCase {
   api: Api;
   /** io_uring cases: -m (1 SEND_ZC, 2 from a registered buffer, 3 a mix) and -n (requests per submit). */
   uring: { mode: 1 | 2 | 3; batch: number } | null;
+  /** --rx of the receiver (tcp tx-rx cases of the msg plan; absent: trunc, the selftest's). */
+  rx?: RxMode;
 }
 
 export type { Api };
@@ -96,6 +98,17 @@ export function planUringCases(families: SuiteFamily[], tests: SuiteTest[]): Sui
 export function planSuite(apis: readonly Api[], families: SuiteFamily[], tests: SuiteTest[]): SuiteCase[] {
   const all = apis.flatMap((a) => (a === 'msg' ? planCases(families, tests) : planUringCases(families, tests)));
   return all.map((c, i) => ({ ...c, index: i + 1 }));
+}
+
+/**
+ * suite --rx: the tcp tx-rx cases of the msg plan read with `rx` (copy or
+ * mmap), named for it; every other case as it was. trunc changes nothing.
+ */
+export function withRx(plan: SuiteCase[], rx: RxMode): SuiteCase[] {
+  if (rx === 'trunc') return plan;
+  return plan.map((c) => (c.api === 'msg' && c.test === 'tcp' && c.path === 'tx-rx'
+    ? { ...c, rx, name: `${c.name}_rx-${rx}`, label: `${c.label} --rx ${rx}` }
+    : c));
 }
 
 /** "tcp,udp" → ['tcp', 'udp']; "all" → every test; throws on unknown names. */

@@ -26,6 +26,9 @@ export interface ChildReport {
   cpu: { userUs: number; sysUs: number } | null;
   /** Last error line the child printed (e.g. "setsockopt …: Operation not supported"). */
   errorLine: string | null;
+  /** A tcp receiver's --rx figures (issue 19), when its report has them. */
+  mappedPercent?: number | null;
+  cpuUsPerMB?: number | null;
 }
 
 export interface ChildOutcome extends ChildReport {
@@ -68,6 +71,10 @@ export function parseChildOutput(stdout: string, stderr: string): ChildReport {
     r.durationMs = json.durationMs;
     r.throughputBps = json.throughputBps;
     r.cpu = { userUs: json.cpu.userUs, sysUs: json.cpu.sysUs };
+  }
+  if (isReceiverReport(json) && 'mappedPercent' in json) {
+    r.mappedPercent = json.mappedPercent ?? null;
+    r.cpuUsPerMB = json.cpuUsPerMB ?? null;
   }
   if (isSenderReport(json)) {
     r.completions = json.completions;

@@ -4,11 +4,14 @@
 
 import { release } from 'node:os';
 import { commandHead } from '../report/envelope.js';
+import { environmentOf } from '../environment/environment.js';
 import type { LabInfo } from '../run/session.js';
 import { droppedNote, fitTable, outputWidth, wrapText, type Column } from '../render/table.js';
 import { formatByteRate, formatBytes } from '../core/units.js';
 import type { SuiteCase } from './cases.js';
-import type { CaseResult } from './runner.js';
+import { MIN_MAPPED, type CaseResult } from './runner.js';
+import { PAGE_PAYLOAD, pageMtu } from '../lab/mtu.js';
+import type { RxMode } from '../core/vocabulary.js';
 import type { SuiteOptions } from './types.js';
 
 export { formatBytes };
@@ -47,6 +50,11 @@ function share(r: CaseResult): string {
   if (r.copiedShare === null) return r.completions === 0 || r.completions === null ? '-' : '?';
   const pct = r.copiedShare * 100;
   return `${pct === 0 || pct === 100 ? pct.toFixed(0) : pct.toFixed(1)}%`;
+}
+
+/** --rx mmap cases: ", 99.9989 % mapped" after the received bytes. */
+function mapped(r: CaseResult): string {
+  return r.mappedPercent === undefined || r.mappedPercent === null ? '' : `, ${Number(r.mappedPercent.toPrecision(6))} % mapped`;
 }
 
 function expectation(c: SuiteCase): string {
@@ -99,7 +107,7 @@ export function formatTable(plan: SuiteCase[], results: CaseResult[], ctx: Table
       c.mode,
       r.tx.packets === null ? '-' : `${formatCount(r.tx.packets)} (${formatBytes(r.tx.bytes)})`,
       c.path === 'tx-only' ? '(none)' : r.rx?.packets == null || r.verdict === 'skip' ? '-'
-        : `${formatCount(r.rx.packets)} (${formatBytes(r.rx.bytes)})`,
+        : `${formatCount(r.rx.packets)} (${formatBytes(r.rx.bytes)}${mapped(r)})`,
       formatRate(r.throughputBps),
       c.mode === 'copy' ? '-' : formatCount(r.completions),
       share(r),
@@ -242,6 +250,9 @@ export function caseJson(r: CaseResult) {
     copiedCompletions: r.copiedCompletions,
     zerocopiedCompletions: r.zerocopiedCompletions,
     copiedShare: r.copiedShare,
+    /** --rx of the receiver (trunc: the selftest's), and with mmap the share of bytes it mapped (0 to 100). */
+    rxMode: c.rx ?? 'trunc',
+    mappedPercent: r.mappedPercent ?? null,
     wallMs: r.wallMs,
     sender: childJson(r.sender),
     receiver: childJson(r.receiver),
@@ -253,7 +264,7 @@ export function caseJson(r: CaseResult) {
 
 /** What a finished suite run hands to its formatters. */
 export interface SuiteRun {
-  options: Pick<SuiteOptions, 'apis' | 'families' | 'tests' | 'duration' | 'size' | 'port' | 'extra' | 'bin' | 'flows'>;
+  options: Pick<SuiteOptions, 'apis' | 'families' | 'tests' | 'duration' | 'size' | 'port' | 'extra' | 'bin' | 'flows' | 'rx'>;
   plan: SuiteCase[];
   results: CaseResult[];
   startedAt: number;
@@ -266,9 +277,17 @@ export interface SuiteRun {
 }
 
 /** The first line of the table. */
-export function suiteHeader(lab: LabInfo, duration: number, flows = 1): string {
+export function suiteHeader(lab: LabInfo, duration: number, flows = 1, rx: RxMode = 'trunc'): string {
   return `msg-zerocopy suite: kernel ${release()}, namespaces ${lab.txNs} / ${lab.rxNs}, egress ${lab.egressKind}, -t ${duration}` +
-    (flows > 1 ? `, -P ${flows} (sums of the flows)` : '');
+    (flows > 1 ? `, -P ${flows} (sums of the flows)` : '') + rxHeader(rx);
+}
+
+/** What --rx changes, said in the header (issue 19). */
+export function rxHeader(rx: RxMode): string {
+  if (rx === 'trunc') return '';
+  if (rx === 'copy') return ', tcp received with --rx copy';
+  return `, tcp received with --rx mmap: veth MTU ${pageMtu(6)} (IPv6) / ${pageMtu(4)} (IPv4) so the MSS is 15 pages, ` +
+    `senders write ${PAGE_PAYLOAD} B unless --size, a zerocopy sender must be >= ${MIN_MAPPED} % mapped`;
 }
 
 /** The --json document of a suite run. */
@@ -283,8 +302,10 @@ export function suiteJson(r: SuiteRun) {
     lab: r.lab,
     options: {
       apis: o.apis ?? ['msg'], families: o.families, tests: o.tests, duration: o.duration, size: o.size, port: o.port, extra: o.extra, bin: o.bin.path,
-      flows: o.flows ?? 1,
+      flows: o.flows ?? 1, rx: o.rx ?? 'trunc',
     },
+    /** The first case's sender environment (each case ran in the same lab). */
+    environment: r.results.map((c) => environmentOf(c.sender?.json)).find((e) => e !== null) ?? null,
     summary: summarize(r.plan, r.results),
     cases: r.results.map(caseJson),
     notRun: r.plan.slice(r.results.length).map((c) => c.name),

@@ -2,6 +2,7 @@
 // The suite's --json document (its type) and the HTML report made from it:
 // the verdict line, throughput per case as bars, the cases as a table.
 
+import { environmentLine } from '../environment/environment.js';
 import { htmlPage, htmlTable, svgBars } from '../render/html.js';
 import { formatByteRate, formatBytes } from '../core/units.js';
 import type { ReportFile } from '../render/files.js';
@@ -44,6 +45,7 @@ export function suiteHtml(doc: SuiteDocument): string {
         `${doc.options.size !== null ? `; -s ${doc.options.size}` : ''}${doc.options.extra.length ? `; extra flags ${doc.options.extra.join(' ')}` : ''}`,
       `kernel ${doc.kernel}; started ${doc.startedAt}; ${(doc.durationMs / 1000).toFixed(1)} s${lab}` +
         `${doc.toolVersion ? `; msg-zerocopy ${doc.toolVersion}` : ''}`,
+      ...(doc.environment ? [`environment: ${environmentLine(doc.environment)}`] : []),
     ],
     verdict: { text: `${word}: ${parts.join(', ')} of ${s.total} cases`, bad: !doc.ok },
     sections: [

@@ -10,6 +10,7 @@ import { readinessFailure, runClassic, type RunHooks } from '../run/run.js';
 import { childFailure as failure } from '../run/child.js';
 import type { SuiteCase } from './cases.js';
 import { completionsShort, countsBreakExpectation, receivedNothing, sentNothing, tcpBytesDiffer } from '../verdict/verdict.js';
+import { PAGE_PAYLOAD } from '../lab/mtu.js';
 import { childOutcome, type ChildOutcome } from './child.js';
 
 export interface RunOptions {
@@ -45,6 +46,8 @@ export interface CaseResult {
   zerocopiedCompletions: number | null;
   /** Share of completions reported copied (0..1), null when unknown or none. */
   copiedShare: number | null;
+  /** --rx mmap cases: share of the bytes the receiver mapped, percent; null otherwise. */
+  mappedPercent?: number | null;
   wallMs: number;
 }
 
@@ -63,7 +66,7 @@ export function senderSpec(c: SuiteCase, lab: LabAddr, o: RunOptions): AnySender
   }
   return {
     role: 'sender', family: c.family, test: c.test, ifname: lab.dev, port: o.port, src: a.src,
-    dst: c.path === 'tx-rx' ? a.dst : a.txOnly, size: o.size, secs: o.duration, json: o.bin.node,
+    dst: c.path === 'tx-rx' ? a.dst : a.txOnly, size: c.rx === 'mmap' && o.size === null ? PAGE_PAYLOAD : o.size, secs: o.duration, json: o.bin.node,
     zerocopy: c.mode === 'zerocopy', expect: o.bin.expectFlag ? c.expect : null, extra: o.extra, flows: o.flows,
   };
 }
@@ -73,12 +76,16 @@ export function receiverSpec(c: SuiteCase, lab: LabAddr, o: RunOptions): Receive
   const a = lab.addr[c.family];
   return {
     role: 'receiver', family: c.family, test: c.rxMode ?? 'raw', ifname: lab.dev, port: o.port, src: a.src,
-    dst: a.dst, size: o.size, secs: o.duration + 1, json: o.bin.node, extra: o.extra, flows: o.flows,
+    dst: a.dst, size: c.rx === 'mmap' && o.size === null ? PAGE_PAYLOAD : o.size, secs: o.duration + 1, json: o.bin.node,
+    extra: o.extra, flows: o.flows, rxMode: c.rx,
   };
 }
 
 export const senderArgs = (c: SuiteCase, lab: LabAddr, o: RunOptions): string[] => specArgv(senderSpec(c, lab, o));
 export const receiverArgs = (c: SuiteCase, lab: LabAddr, o: RunOptions): string[] => classicArgv(receiverSpec(c, lab, o));
+
+/** --rx mmap with a zerocopy sender and a page-sized MSS: the least share of bytes mapped, percent. */
+export const MIN_MAPPED = 99;
 
 const UNSUPPORTED = /Operation not supported|EOPNOTSUPP|not supported/i;
 
@@ -120,6 +127,12 @@ export function judge(c: SuiteCase, sender: ChildOutcome | null, receiver: Child
       // Byte counts only as exact as the lines say them (the classic line rounds to MB).
       const exact = sender.bytesExact && receiver.bytesExact;
       push(receivedNothing(receiver.packets) ?? (exact ? tcpBytesDiffer(c.test, sender.bytes, receiver.bytes) : null));
+    }
+    // Receive side (--rx mmap): a zerocopy sender's page-multiple writes map; a copying sender's show what they show.
+    if (c.rx === 'mmap' && c.mode === 'zerocopy' && receiver && !receiver.killed && receiver.packets) {
+      const pct = receiver.mappedPercent;
+      if (pct === undefined || pct === null) reasons.push('receiver reported no mapped share');
+      else if (pct < MIN_MAPPED) reasons.push(`receiver mapped ${pct.toFixed(4)} % of the bytes (expected at least ${MIN_MAPPED} %)`);
     }
     if (c.mode === 'zerocopy') {
       const comp = sender.completions;
@@ -177,6 +190,7 @@ export async function runCase(c: SuiteCase, lab: Lab, o: RunOptions, hooks: RunH
     copiedCompletions: copied,
     zerocopiedCompletions: zerocopied,
     copiedShare: comp && copied !== null ? copied / comp : null,
+    mappedPercent: c.rx === 'mmap' ? (receiverOut?.mappedPercent ?? null) : null,
     wallMs: Date.now() - started,
   };
 }

@@ -6,7 +6,8 @@ import { signalExitCode } from '../core/control.js';
 import { writeReportFiles } from '../render/files.js';
 import type { SuiteOptions } from './types.js';
 import { withLabSession, type LabInfo } from '../run/session.js';
-import { planSuite, type SuiteCase } from './cases.js';
+import { planSuite, withRx, type SuiteCase } from './cases.js';
+import { LAB_MTU, pageMtu, setLabMtu } from '../lab/mtu.js';
 import {
   formatKtap, formatKtapHeader, formatKtapNotRun, formatKtapResult, formatKtapTotals, formatTable, suiteHeader, suiteJson,
   suiteOk,
@@ -35,7 +36,8 @@ const defaultIO: SuiteIO = {
 };
 
 export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promise<SuiteOutcome> {
-  const plan = planSuite(o.apis ?? ['msg'], o.families, o.tests);
+  const plan = withRx(planSuite(o.apis ?? ['msg'], o.families, o.tests), o.rx ?? 'trunc');
+  let mtu = LAB_MTU;
   const results: CaseResult[] = [];
   const started = Date.now();
   const tty = o.progress && o.output === 'table' && Boolean(process.stderr.isTTY) && Boolean(process.stdout.isTTY);
@@ -55,6 +57,12 @@ export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promis
       s.progress(line());
       let r: CaseResult;
       try {
+        // --rx mmap: a page-sized MSS for the case's family, the lab's own MTU for every other case.
+        const want = c.rx === 'mmap' ? pageMtu(c.family) : LAB_MTU;
+        if (want !== mtu) {
+          await setLabMtu(s.lab, want);
+          mtu = want;
+        }
         r = await runCase(c, s.lab, runOpts, s.hooks);
       } finally {
         clearInterval(tick);
@@ -82,7 +90,7 @@ export async function runSuite(o: SuiteOptions, io: SuiteIO = defaultIO): Promis
   } else if (o.output === 'json') {
     io.out(`${JSON.stringify(doc)}\n`);
   } else if (results.length || interrupted || !error) {
-    io.out(formatTable(plan, results, { header: labInfo ? suiteHeader(labInfo, o.duration, o.flows) : undefined, interrupted }));
+    io.out(formatTable(plan, results, { header: labInfo ? suiteHeader(labInfo, o.duration, o.flows, o.rx) : undefined, interrupted }));
   }
   if (error) io.err(`msg-zerocopy suite: ${error}\n`);
   const files = writeReportFiles(suiteReportFiles(doc, o));

@@ -4,6 +4,7 @@
 // neither imports the other for them.
 import type { Program } from '../run/launch.js';
 import type { Api, SuiteFamily, SuiteTest } from './cases.js';
+import type { RxMode } from '../core/vocabulary.js';
 
 export type SuiteOutput = 'table' | 'json' | 'ktap';
 
@@ -29,4 +30,6 @@ export interface SuiteOptions {
   flows?: number;
   /** --report: the HTML report's path. */
   report?: string;
+  /** --rx: how the tcp receivers read (absent or trunc: the selftest's MSG_TRUNC). */
+  rx?: RxMode;
 }

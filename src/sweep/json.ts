@@ -19,7 +19,7 @@ export function sweepJson(r: SweepRun) {
     lab: r.lab,
     options: {
       test: o.test, family: o.family, path: o.path, dst: r.dst, sizes: r.sizes, reps: o.reps, duration: o.duration,
-      port: o.port, expectZerocopy: r.expect, flows: o.flows ?? 1, apis: byApi.map((a) => a.api),
+      port: o.port, expectZerocopy: r.expect, flows: o.flows ?? 1, apis: byApi.map((a) => a.api), cpus: o.cpus ?? null,
     },
     plannedRuns: r.plannedRuns,
     runs: r.runs.map(runJson),
@@ -31,6 +31,10 @@ export function sweepJson(r: SweepRun) {
     apiComparison: r.apiComparison ?? null,
     verdict: o.command === 'compare' ? (r.summaries[0]?.verdict ?? 'no significant difference') : undefined,
     paysOff: o.command === 'compare' ? (r.summaries[0]?.paysOff ?? null) : undefined,
+    /** Runs in two groups, a busy machine (loadAverage beside each run), runs whose environment differs from the first's. */
+    warnings: r.warnings ?? [],
+    /** The first run's sender's environment block. */
+    environment: r.environment ?? null,
   };
 }
 

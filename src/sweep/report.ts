@@ -2,6 +2,7 @@
 // The sweep and compare reports beyond the terminal: the JSON document (its
 // type), the HTML report made from that same document, and the CSV rows.
 
+import { environmentLine } from '../environment/environment.js';
 import { toCsv, type CsvValue } from '../render/csv.js';
 import { htmlPage, htmlTable, svgChart, type SvgSeries } from '../render/html.js';
 import { formatSize, sig } from '../core/units.js';
@@ -142,6 +143,8 @@ export function sweepHtml(doc: SweepDocument): string {
     `kernel ${doc.kernel}; started ${doc.startedAt}; ${(doc.durationMs / 1000).toFixed(1)} s; ` +
       `${doc.runs.length} of ${doc.plannedRuns} runs${doc.lab ? `; namespaces ${doc.lab.txNs} / ${doc.lab.rxNs}, egress ${doc.lab.egressKind}` : ''}` +
       `${doc.toolVersion ? `; msg-zerocopy ${doc.toolVersion}` : ''}`,
+    ...(doc.environment ? [`environment: ${environmentLine(doc.environment)}`] : []),
+    ...(doc.warnings ?? []).map((w) => `warning: ${w}`),
   ];
   const notes = [
     'Units: GB = 1e9 bytes, GB/s = 1e9 bytes per second, Gbit/s = 1e9 bits per second; CPU = the sender\'s user + system time ' +
@@ -173,7 +176,7 @@ export const CSV_HEADER = [
  * One CSV row per interface, size and mode; the zerocopy/copy columns and the
  * verdict belong to the size, on both its rows.
  */
-export function sweepCsv(doc: Pick<SweepDocument, 'command' | 'summaries'> & Partial<Pick<SweepDocument, 'apis'>>): string {
+export function sweepCsv(doc: Pick<SweepDocument, 'command' | 'summaries'> & Partial<Pick<SweepDocument, 'apis' | 'environment'>>): string {
   const rows: CsvValue[][] = [];
   const apis = doc.apis?.length ? doc.apis : [{ api: 'msg', summaries: doc.summaries }];
   for (const { api, summaries } of apis) {
@@ -189,7 +192,9 @@ export function sweepCsv(doc: Pick<SweepDocument, 'command' | 'summaries'> & Par
       }
     }
   }
-  return toCsv(CSV_HEADER, rows);
+  // The header comment: the environment of the runs in one line (readers that skip '#' lines, as R and pandas can, read on).
+  const comment = doc.environment ? `# msg-zerocopy ${doc.command}: ${environmentLine(doc.environment).replace(/[\r\n]/g, ' ')}\r\n` : '';
+  return comment + toCsv(CSV_HEADER, rows);
 }
 
 /** The files --report and --csv ask for, made from the run's JSON document. */

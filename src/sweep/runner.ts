@@ -3,7 +3,9 @@
 // started first) inside a lab's namespaces, each with --json; the sender's
 // report becomes a run record.
 
+import { loadavg } from 'node:os';
 import { childError, childFailure, type ChildResult } from '../run/child.js';
+import type { Environment } from '../environment/environment.js';
 import type { Lab } from '../lab/lab.js';
 import { isReceiverReport, isSenderReport, readReport } from '../report/read.js';
 import { classicArgv, specArgv, type AnySenderSpec, type ReceiverSpec } from '../run/classic.js';
@@ -30,6 +32,9 @@ export interface RunSettings {
   slackMs: number;
   /** -P for sender and receiver (absent or 1: one flow): every figure is then the sum of the flows. */
   flows?: number;
+  /** -C/--cpus: the sender's and the receiver's CPU (classic -C), or absent. */
+  senderCpu?: number | null;
+  receiverCpu?: number | null;
 }
 
 export interface RunSpec {
@@ -74,6 +79,10 @@ export interface RunRecord extends RunSpec {
   senderArgv: string[];
   receiverArgv: string[] | null;
   wallMs: number;
+  /** 1, 5 and 15 minute load averages read right after the run (null in a record made from outputs alone). */
+  loadAverage?: number[] | null;
+  /** The sender report's environment block (left out of the runs in --json: the document has the first one). */
+  environment?: Environment | null;
 }
 
 export function destination(lab: Pick<Lab, 'addr'>, s: Pick<RunSettings, 'family' | 'path'>): string {
@@ -100,7 +109,7 @@ export function senderSpec(lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSp
   return {
     role: 'sender', family: s.family, test: s.test, port: s.port, dst: destination(lab, s), size: r.size,
     secs: s.duration, zerocopy: r.mode === 'zerocopy', expect: r.mode === 'zerocopy' ? expectation(s.path) : null,
-    json: true, flows: s.flows,
+    json: true, flows: s.flows, cpu: s.senderCpu ?? null,
   };
 }
 
@@ -108,7 +117,7 @@ export function senderSpec(lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSp
 export function receiverSpec(lab: Pick<Lab, 'addr'>, s: RunSettings, r: Pick<RunSpec, 'size'>): ReceiverSpec {
   return {
     role: 'receiver', family: s.family, test: s.test, port: s.port, dst: lab.addr[s.family].dst, size: r.size,
-    secs: s.duration + 1, json: true, flows: s.flows,
+    secs: s.duration + 1, json: true, flows: s.flows, cpu: s.receiverCpu ?? null,
   };
 }
 
@@ -174,6 +183,8 @@ export function record(spec: RunSpec, s: RunSettings, sender: ChildResult | null
     senderArgv,
     receiverArgv,
     wallMs,
+    loadAverage: null,
+    environment: (rep as { environment?: Environment } | null)?.environment ?? null,
   };
 }
 
@@ -184,6 +195,7 @@ export async function runOne(lab: Lab, s: RunSettings, spec: RunSpec, hooks: Run
     senderNs: lab.txNs, receiverNs: lab.rxNs, slackMs: s.slackMs,
   }, hooks);
   const r = record(spec, s, run.sender, run.receiver, run.cutShort, run.wallMs, run.senderArgv, run.receiverArgv);
+  r.loadAverage = loadavg();
   const notReady = readinessFailure(run.readiness, run.receiver);
   if (notReady && !r.reasons.includes(notReady)) {
     r.reasons.push(notReady);

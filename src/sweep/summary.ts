@@ -129,7 +129,7 @@ export function summarizeSizes(sizes: number[], records: RunRecord[]): SizeSumma
 }
 
 /** A run record as the JSON report gives it: the throughput also under names that say their unit. */
-export interface RunJson extends RunRecord {
+export interface RunJson extends Omit<RunRecord, 'environment'> {
   /** Sender throughput, bytes per second (throughputBps is the old name, kept for one release). */
   bytesPerSecond: number | null;
   /** Sender throughput, bits per second. */
@@ -137,7 +137,10 @@ export interface RunJson extends RunRecord {
 }
 
 export function runJson(r: RunRecord): RunJson {
-  return { ...r, bytesPerSecond: r.throughputBps, bitsPerSecond: r.throughputBps === null ? null : r.throughputBps * 8 };
+  // The environment is the document's (one block, and a warning where a run's differs), not each run's.
+  const rest: Omit<RunRecord, 'environment'> & { environment?: unknown } = { ...r };
+  delete rest.environment;
+  return { ...rest, bytesPerSecond: r.throughputBps, bitsPerSecond: r.throughputBps === null ? null : r.throughputBps * 8 };
 }
 
 /** Smallest size from which zerocopy saves CPU per GB (by the interval) at every larger size, or null. */

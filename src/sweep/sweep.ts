@@ -4,6 +4,8 @@
 // zerocopy/copy ratios, where zerocopy pays off, a table and charts. The lab
 // and every child are gone on every exit path.
 
+import { availableParallelism } from 'node:os';
+import { noiseWarnings } from './noise.js';
 import { signalExitCode } from '../core/control.js';
 import type { Api } from '../core/vocabulary.js';
 import { LAB_ADDR } from '../lab/lab.js';
@@ -63,6 +65,7 @@ export async function runSweep(o: SweepOptions, io: SweepIO = defaultIO): Promis
   const plan = planRuns(sizes, o.reps, apis);
   const settings: RunSettings = {
     test: o.test, family: o.family, path: o.path, duration: o.duration, port: o.port, slackMs: o.slackMs, flows: o.flows,
+    senderCpu: o.cpus?.[0] ?? null, receiverCpu: o.cpus?.[1] ?? null,
   };
   const runs: RunRecord[] = [];
   const started = Date.now();
@@ -90,10 +93,13 @@ export async function runSweep(o: SweepOptions, io: SweepIO = defaultIO): Promis
   const expect = expectation(o.path);
   const dst = destination({ addr: LAB_ADDR }, o);
 
+  const warnings = noiseWarnings(runs, availableParallelism());
   const run: SweepRun = {
     options: o, sizes, plannedRuns: plan.length, runs, summaries, crossover: cross, byApi, apiComparison, startedAt: started,
     durationMs: Date.now() - started, exitCode, interrupted, error, lab: labInfo, expect, dst,
+    environment: runs.find((r) => r.environment)?.environment ?? null, warnings,
   };
+  for (const w of warnings) io.err(`msg-zerocopy ${o.command}: warning: ${w}\n`);
   if (o.output === 'json') io.out(`${JSON.stringify(sweepJson(run))}\n`);
   else if (!error || runs.length || interrupted) io.out(sweepText(run, io.tty && !process.env.NO_COLOR));
   if (error) io.err(`msg-zerocopy ${o.command}: ${error}\n`);

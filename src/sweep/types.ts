@@ -4,6 +4,7 @@
 // views, so that neither imports the other's module for them.
 import type { Api, Family } from '../core/vocabulary.js';
 import type { LabInfo } from '../run/session.js';
+import type { Environment } from '../environment/environment.js';
 import type { RunRecord, SweepPath, SweepTest } from './runner.js';
 import type { ApiComparison, SizeSummary } from './summary.js';
 
@@ -33,6 +34,8 @@ export interface SweepOptions {
   report?: string;
   /** --csv: the CSV rows' path. */
   csv?: string;
+  /** -C/--cpus: the sender's CPU, then the receiver's. */
+  cpus?: number[];
 }
 
 /** What a finished sweep or compare hands to its formatters. */
@@ -59,6 +62,10 @@ export interface SweepRun {
   expect: 0 | 1;
   /** Where the senders sent. */
   dst: string;
+  /** The first run's environment (its sender's), or null when no run reported one. */
+  environment?: Environment | null;
+  /** Noise the user should see: runs in two groups, a busy machine, runs in another environment. */
+  warnings?: string[];
 }
 
 export interface ApiSummaries {

@@ -13,6 +13,7 @@ import { writeSockaddr } from '../net/address.js';
 import { fillPayload } from '../net/headers.js';
 import { closeSocket, fail, kernelHint, setIntOption, socketKind } from '../net/socket.js';
 import { CompletionTracker } from '../notify/tracker.js';
+import { enobufsHint } from '../net/budget.js';
 import { WAIT_MS } from '../core/config.js';
 import type { RunControl } from '../core/control.js';
 import { KernelError } from '../core/errors.js';
@@ -86,9 +87,9 @@ function setupSocket(cfg: UringConfig): number {
 }
 
 /** A request that failed: one line, exit 2, as the classic sender's send errors. */
-function sendFailed(e: number, tag: number): never {
+function sendFailed(e: number, tag: number, payloadLen: number): never {
   let hint = kernelHint(e, 'send');
-  if (e === ENOBUFS) hint = 'zerocopy budget exhausted: raise net.core.optmem_max or lower -n';
+  if (e === ENOBUFS) hint = enobufsHint(payloadLen, null);
   if (e === ENOMEM && tag !== TAG_SEND) {
     hint = 'without CAP_IPC_LOCK the pages of each zerocopy send count against the locked-memory limit: raise ulimit -l, or lower -n';
   }
@@ -125,7 +126,7 @@ export async function runUringSender(cfg: UringConfig, ctl: RunControl): Promise
   const tracker = new CompletionTracker(cfg.expectZerocopy, {
     mismatch: (got, want) => { mismatch ??= { got, want }; },
   });
-  const acc = new UringCompletions(tracker, cfg.payloadLen, sendFailed);
+  const acc = new UringCompletions(tracker, cfg.payloadLen, (e, tag) => sendFailed(e, tag, cfg.payloadLen));
 
   const fd = setupSocket(cfg);
   const ring = new Ring({ entries: RING_ENTRIES, deferTaskrun: cfg.deferTaskrun });

@@ -9,10 +9,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { ownProgram } from '../../src/run/launch.js';
-import { runClassic, type RunHooks } from '../../src/run/run.js';
+import { READY_MAX_MS, runClassic, type RunHooks } from '../../src/run/run.js';
 import type { ReceiverSpec, SenderSpec } from '../../src/run/classic.js';
 import type { ChildResult } from '../../src/run/child.js';
-import { ours, report, sleep, type ProcResult } from '../support/proc.js';
+import { ours, report, type ProcResult } from '../support/proc.js';
 import { useLab } from '../support/lab.js';
 
 const lab = useLab({ prefix: 'mzcfl-' });
@@ -25,6 +25,13 @@ const ports = (n: number): number => {
 };
 const hooks: RunHooks = { aborted: () => false, track: () => {} };
 const SIZE = 8000;
+/**
+ * -t of a receiver whose sender runs -t 0: the sender (a process, then one
+ * per flow) may take as long to start as the run layer gives a receiver to be
+ * ready (READY_MAX_MS), and a receiver's clock runs from its own start. A tcp
+ * receiver ends at its peers' EOF, so only udp runs last that long.
+ */
+const RECEIVER_SECS = Math.ceil(READY_MAX_MS / 1000);
 
 type Flow = Record<string, unknown> & { flow: number; port: number; packets: number; bytes: number };
 interface Multi {
@@ -71,7 +78,7 @@ async function txRx(fam: 4 | 6, t: 'tcp' | 'udp', n: number, zerocopy: boolean) 
   const port = ports(n);
   const common = { family: fam, test: t, dst: a.dst, port, size: SIZE, json: true, flows: n } as const;
   const sender: SenderSpec = { role: 'sender', ...common, secs: 0, zerocopy, expect: zerocopy ? 0 : null };
-  const receiver: ReceiverSpec = { role: 'receiver', ...common, secs: 1 };
+  const receiver: ReceiverSpec = { role: 'receiver', ...common, secs: RECEIVER_SECS };
   const run = await runClassic({
     program: ownProgram(), sender, receiver, senderNs: lab().txNs, receiverNs: lab().rxNs, slackMs: 10000,
   }, hooks);
@@ -161,7 +168,7 @@ test('a flow whose socket fails ends with its number named; the others finish an
   // A receiver for flow 0 only: flow 1's connect is refused.
   const common = { family: 4, test: 'tcp', dst: a.dst, port, json: true } as const;
   const run = await runClassic({
-    program: ownProgram(), sender: { role: 'sender', ...common, secs: 0, flows: 2 }, receiver: { role: 'receiver', ...common, secs: 1 },
+    program: ownProgram(), sender: { role: 'sender', ...common, secs: 0, flows: 2 }, receiver: { role: 'receiver', ...common, secs: RECEIVER_SECS },
     senderNs: lab().txNs, receiverNs: lab().rxNs, slackMs: 10000,
   }, hooks);
   ok(run.receiver, 'receiver');
@@ -201,11 +208,10 @@ function processesWith(needle: string): number[] {
 
 test('SIGINT stops every flow: partial lines of all, the sum, the report, exit 130, no flow left', async () => {
   const port = ports(2);
-  const p = ours(lab().txNs, ['-4', '-D', lab().addr[4].txOnly, '-p', String(port), '-t', '20', '-z', '-P', '2', '--json', 'udp'], { timeoutMs: 30000 });
-  // Both flows running: a child with each port on its command line.
-  const until = Date.now() + 10000;
-  while (Date.now() < until && (processesWith(`-p ${port} `).length < 2 || !processesWith(`-p ${port + 1} `).length)) await sleep(50);
-  await sleep(700);
+  const p = ours(lab().txNs, ['-4', '-D', lab().addr[4].txOnly, '-p', String(port), '-t', '20', '-z', '-P', '2', '-I', '0.5', '--json', 'udp'],
+    { timeoutMs: 30000 });
+  // Both flows sending: each has reported an interval with sends in it (waitFor gives up if the run ends first).
+  for (const k of [0, 1]) await p.waitFor(new RegExp(`^\\[${k}\\] interval .*: .*, [1-9]\\d* sends`, 'm'), 'stderr');
   const t0 = Date.now();
   p.kill('SIGINT');
   const r = await p.done;

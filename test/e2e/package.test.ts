@@ -23,8 +23,9 @@ test('npm pack ships the executable, its bundle and the drop-in scripts, nothing
   const paths = info.files.map((f) => f.path).sort();
   assert.ok(paths.includes('bin/msg-zerocopy'));
   assert.ok(paths.includes('dist/cli/msg-zerocopy.mjs'));
+  assert.ok(paths.includes('dist/cli/early.cjs') && paths.includes('dist/cli/build-id'), 'the early receiver step ships');
   assert.ok(paths.includes('scripts/msg_zerocopy.sh'));
-  const extra = paths.filter((p) => !/^(bin\/|dist\/cli\/[\w-]+\.mjs$|scripts\/\w*zerocopy\w*(\.sh)?$|LICENSE$|README\.md$|package\.json$)/.test(p));
+  const extra = paths.filter((p) => !/^(bin\/|dist\/cli\/([\w-]+\.mjs|early\.cjs|build-id)$|scripts\/\w*zerocopy\w*(\.sh)?$|LICENSE$|README\.md$|package\.json$)/.test(p));
   assert.deepEqual(extra, [], 'files that do not run');
 
   const into = join(tmp, 'installed');

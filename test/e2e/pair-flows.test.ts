@@ -10,6 +10,7 @@
 // of serve and Ctrl-C of pair mid-run leave no flow running on either side.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { PROTOCOL_VERSION } from '../../src/pair/protocol.js';
 import { start, type Proc } from '../support/proc.js';
 import { classicChildren, runPair, track, useServeLab, waitUntil, type PairJsonOf, type Tracked } from './serve-helpers.js';
@@ -197,18 +198,39 @@ describe('one serve (data ports 9400-9420, the default control port 9399), pairs
 
 /**
  * serve on control port `cport`, then pair -P 2 -t 8 of `test` to data ports
- * cport + 1 and cport + 2; resolves once the sender and its two flows run.
+ * cport + 1 and cport + 2; resolves once the sender's two flows run (each holds its data socket).
  */
+/** How long a pair of the two tests below may live before it is killed. */
+const PAIR_MS = 60000;
+
+/** Whether process `pid` has a socket open beyond its stdio (which a Node parent's pipes make sockets). */
+function holdsSocket(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).filter((fd) => Number(fd) > 2).some((fd) => {
+      try { return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:'); } catch { return false; }
+    });
+  } catch {
+    return false;
+  }
+}
+
 async function twoFlowsRunning(cport: number, test: 'tcp' | 'udp'): Promise<{ serve: Tracked; p: Tracked }> {
   const dport = cport + 1;
   const serve = await servers.start(['-4', '-D', D, '--control-port', String(cport), '--secret-file', secret()]);
   const p = track(lab().txNs, ['pair', '-4', '-D', D, '-p', String(dport), '--control-port', String(cport), '-t', '8', '-P', '2',
-    '--secret-file', secret(), test], 60000);
+    '--secret-file', secret(), test], PAIR_MS);
   others.push(p);
   await serve.waitFor(new RegExp(`receiver -P 2 on \\S+:${dport}-${dport + 1},`));
-  const senders = (): number => [dport, dport + 1].reduce((a, port) => a + classicChildren(port).filter((c) => !c.argv.includes('-r')).length, 0);
-  assert.ok(await waitUntil(() => senders() >= 3, 8000), `the sender and its two flows run; pair: ${p.stderrText()}`);
-  await new Promise((r) => setTimeout(r, 500));
+  // A sender flow is running once it has its data socket (it opens it inside its run, after its stop
+  // handlers are in place): the flow processes (-p port, no -r, no -P) holding a socket.
+  const flows = (): number => [dport, dport + 1].reduce((a, port) => a + classicChildren(port)
+    .filter((c) => !c.argv.includes('-r') && !c.argv.includes('-P') && holdsSocket(c.pid)).length, 0);
+  // The flows start once serve's receiver flows are ready and pair's sender has started its own: seconds on a
+  // loaded machine. Wait for them or for pair to end (its own deadlines bound that), not for a guessed time.
+  let ended = false;
+  void p.done.then(() => { ended = true; });
+  await waitUntil(() => flows() >= 2 || ended, PAIR_MS);
+  assert.ok(flows() >= 2, `the sender's two flows run; pair: ${p.stderrText()}`);
   return { serve, p };
 }
 

@@ -53,7 +53,8 @@ interface Doc {
 }
 
 const csvRows = (text: string): Array<Record<string, string>> => {
-  const [head, ...rows] = text.trimEnd().split('\r\n').map((l) => l.split(','));
+  // The first line is the header comment with the environment (`# msg-zerocopy compare: kernel …`).
+  const [head, ...rows] = text.trimEnd().split('\r\n').filter((l) => !l.startsWith('#')).map((l) => l.split(','));
   return rows.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
 };
 
@@ -90,7 +91,15 @@ test('compare --json --report --csv: JSON fields, the same JSON in the HTML, the
   assert.match(r.dom, /verdict: no significant difference in CPU per GB at 16000 B/);
   for (const c of SERIES_COLORS.slice(0, 2)) assert.ok(pixelsNear(r.colours, c) > 100, `${c} drawn`);
 
-  const rows = csvRows(readFileSync(csv, 'utf8'));
+  // The environment (issue 18): in the JSON, the HTML header and the CSV's header comment.
+  const env = (j as unknown as { environment: { runId: string; kernel: { release: string }; egress: { name: string } } }).environment;
+  assert.equal(typeof env.runId, 'string');
+  assert.equal(env.egress.name, 'veth0');
+  assert.ok(r.dom.includes(`environment: kernel ${env.kernel.release}`), 'the HTML header names the environment');
+  const csvText = readFileSync(csv, 'utf8');
+  assert.ok(csvText.startsWith(`# msg-zerocopy compare: kernel ${env.kernel.release} `), csvText.slice(0, 200));
+  assert.ok(csvText.split('\r\n')[0].includes(`run ${env.runId}`));
+  const rows = csvRows(csvText);
   assert.deepEqual(rows.map((x) => `${x.command} ${x.size_bytes} ${x.mode}`), ['compare 16000 copy', 'compare 16000 zerocopy']);
   assert.equal(Number(rows[0].bytes_per_second_median), s.copy.bytesPerSecond.median);
   assert.equal(Number(rows[1].cpu_seconds_per_gb_median), s.zerocopy.secPerGB.median);

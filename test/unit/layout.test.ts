@@ -215,3 +215,103 @@ test('io_uring structs and constants match the linux 6.12 header (reference cach
   const all = [...URING_CONSTANTS, ...URING_CONSTANTS_6_12];
   checkUring(uringFacts(ref.include, all), all, `${ref.include}/linux/io_uring.h`);
 });
+
+// TCP_ZEROCOPY_RECEIVE (issue 19): struct tcp_zerocopy_receive, tcp_info's
+// tcpi_rcv_mss and the constants, against <linux/tcp.h> and <sys/mman.h>.
+test('tcp_zerocopy_receive, tcp_info.tcpi_rcv_mss and their constants match gcc', () => {
+  const structs: Record<string, Record<string, number>> = { tcp_zerocopy_receive: U.ZC_RECEIVE };
+  const lines = [
+    ...Object.entries(structs).flatMap(([s, f]) => Object.keys(f).map((k) => (k === 'size' ? `S(${s});` : `F(${s}, ${k});`))),
+    'F(tcp_info, tcpi_snd_mss); F(tcp_info, tcpi_rcv_mss);',
+    ...['IPPROTO_TCP', 'TCP_MAXSEG', 'TCP_INFO', 'TCP_ZEROCOPY_RECEIVE', 'MADV_DONTNEED'].map((c) => `V(${c});`),
+    'V((long)MAP_FAILED);',
+  ];
+  const source = ['#include <stdio.h>', '#include <stddef.h>', '#include <sys/mman.h>', '#include <sys/socket.h>',
+    '#include <netinet/in.h>', '#include <linux/tcp.h>',
+    '#define F(t, m) printf("%s.%s %zu\\n", #t, #m, offsetof(struct t, m))',
+    '#define S(t) printf("%s.size %zu\\n", #t, sizeof(struct t))',
+    '#define V(c) printf("%s %ld\\n", #c, (long)(c))', 'int main(void) {', ...lines, 'return 0; }'].join('\n');
+  const dir = mkdtempSync(join(tmpdir(), 'mzc-zcrx-layout-'));
+  const f = new Map<string, string>();
+  try {
+    writeFileSync(join(dir, 'z.c'), source);
+    execFileSync('gcc', ['-o', join(dir, 'z'), join(dir, 'z.c')], { stdio: 'pipe' });
+    for (const line of execFileSync(join(dir, 'z'), { encoding: 'utf8' }).trim().split('\n')) {
+      const i = line.indexOf(' ');
+      f.set(line.slice(0, i), line.slice(i + 1));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const get = (k: string): number => {
+    const v = f.get(k);
+    assert.ok(v !== undefined, `gcc printed no ${k}`);
+    return Number(v);
+  };
+  for (const [field, value] of Object.entries(U.ZC_RECEIVE)) assert.equal(value, get(`tcp_zerocopy_receive.${field}`), field);
+  assert.equal(U.ZC_RECEIVE.size, 64);
+  assert.equal(U.TCP_INFO_OFF.tcpi_rcv_mss, get('tcp_info.tcpi_rcv_mss'));
+  assert.equal(U.TCP_INFO_OFF.tcpi_snd_mss, get('tcp_info.tcpi_snd_mss'));
+  for (const c of ['IPPROTO_TCP', 'TCP_MAXSEG', 'TCP_INFO', 'TCP_ZEROCOPY_RECEIVE', 'MADV_DONTNEED'] as const) {
+    assert.equal(K[c], get(c), c);
+  }
+  assert.equal(K.MAP_FAILED, get('(long)MAP_FAILED'));
+});
+
+// Host facts (issue 18): the ethtool ioctl, rtnetlink and getrlimit structs and constants.
+const HOST_STRUCTS: Record<string, Record<string, number>> = {
+  ifreq: U.IFREQ, ethtool_drvinfo: U.DRVINFO, ethtool_sset_info: U.SSET_INFO, ethtool_gstrings: U.GSTRINGS,
+  ethtool_get_features_block: U.FEATURES_BLOCK, ethtool_gfeatures: U.GFEATURES, nlmsghdr: U.NLMSGHDR, rtmsg: U.RTMSG,
+  rtattr: U.RTATTR, nlmsgerr: U.NLMSGERR, ifinfomsg: U.IFINFOMSG, rtgenmsg: U.RTGENMSG, rlimit: U.RLIMIT,
+};
+const HOST_CONSTANTS = ['SIOCETHTOOL', 'ETHTOOL_GDRVINFO', 'ETHTOOL_GSTRINGS', 'ETHTOOL_GSSET_INFO', 'ETHTOOL_GFEATURES',
+  'ETH_SS_FEATURES', 'AF_NETLINK', 'NETLINK_ROUTE', 'NLM_F_REQUEST', 'NLMSG_ERROR', 'RTM_NEWROUTE', 'RTM_GETROUTE', 'RTA_DST', 'RTA_SRC',
+  'RTA_OIF', 'RTA_GATEWAY', 'RTA_PREFSRC', 'RTA_TABLE', 'RTN_UNICAST', 'RTN_LOCAL', 'RTN_BROADCAST', 'RTN_BLACKHOLE',
+  'RTN_UNREACHABLE', 'RTN_PROHIBIT', 'RLIMIT_MEMLOCK', 'EHOSTUNREACH', 'ENODEV', 'ESRCH', 'RTM_GETLINK', 'RTM_NEWLINK',
+  'IFLA_IFNAME', 'IFLA_MTU', 'IFLA_LINK', 'IFLA_QDISC', 'IFLA_LINKINFO', 'IFLA_INFO_KIND', 'IFLA_LINK_NETNSID', 'RTM_GETNSID',
+  'RTM_NEWNSID', 'NETNSA_NSID', 'NETNSA_FD', 'CLONE_NEWNET', 'IFF_LOOPBACK', 'NLMSG_DONE', 'RTA_IIF'] as const;
+
+test('ethtool, rtnetlink and rlimit structs and constants match gcc', () => {
+  const fields = Object.entries(HOST_STRUCTS).flatMap(([s, f]) =>
+    Object.keys(f).map((k) => (k === 'size' ? `S(${s});` : `F(${s}, ${k});`)));
+  const source = [
+    '#define _GNU_SOURCE', '#include <stdio.h>', '#include <stddef.h>', '#include <errno.h>', '#include <sys/socket.h>',
+    '#include <sys/resource.h>',
+    '#include <net/if.h>', '#include <linux/sockios.h>', '#include <linux/ethtool.h>', '#include <linux/netlink.h>',
+    '#include <linux/rtnetlink.h>', '#include <linux/net_namespace.h>', '#include <linux/if_link.h>', '#include <sched.h>',
+    '#define F(t, m) printf("%s.%s %zu\\n", #t, #m, offsetof(struct t, m))',
+    '#define S(t) printf("%s.size %zu\\n", #t, sizeof(struct t))',
+    '#define V(c) printf("%s %lld\\n", #c, (long long)(c))',
+    'int main(void) {', ...fields, ...HOST_CONSTANTS.map((c) => `V(${c});`),
+    'printf("ETH_GSTRING_LEN %d\\n", ETH_GSTRING_LEN);', 'return 0; }',
+  ].join('\n')
+    // struct ifreq names its members through macros: ifr_name is ifr_ifrn.ifrn_name, ifr_data ifr_ifru.ifru_data.
+    .replace('F(ifreq, ifr_name);', 'printf("ifreq.ifr_name %zu\\n", offsetof(struct ifreq, ifr_ifrn));')
+    .replace('F(ifreq, ifr_data);', 'printf("ifreq.ifr_data %zu\\n", offsetof(struct ifreq, ifr_ifru));')
+    .replace('F(ethtool_gfeatures, sizeField);', 'printf("ethtool_gfeatures.sizeField %zu\\n", offsetof(struct ethtool_gfeatures, size));');
+  const dir = mkdtempSync(join(tmpdir(), 'mzc-host-layout-'));
+  let out: string;
+  try {
+    writeFileSync(join(dir, 'h.c'), source);
+    execFileSync('gcc', ['-o', join(dir, 'h'), join(dir, 'h.c')], { stdio: 'pipe' });
+    out = execFileSync(join(dir, 'h'), { encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const f = new Map(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)] as const));
+  const get = (k: string): number => {
+    const v = f.get(k);
+    assert.ok(v !== undefined, `gcc printed no ${k}`);
+    return Number(v);
+  };
+  let checked = 0;
+  for (const [struct, fields2] of Object.entries(HOST_STRUCTS)) {
+    for (const [field, value] of Object.entries(fields2)) {
+      assert.equal(value, get(`${struct}.${field}`), `${struct}.${field}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 45, `checked ${checked} fields`);
+  for (const c of HOST_CONSTANTS) assert.equal((K as Record<string, number>)[c], get(c), c);
+  assert.equal(U.ETH_GSTRING_LEN, get('ETH_GSTRING_LEN'));
+});

@@ -25,9 +25,9 @@ const refused = (m: unknown, l: ServeLimits = limits): string => {
   return (r as { reason: string }).reason;
 };
 
-test('protocol 4: the run request carries flows, and the sender\'s source and pattern seed', () => {
+test('protocol 4: the run request carries flows (3), the sender\'s source and pattern seed, and rx, expectMapped (4)', () => {
   assert.equal(PROTOCOL_VERSION, 4);
-  assert.deepEqual(checkRunRequest({ ...good, extra: 1 }, limits), { ok: true, req: good });
+  assert.deepEqual(checkRunRequest({ ...good, extra: 1 }, limits), { ok: true, req: { ...good, rx: 'trunc', expectMapped: null } });
   assert.equal(checkRunRequest({ ...good, flows: 64, port: 65472 }, limits).ok, true, '64 flows up to port 65535');
   assert.equal(checkRunRequest({ ...good, test: 'udp', senderTest: 'udp', flows: 1, seed: 'ab'.repeat(16) }, limits).ok, true);
 });
