@@ -15,7 +15,7 @@ import { RunControl } from '../core/control.js';
 import { childError, childFailure, type Child, type ChildResult } from '../run/child.js';
 import { readReport } from '../report/read.js';
 import { launch } from '../run/launch.js';
-import { allowedCpus, flowCpus, formatCpuList, pinnedArgv, planFlows, type Flow } from '../flows/plan.js';
+import { allowedCpus, flowCpus, flowsStartSecs, formatCpuList, pinnedArgv, planFlows, type Flow } from '../flows/plan.js';
 import { flowLine, flowsReport, sumLine, type FlowEnd } from '../flows/report.js';
 
 /** Time a flow may overrun its own run (and its last wait) before it is killed. */
@@ -66,7 +66,8 @@ export async function runFlows(cfg: Config, o: FlowOptions, log: (line: string) 
   try {
     for (const f of plan) {
       children.push(launch({
-        spec: f.spec, slackMs: SLACK_MS, detached: true, wrap: (argv) => pinnedArgv(argv, f.cpu, taskset),
+        // Flows start side by side on few CPUs: each may take their start-up allowance (plan.ts) beyond its own run.
+        spec: f.spec, slackMs: SLACK_MS + 1000 * flowsStartSecs(plan.length), detached: true, wrap: (argv) => pinnedArgv(argv, f.cpu, taskset),
         onStderrLine: (line) => {
           if (CLASSIC_LINE.test(line)) lines[f.index] = line;
           else if (line) log(`[${f.index}] ${line}`);

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { addClassicOptions, addFlowOptions, flowOptions, toConfig, type RawOptions } from '../flags/classic.js';
 import { commanderMessage } from '../flags/parse.js';
+import { addPeerOptions } from '../flags/peer.js';
 import { ToolError, UsageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { TOOL_VERSION } from '../core/version.js';
@@ -41,7 +42,7 @@ async function runClassic(test: string | undefined, opts: RawOptions): Promise<n
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = addFlowOptions(addClassicOptions(new Command('msg-zerocopy')))
+  const program = addPeerOptions(addFlowOptions(addClassicOptions(new Command('msg-zerocopy'))))
     .usage('[options] <test>')
     .description('Measure Linux MSG_ZEROCOPY: a port of the kernel selftest msg_zerocopy.\n' +
       `<test> is one of ${testList(TESTS, ', ')}.`)

@@ -2,7 +2,7 @@
 // One classic run, sender or receiver: pin, run, print the selftest's line
 // (and the JSON report), and pick the exit status the selftest would.
 import { allocNative, privateFdTable, sched_setaffinity } from '../libc/libc.js';
-import { runReceiver } from '../receiver/receiver.js';
+import { foreignLine, runReceiver } from '../receiver/receiver.js';
 import { runSender } from '../sender/sender.js';
 import {
   errorReport, receiverIntervalLine, receiverLine, receiverReport, senderIntervalLine, senderLine, senderReport, type CpuTime, type FdTable,
@@ -71,12 +71,19 @@ export async function runClassicTest(cfg: Config, log: (line: string) => void, p
       const cpu = cpuSince(cpu0);
       const switches = process.resourceUsage().voluntaryContextSwitches - switches0;
       log(receiverLine(r));
+      // What was not the sender's: counted and told after the line. Without --peer the selftest's exit
+      // status stays (it exits 1 at the first stray datagram); with it, refusing them is the receiver's job.
+      const stray = r.foreign ? foreignLine(r.foreign) : '';
+      const strayFails = !!stray && !cfg.peer && !!r.foreign?.datagrams;
+      if (stray) {
+        log(strayFails ? `${prog}: ${stray} (give the receiver the same -s as the sender, and keep other traffic off its port)` : stray);
+      }
       // --rx mmap: one line after the classic one; --expect-mapped: one line more when short.
       if (r.rx && r.rx.mode === 'mmap') log(rxMmapLine(r.rx, r.bytes, { ...cpu, voluntarySwitches: switches }));
       if (r.validator) log(r.validator.line());
       const short = mappedShortfall(cfg.expectMapped, r.rx, r.bytes, cfg.family);
       if (short) log(`${prog}: ${short.line}`);
-      const status = ctl.exitCode ?? (short ? short.exitCode : r.validator && r.validator.badBytes > 0 ? 1 : 0);
+      const status = ctl.exitCode ?? (strayFails ? 1 : short ? short.exitCode : r.validator && r.validator.badBytes > 0 ? 1 : 0);
       if (cfg.json) {
         const base = { ...receiverReport(cfg, r, cpu, status, fdTable, switches), environment: await environmentOf(cfg) };
         const report = cfg.validate ? { ...base, validate: r.validator?.toJSON() ?? null } : base;

@@ -4,6 +4,13 @@ import type { Expectation, Family, RxMode, TestName } from './vocabulary.js';
 
 export { TESTS, type TestName } from './vocabulary.js';
 
+/** One end of a data flow: address (network order bytes, and as given) and port. */
+export interface Endpoint {
+  addr: Uint8Array;
+  text: string;
+  port: number;
+}
+
 export interface Config {
   family: Family;
   test: TestName;
@@ -42,6 +49,16 @@ export interface Config {
   json: boolean;
   /** -I / --interval: a report every this many ms while the run lasts (0: none, as the selftest). */
   intervalMs: number;
+  /**
+   * --peer: the only sender a receiver takes (tcp: the one connection it
+   * accepts, others are closed and counted; udp and raw: the socket is
+   * connect()ed to it). Absent or null: any sender, as the selftest.
+   */
+  peer?: Endpoint | null;
+  /** --bind: the address and port a sender sends from (bind() before connect()). Absent or null: the kernel picks. */
+  bindTo?: Endpoint | null;
+  /** --pattern-seed: 32 hex digits that pick the payload pattern (net/headers.ts). Absent or null: the selftest's a..z. */
+  patternSeed?: string | null;
   /** --rx: how a tcp receiver reads (trunc: MSG_TRUNC, as the selftest). */
   rxMode: RxMode;
   /** --expect-mapped: least share of bytes mapped, percent (with --rx mmap), or null. */

@@ -19,6 +19,7 @@ import { addFlags, COMMON, DEFAULTS, HUGEPAGES, readDst, readExpectation, readFa
 
 /** -l when not given, as the selftest. */
 const NOTIFICATION_LIMIT = 32;
+import { addPeerOptions, checkPeerFlows, peerConfig } from './peer.js';
 
 export interface RawOptions {
   '4'?: number;
@@ -45,6 +46,10 @@ export interface RawOptions {
   /** -P / --flows and --cpus (src/flows). */
   flows?: string;
   cpus?: string;
+  /** --peer, --bind, --pattern-seed (src/flags/peer.ts). */
+  peer?: string;
+  bind?: string;
+  patternSeed?: string;
   /** --rx and --expect-mapped (receive side, issue 19). */
   rx?: string;
   expectMapped?: string;
@@ -164,7 +169,7 @@ export function toConfig(testArg: string | undefined, o: RawOptions, res: Resolv
     family, test, cork, corkMixed: !!o.m, cpu, dst, dstText: o.D as string, src, srcText: o.S ?? null, ifindex, ifname: o.i ?? null, notificationLimit, port,
     rx: !!o.r, payloadLen, runtimeMs: runtimeMs(secs), verbose: o.v ?? 0, zerocopy, expectZerocopy, json: !!o.json,
     payloadOffset, sharedFdTable: !!o.sharedFdTable, intervalMs, rxMode, expectMapped, gsoSize, hugepages: !!o.hugepages,
-    validate: !!o.validate,
+    validate: !!o.validate, ...peerConfig(o, family, test),
   };
 }
 
@@ -188,7 +193,7 @@ export function parseIntervalMs(text: string): number {
  * UsageError for anything commander or the checks reject. For tests.
  */
 export function parseClassicArgs(argv: string[], res: Resolvers): Config {
-  const cmd = addFlowOptions(addClassicOptions(new Command('msg-zerocopy'))).argument('[test]').allowExcessArguments(false);
+  const cmd = addPeerOptions(addFlowOptions(addClassicOptions(new Command('msg-zerocopy')))).argument('[test]').allowExcessArguments(false);
   let message = '';
   cmd.exitOverride().configureOutput({ writeErr: (s) => { message += s; }, writeOut: () => {} });
   try {
@@ -231,5 +236,6 @@ export function flowOptions(o: RawOptions, cfg: Config): FlowOptions | null {
   }
   const last = cfg.port + flows - 1;
   if (last > 65535) throw new UsageError(`-P ${flows}: flow ${flows - 1} would need port ${last}`, `give a -p up to ${65536 - flows}`);
+  checkPeerFlows(cfg, flows);
   return { flows, cpus: o.cpus === undefined ? null : parseCpuList(o.cpus) };
 }

@@ -74,7 +74,9 @@ export function receiverSpecOf(cfg: Config): ReceiverSpec {
     role: 'receiver', family: cfg.family, test: cfg.test as RxTest, dst: cfg.dstText, src: cfg.srcText ?? undefined,
     ifname: cfg.ifname ?? undefined, port: cfg.port, size: cfg.payloadLen, secs: (cfg.runtimeMs - runtimeMs(0)) / 1000,
     cpu: cfg.cpu, verbose: cfg.verbose, interval: cfg.intervalMs / 1000 || undefined, json: true,
-    extra: cfg.sharedFdTable ? ['--shared-fd-table'] : [], rxMode: cfg.rxMode, expectMapped: cfg.expectMapped,
+    extra: cfg.sharedFdTable ? ['--shared-fd-table'] : [],
+    rxMode: cfg.rxMode, expectMapped: cfg.expectMapped,
+    peer: cfg.peer ? { addr: cfg.peer.text, port: cfg.peer.port } : undefined, patternSeed: cfg.patternSeed ?? undefined,
   };
 }
 
@@ -99,6 +101,10 @@ export function planFlows(cfg: Config, cpus: ReadonlyArray<number | null>): Flow
   const base: ClassicSpec = cfg.rx ? receiverSpecOf(cfg) : senderSpecOf(cfg);
   return cpus.map((cpu, index) => {
     const port = cfg.port + index;
-    return { index, port, cpu, spec: { ...base, port, cpu, json: true } };
+    // --peer and --bind: flow k's sender sends from port + k, as its receiver listens on -p + k.
+    const shifted: ClassicSpec = base.role === 'sender'
+      ? { ...base, bind: base.bind && { ...base.bind, port: base.bind.port + index } }
+      : { ...base, peer: base.peer && { ...base.peer, port: base.peer.port + index } };
+    return { index, port, cpu, spec: { ...shifted, port, cpu, json: true } };
   });
 }

@@ -8,7 +8,7 @@ import { environmentOf } from '../environment/environment.js';
 import type { Config } from '../core/config.js';
 import { isReceiverReport, isSenderReport } from '../report/read.js';
 import {
-  errorReport, rates, receiverLine, senderLine, type ClassicReport, type CpuTime, type ReceiverReport, type SenderReport,
+  errorReport, foreignReport, rates, receiverLine, senderLine, type ClassicReport, type CpuTime, type ReceiverReport, type SenderReport,
 } from '../report/report.js';
 
 /** How one flow ended. */
@@ -191,6 +191,18 @@ export function flowsSenderReport(x: FlowsRun) {
   };
 }
 
+/** The flows' `foreign` counts added up; the first refusal is the first flow's that has one. */
+function sumForeign(reports: readonly ReceiverReport[]) {
+  const fs = reports.map((r) => foreignReport(r.foreign));
+  return {
+    connections: fs.reduce((a, f) => a + f.connections, 0),
+    datagrams: fs.reduce((a, f) => a + f.datagrams, 0),
+    wrongSize: fs.reduce((a, f) => a + f.wrongSize, 0),
+    wrongPayload: fs.reduce((a, f) => a + f.wrongPayload, 0),
+    first: fs.find((f) => f.first !== null)?.first ?? null,
+  };
+}
+
 /** The sums of the receiver flows as a receiver report, with the flows and their fairness. */
 export function flowsReceiverReport(x: FlowsRun) {
   const counted = receiverReports(x.flows);
@@ -202,6 +214,8 @@ export function flowsReceiverReport(x: FlowsRun) {
     ...aggregatePart(x, counted, s.bytes, s.packets),
     /** tcp: every flow ended at its sender's EOF. */
     peerClosed: counted.every((r) => r.peerClosed),
+    /** What the flows refused as not their sender's, added up (a flow's own report has its share). */
+    foreign: sumForeign(counted),
     exitStatus: x.exitStatus,
     ...flowsPart(x),
   };

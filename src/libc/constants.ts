@@ -20,6 +20,7 @@ export const SOL_SOCKET = 1;
 export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SO_REUSEPORT = 15;
+export const SO_REUSEADDR = 2;
 export const SO_RCVLOWAT = 18;
 /** SO_SNDTIMEO_OLD on 64-bit Linux: a struct timeval of two longs. */
 export const SO_SNDTIMEO = 21;
@@ -56,6 +57,7 @@ export const ETH_ALEN = 6;
 /** errno values this tool treats specially. */
 export const EPERM = 1;
 export const EINTR = 4;
+export const ECONNABORTED = 103;
 export const EAGAIN = 11;
 export const EACCES = 13;
 export const EINVAL = 22;
@@ -139,7 +141,6 @@ export const EIO = 5;
 export const ENODEV = 19;
 export const ENOPROTOOPT = 92;
 export const SO_MAX_PACING_RATE = 47;
-export const SO_REUSEADDR = 2;
 export const MAP_PRIVATE = 0x02;
 export const MAP_ANONYMOUS = 0x20;
 export const MAP_HUGETLB = 0x40000;

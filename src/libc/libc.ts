@@ -50,6 +50,9 @@ export const poll: Fn3 = X86_64
 export const recv: Fn4 = X86_64
   ? (fd, buf, len, flags) => syscall6(SYS.recvfrom, fd, buf, len, flags, 0, 0)
   : (lib.func('long recv(int fd, intptr_t buf, size_t len, int flags)') as Fn4);
+/** recvfrom(2) with the sender's address (a receiver with --peer counts what came from elsewhere). */
+export const recvfrom = (fd: number, buf: number, len: number, flags: number, addr: number, addrlen: number): number =>
+  syscall6(SYS.recvfrom, fd, buf, len, flags, addr, addrlen);
 const unshare = lib.func('int unshare(int flags)') as (flags: number) => number;
 
 /**

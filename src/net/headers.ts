@@ -77,6 +77,54 @@ export function continuesPayload(buf: Uint8Array, off: number, len: number): boo
   return true;
 }
 
+/**
+ * The payload of a run whose pattern a seed picks (--pattern-seed, which
+ * serve and pair share through their sealed run request): `len` bytes that
+ * a 128-bit seed (32 hex digits) picks, so a datagram that does not carry
+ * them was not sent by the sender of this run. The pattern need not be
+ * secret once sent (anyone on the path sees it); it must not be guessable
+ * before, so each word mixes the whole seed with its index (murmur3's
+ * finalizer; no node:crypto, which a classic receiver would pay for at
+ * start-up). Without a seed, null: the selftest's a..z.
+ */
+export function seededPattern(seed: string | null | undefined, len: number): Uint8Array | null {
+  if (!seed) return null;
+  const words = seedWords(seed);
+  const out = new Uint8Array(len);
+  const mix = (h: number): number => {
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  };
+  for (let i = 0; i * 4 < len; i++) {
+    let h = mix(i ^ 0x9e3779b9);
+    for (const w of words) h = mix(h ^ w);
+    for (let b = 0; b < 4 && i * 4 + b < len; b++) out[i * 4 + b] = (h >>> (8 * b)) & 0xff;
+  }
+  return out;
+}
+
+/** A pattern seed: 32 hex digits (128 bits). */
+export const PATTERN_SEED = /^[0-9a-f]{32}$/;
+
+function seedWords(seed: string): number[] {
+  if (!PATTERN_SEED.test(seed)) throw new RangeError(`pattern seed '${seed.slice(0, 40)}' is not 32 hex digits`);
+  return [0, 8, 16, 24].map((i) => parseInt(seed.slice(i, i + 8), 16));
+}
+
+/** Fill `len` bytes at `off` with a seeded pattern (seededPattern), or the selftest's when `pattern` is null. */
+export function fillPattern(buf: Uint8Array, off: number, len: number, pattern: Uint8Array | null): void {
+  if (pattern) buf.set(pattern.subarray(0, len), off);
+  else fillPayload(buf, off, len);
+}
+
+/** True when `len` bytes at `off` are the first bytes of `pattern` (or of the selftest's when it is null). */
+export function matchesPattern(buf: Uint8Array, off: number, len: number, pattern: Uint8Array | null): boolean {
+  if (!pattern) return matchesPayload(buf, off, len);
+  for (let i = 0; i < len; i++) if (buf[off + i] !== pattern[i]) return false;
+  return true;
+}
+
 /** True when `len` bytes at `off` follow the payload pattern from its start. */
 export function matchesPayload(buf: Uint8Array, off: number, len: number): boolean {
   for (let i = 0; i < len; i++) if (buf[off + i] !== 0x61 + (i % 26)) return false;

@@ -34,3 +34,33 @@ export class PollFd {
     return -1;
   }
 }
+
+/** Several pollfds in one native array, all for the same events: one poll(2) waits on every socket. */
+export class PollSet {
+  readonly addr: number;
+  private readonly revents: Int16Array[];
+
+  constructor(fds: readonly number[], readonly events: number) {
+    const b = allocNative(POLLFD.size * fds.length);
+    this.addr = b.addr;
+    this.revents = fds.map((fd, i) => {
+      b.dv.setInt32(i * POLLFD.size + POLLFD.fd, fd, true);
+      b.dv.setInt16(i * POLLFD.size + POLLFD.events, events, true);
+      return new Int16Array(b.u8.buffer, b.u8.byteOffset + i * POLLFD.size + POLLFD.revents, 1);
+    });
+  }
+
+  /** Wait up to `ms` for any of them; -1 when a signal interrupted the wait (see PollFd.wait). */
+  wait(ms: number): number {
+    const ret = poll(this.addr, this.revents.length, ms);
+    if (ret >= 0) return ret;
+    const e = errno();
+    if (e !== EINTR) fail('poll', undefined, e);
+    return -1;
+  }
+
+  /** After wait: socket `i` has one of the events. */
+  ready(i: number): boolean {
+    return (this.revents[i][0] & this.events) !== 0;
+  }
+}

@@ -45,6 +45,9 @@ const asStep = (s: Call | Step): Step => (typeof s === 'string' ? { call: s, tex
 /** Raw and packet sockets refused for want of CAP_NET_RAW: bad input (exit 1), not a kernel refusal. */
 const missingPrivilege = (e: number, step: Step): boolean => (e === EPERM || e === EACCES) && step.call === 'socket';
 
+/** The step of a sender's bind() to its --bind address. */
+export const BIND_SOURCE = 'bind --bind';
+
 /** What to do about errno `e` in `step`, or undefined. */
 export function kernelHint(e: number, at: Call | Step, cfg?: Pick<Config, 'test' | 'notificationLimit'> & Partial<Pick<Config, 'payloadLen'>>): string | undefined {
   const step = asStep(at);
@@ -53,6 +56,9 @@ export function kernelHint(e: number, at: Call | Step, cfg?: Pick<Config, 'test'
     return `this kernel accepts SO_ZEROCOPY only on tcp and udp sockets; run ${cfg?.test ?? 'this test'} without -z`;
   }
   if (e === ENOBUFS && step.call === 'send') return enobufsHint(cfg?.payloadLen ?? 0, cfg?.notificationLimit ?? 32);
+  if (step.text === BIND_SOURCE && (e === EADDRINUSE || e === EADDRNOTAVAIL)) {
+    return e === EADDRINUSE ? 'another socket holds the --bind address and port: pick another port' : 'the --bind address is not one of this host';
+  }
   if (e === EADDRINUSE && step.call === 'bind') return 'another receiver holds this address and port: pick another -p';
   if (e === EACCES && step.call === 'bind') {
     return 'ports below net.ipv4.ip_unprivileged_port_start (1024 by default) need root or CAP_NET_BIND_SERVICE: pick a higher -p';

@@ -26,11 +26,12 @@ import { flowsStartSecs } from '../flows/plan.js';
 import { checkProof, decodeNonce, encodeNonce, newNonce, proof, sessionKey } from './auth.js';
 import { senderPath } from './path.js';
 import {
-  Connection, DEFAULT_CONTROL_PORT, endText, expect, MAX_LINE, MAX_REPORT_LINE, PROTOCOL_VERSION, receiverReadyMs, SENDER_DID_NOT_RUN,
-  type Ended, type ReadyMessage, type ReportMessage,
+  Connection, DEFAULT_CONTROL_PORT, endText, expect, MAX_LINE, MAX_REPORT_LINE, PROTOCOL_VERSION, receiverReadyMs, SENDER_DID_NOT_RUN, SILENCE_MS,
+  type Ended, type ReadyMessage, type ReportMessage, type RunRequest,
 } from './protocol.js';
 import { summarizePair, summaryLines, type PairSummary } from './summary.js';
-import { hostPort, shown } from './text.js';
+import { freeSourcePorts, newPatternSeed } from './source.js';
+import { hostPort, plainAddress, shown } from './text.js';
 
 export interface PairOptions {
   /** -D: host B's address (data and control). */
@@ -141,11 +142,12 @@ interface PairState {
 const readyWaitMs = (flows: number): number => receiverReadyMs(flows) + READY_MARGIN_MS;
 
 /** Ask serve for a receiver matching `spec`; its answer (or the end of the wait). */
-async function askReceiver(conn: Connection, spec: SenderSpec, rx: PairOptions['rx']): Promise<Awaited<ReturnType<Connection['next']>>> {
+async function askReceiver(conn: Connection, spec: SenderSpec, origin: Pick<RunRequest, 'source' | 'seed'>, rx: PairOptions['rx']):
+  Promise<Awaited<ReturnType<Connection['next']>>> {
   const flows = spec.flows ?? 1;
   conn.send({
     type: 'run', family: spec.family, test: receiveMode(spec.test), senderTest: spec.test, port: spec.port, flows,
-    size: spec.size ?? 0, secs: spec.secs + 1, client: hostname().slice(0, 64),
+    size: spec.size ?? 0, secs: spec.secs + 1, client: hostname().slice(0, 64), source: origin.source, seed: origin.seed,
     rx: rx?.mode ?? 'trunc', expectMapped: rx?.expectMapped ?? null,
   });
   return conn.next(readyWaitMs(flows));
@@ -213,8 +215,9 @@ async function sendAndWatch(conn: Connection, o: PairOptions, io: PairIO, spec: 
   // held until the outcome is known: when serve went away, the sender's
   // "connection reset" is a consequence, told in pair's one line.
   const held: string[] = [];
+  // A sender of several flows is given their start-up too (flows/plan.ts), as serve gives its receiver: a run serve accepted completes.
   const started = launch({
-    spec, slackMs: o.slackMs, detached: true, onStderrLine: (l) => {
+    spec, slackMs: o.slackMs + 1000 * flowsStartSecs(spec.flows ?? 1), detached: true, onStderrLine: (l) => {
       if (!l.trim()) return;
       if (/^msg-zerocopy: /.test(l)) held.push(l);
       else io.err(`${l}\n`);
@@ -234,6 +237,32 @@ async function sendAndWatch(conn: Connection, o: PairOptions, io: PairIO, spec: 
   return { args: started.args, tx, txReport, held, seen: watch.seen, timedOut, reportWait };
 }
 
+/**
+ * Where the sender sends from and its pattern seed, for the run request, and
+ * the sender spec that does so (--bind, --pattern-seed). tcp and udp: `local`
+ * (the address our control connection came from) and free ports on it; raw:
+ * that address only; the hand-built tests (raw_hdrincl, packet,
+ * packet_dgram): the source their header says (-S).
+ */
+async function senderOrigin(spec: SenderSpec, mode: 'tcp' | 'udp' | 'raw', local: string | null, flows: number):
+  Promise<{ spec: SenderSpec; source: { address: string; port: number }; seed: string | null }> {
+  const seed = mode === 'tcp' ? null : newPatternSeed();
+  const withSeed = seed ? { ...spec, patternSeed: seed } : spec;
+  if (HAND_BUILT_TESTS.includes(spec.test)) {
+    const address = spec.src ?? local;
+    if (!address) throw new RunError('pair: cannot tell the source address of the control connection');
+    return { spec: withSeed, source: { address, port: 0 }, seed };
+  }
+  if (!local) throw new RunError('pair: cannot tell the source address of the control connection');
+  if (mode === 'raw') return { spec: { ...withSeed, bind: { addr: local, port: 0 } }, source: { address: local, port: 0 }, seed };
+  const first = await freeSourcePorts(mode, spec.family, local, flows);
+  if (first === null) {
+    throw new RunError(`pair: found no ${flows > 1 ? `${flows} consecutive free ports` : 'free port'} on ${local} for the sender to send from`,
+      'free some ephemeral ports, or use fewer flows');
+  }
+  return { spec: { ...withSeed, bind: { addr: local, port: first } }, source: { address: local, port: first }, seed };
+}
+
 /** Run one pair. Resolves with the exit status; throws RunError for control failures. */
 export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
   const where = hostPort(o.host, o.controlPort);
@@ -248,14 +277,21 @@ export async function runPair(o: PairOptions, io: PairIO): Promise<number> {
       else conn.send({ type: 'abort', reason: sig });
     },
   });
-  const gone = (e: Ended, when: string): RunError =>
-    new RunError(`pair: serve at ${where} ${endText(e)} ${when}`, `see the serve's log on ${o.host}`);
+  const gone = (e: Ended, when: string): RunError => (e.reason === 'frozen'
+    // Our own silence, not serve's: say so first.
+    ? new RunError(`pair: this pair fell silent itself (${e.detail}, by SIGSTOP or a suspended host) ${when}, so serve at ${where} ` +
+      `dropped it after ${SILENCE_MS / 1000} s`, 'keep pair running for the whole run')
+    : new RunError(`pair: serve at ${where} ${endText(e)} ${when}`, `see the serve's log on ${o.host}`));
 
   try {
     await handshake(conn, o, where);
-    const spec = await senderPath(o.sender, o.host, (l) => io.err(`${l}\n`));
+    let spec = await senderPath(o.sender, o.host, (l) => io.err(`${l}\n`));
     if (st.interrupted) return signalExitCode(st.interrupted);
-    const answer = await askReceiver(conn, spec, o.rx);
+    // The receiver takes only this sender: its address (the one serve sees us at), its ports, its payload pattern.
+    const origin = await senderOrigin(spec, receiveMode(spec.test), plainAddress(conn.sock.localAddress), spec.flows ?? 1);
+    if (st.interrupted) return signalExitCode(st.interrupted);
+    spec = origin.spec;
+    const answer = await askReceiver(conn, spec, origin, o.rx);
     if (st.interrupted) return signalExitCode(st.interrupted);
     const ready = readyFrom(answer, where, spec.flows ?? 1, gone);
     const sent = await sendAndWatch(conn, o, io, spec, st);
@@ -302,18 +338,24 @@ function finishRun(o: PairOptions, io: PairIO, where: string, senderArgv: string
   // serve stopped the receiver for a reason of its own (it stopped, it lost us), not because the sender failed
   const stopped = rx.failure !== null && rx.failure !== SENDER_DID_NOT_RUN ? shown(rx.failure) : null;
   const nothingArrived = summary.loss === 1;
+  // More arrived than was sent: traffic that was not ours was counted. Never "0 % loss": a failure, said in one line.
+  const excess = summary.excess !== null && !stopped && !txError
+    ? `pair: foreign traffic reached the receiver on ${o.host}: it counted ${summary.excess} ` +
+      `${summary.test === 'tcp' ? 'bytes' : 'datagrams'} more than this sender sent, so its numbers are not this run's`
+    : null;
 
   let exitCode: number;
   if (interrupted) exitCode = signalExitCode(interrupted);
   else if (stopped) exitCode = 1;
   else if (txCode !== 0) exitCode = txCode;
-  else exitCode = rxCode !== 0 || rxProblem || summary.bytesMatch === false || nothingArrived ? 1 : 0;
+  else exitCode = rxCode !== 0 || rxProblem || summary.bytesMatch === false || nothingArrived || excess ? 1 : 0;
 
   const lines: string[] = [];
   if (!txError) lines.push(...summaryLines(summary));
   const txFailed = txError ? `(exit ${tx.exitCode ?? tx.signal}: ${shown(txError)})` : '';
   if (stopped) lines.push(`pair: serve stopped the receiver: ${stopped}${txError ? `; the sender then failed ${txFailed}` : ''}`);
   else if (txError) lines.push(`pair: the sender failed ${txFailed}; the receiver was stopped`);
+  if (excess) lines.push(excess);
   if (rxProblem && !txError) lines.push(`pair: ${rxProblem}; receiver on ${o.host} exit ${rx.exitCode ?? rx.signal}`);
   if (nothingArrived && !stopped && !interrupted) {
     lines.push(`pair: nothing arrived at ${o.host}: check the route and firewalls between the hosts` +

@@ -8,6 +8,9 @@ import { parseInteger } from '../core/numbers.js';
 import { UsageError } from '../core/errors.js';
 import { isRxMode, RX_MODES, RX_TESTS, TEST_TABLE, TESTS, type Family, type RxTest } from '../core/vocabulary.js';
 import { flowsStartSecs } from '../flows/plan.js';
+import { parseAddress } from '../net/address.js';
+import { PATTERN_SEED } from '../net/headers.js';
+import { capacityRefusal, capacityText, type HostCapacity } from './capacity.js';
 import type { RunRequest } from './protocol.js';
 
 export interface ServePolicy {
@@ -34,10 +37,10 @@ export function parsePortRange(text: string): { lo: number; hi: number } {
   return { lo, hi };
 }
 
-/** One line for serve's start: what it allows. */
-export function policyLine(p: ServePolicy): string {
+/** One line for serve's start: what it allows (and, given the host's figures, how many flows it carries). */
+export function policyLine(p: ServePolicy, host?: HostCapacity): string {
   return `policy: data ports ${p.portLo}-${p.portHi}, receiver runs up to ${p.maxSecs} s, ` +
-    `raw receivers ${p.allowRaw ? 'allowed' : 'refused (serve --allow-raw)'}`;
+    `raw receivers ${p.allowRaw ? 'allowed' : 'refused (serve --allow-raw)'}${host ? `, ${capacityText(host, MAX_FLOWS)}` : ''}`;
 }
 
 export interface ServeLimits {
@@ -45,6 +48,8 @@ export interface ServeLimits {
   controlPort: number;
   maxPayload: number;
   policy: ServePolicy;
+  /** The host's CPUs and memory: a run of more flows than it can start in time is refused (capacity.ts). Absent: not checked. */
+  host?: HostCapacity;
 }
 
 const isInt = (v: unknown, lo: number, hi: number): v is number =>
@@ -108,7 +113,47 @@ export function checkRunRequest(m: unknown, s: ServeLimits): { ok: true; req: Ru
     return { ok: false, reason: `a ${o.secs + extra} s receiver run (pair -t ${o.secs - 1} + 1, + ${extra} s to start ${flows} flows) ` +
       `is over this serve's limit of ${p.maxSecs} s (serve --max-time): ${t >= 0 ? `use -t ${t} or less` : 'use fewer flows'}` };
   }
+  // Flows this host cannot start within the run (or hold): refused now, rather than killed later.
+  const heavy = s.host ? capacityRefusal(flows, o.secs - 1, s.host, MAX_FLOWS) : null;
+  if (heavy) return { ok: false, reason: heavy };
   if (typeof o.client !== 'string' || o.client.length > 256) return { ok: false, reason: 'client must be a short string' };
+  const origin = checkOrigin(o, o.family, test, flows);
+  if (!origin.ok) return origin;
+  const rx = checkRx(o, test);
+  if (!rx.ok) return rx;
+  return {
+    ok: true,
+    req: {
+      type: 'run', family: o.family, test, senderTest: o.senderTest, port, flows, size: o.size, secs: o.secs, client: o.client,
+      source: origin.source, seed: origin.seed, rx: rx.rx, expectMapped: rx.expectMapped,
+    },
+  };
+}
+
+type Refusal = { ok: false; reason: string };
+
+/** Whom the receiver takes: the sender's address and port, checked as the receiver's --peer will be; and the pattern seed. */
+function checkOrigin(o: Record<string, unknown>, family: Family, test: RxTest, flows: number):
+  { ok: true; source: RunRequest['source']; seed: string | null } | Refusal {
+  const src = o.source;
+  if (!src || typeof src !== 'object' || Array.isArray(src)) {
+    return { ok: false, reason: 'source (the sender\'s address and port) is missing: run the same msg-zerocopy release on both hosts' };
+  }
+  const { address, port: sport } = src as Record<string, unknown>;
+  if (typeof address !== 'string' || address.length > 64 || !parseAddress(family, address)) {
+    return { ok: false, reason: `source address must be an IPv${family} address` };
+  }
+  const lowest = test === 'raw' ? 0 : 1;
+  if (!isInt(sport, lowest, 65536 - flows)) return { ok: false, reason: `source port must be a whole number from ${lowest} to ${65536 - flows}` };
+  const seed = o.seed ?? null;
+  if (test === 'tcp' ? seed !== null : typeof seed !== 'string' || !PATTERN_SEED.test(seed)) {
+    return { ok: false, reason: test === 'tcp' ? 'seed must be null for tcp' : 'seed must be 32 hex digits' };
+  }
+  return { ok: true, source: { address, port: sport }, seed: seed as string | null };
+}
+
+/** How the receiver reads (--rx, tcp only) and the least share mapped (--expect-mapped, with rx mmap). */
+function checkRx(o: Record<string, unknown>, test: RxTest): { ok: true; rx: RunRequest['rx']; expectMapped: number | null } | Refusal {
   // Absent: trunc, the selftest's reader.
   const rx = o.rx === undefined ? 'trunc' : o.rx;
   if (typeof rx !== 'string' || !isRxMode(rx)) return { ok: false, reason: `rx must be one of ${RX_MODES.join(', ')}` };
@@ -117,11 +162,5 @@ export function checkRunRequest(m: unknown, s: ServeLimits): { ok: true; req: Ru
   if (expectMapped !== null && (typeof expectMapped !== 'number' || !(expectMapped >= 0 && expectMapped <= 100) || rx !== 'mmap')) {
     return { ok: false, reason: 'expectMapped must be a percentage from 0 to 100, with rx mmap' };
   }
-  return {
-    ok: true,
-    req: {
-      type: 'run', family: o.family, test, senderTest: o.senderTest, port, flows, size: o.size, secs: o.secs, client: o.client,
-      rx, expectMapped,
-    },
-  };
+  return { ok: true, rx, expectMapped };
 }

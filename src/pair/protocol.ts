@@ -8,7 +8,9 @@
 //          (pair refuses a serve whose proof is wrong)        ┘ of auth.ts
 //   B → A  {"type":"error", message}  authentication failed, or any refusal
 //   ── from here every line is sealed (auth.ts) ──
-//   A → B  {"type":"run", family, test, senderTest, port, flows, size, secs, client, rx, expectMapped}
+//   A → B  {"type":"run", family, test, senderTest, port, flows, size, secs, client,
+//           source, seed,                      where the sender sends from; its payload pattern
+//           rx, expectMapped}                  how the receiver reads (tcp); the least share mapped
 //   B → A  {"type":"ready", receiverArgv}   the receiver's own sockets are bound
 //                                           (every flow's, ports port .. port + flows - 1)
 //       or {"type":"error", message}        refused (policy, busy, port in use)
@@ -29,7 +31,13 @@ import { READY_MAX_MS } from '../run/run.js';
 import { Opener, Sealer, type Direction } from './auth.js';
 import { shown } from './text.js';
 
-/** 3: the run request carries `flows` (pair -P). 4: and `rx`, `expectMapped` (pair --rx, issue 19). */
+/**
+ * 3: the run request carries `flows` (pair -P). 4: and `source` and `seed`:
+ * the receiver takes only the sender at that address and port, and (udp,
+ * raw) only the payload pattern that seed picks; and `rx`, `expectMapped`
+ * (pair --rx, issue 19). One version for both: no protocol 4 was released
+ * with only one of the two sets.
+ */
 export const PROTOCOL_VERSION = 4;
 /**
  * The control port that goes with data port `dataPort` when none is given:
@@ -90,6 +98,13 @@ export interface RunRequest {
   secs: number;
   /** Who asks (pair's host name), for serve's log and a second pair's "busy". */
   client: string;
+  /**
+   * Where the sender sends from (its --bind; flow k from port + k): the
+   * receiver takes nothing else (its --peer). raw: the address only (port 0).
+   */
+  source: { address: string; port: number };
+  /** udp and raw: 32 hex digits that pick the payload pattern (both sides' --pattern-seed); tcp: null. */
+  seed: string | null;
   /** --rx of the receiver (tcp only; trunc: the selftest's MSG_TRUNC). */
   rx: RxMode;
   /** --expect-mapped (with rx mmap), or null. */
@@ -143,7 +158,7 @@ export function expect<T extends Message['type']>(m: Message, type: T): Extract<
   return ok ? m as Extract<Message, { type: T }> : null;
 }
 
-export type EndReason = 'closed' | 'reset' | 'error' | 'oversized' | 'garbage' | 'forged' | 'flood' | 'silent' | 'local';
+export type EndReason = 'closed' | 'reset' | 'error' | 'oversized' | 'garbage' | 'forged' | 'flood' | 'silent' | 'local' | 'frozen';
 export interface Ended { reason: EndReason; detail: string }
 export type Incoming = { msg: Message } | { end: Ended } | { timeout: true };
 
@@ -163,6 +178,21 @@ export class Connection {
   ended: Ended | null = null;
   /** When the peer last sent anything. */
   lastHeard = Date.now();
+  /** When the heartbeat last ran (null before it starts): how a stop of this process is told from the peer's silence. */
+  private beat: number | null = null;
+  /** The last stop of this process noticed (noteStop): when it was noticed, and how long it was. */
+  private stop: { at: number; ms: number } | null = null;
+
+  /**
+   * The peer drops us SILENCE_MS after our last ping, which went out at the
+   * last beat: a beat that much late (less one ping period for the timers'
+   * slack) means this process was not running (SIGSTOP, a suspended host).
+   */
+  private noteStop(): void {
+    if (this.beat === null) return;
+    const now = Date.now();
+    if (now - this.beat > SILENCE_MS - PING_MS && (!this.stop || this.stop.at < this.beat)) this.stop = { at: now, ms: now - this.beat };
+  }
 
   constructor(readonly sock: Socket, private maxLine: number) {
     sock.setEncoding('utf8');
@@ -176,6 +206,7 @@ export class Connection {
 
   private onData(d: string): void {
     if (this.ended) return;
+    this.noteStop();
     this.lastHeard = Date.now();
     this.buf += d;
     let i: number;
@@ -199,6 +230,15 @@ export class Connection {
 
   private finish(reason: EndReason, detail: string): void {
     if (this.ended) return;
+    // This process did not run for longer than the peer waits (SIGSTOP, a suspended host): whatever the peer
+    // did meanwhile (it dropped us as silent), the silence was ours.
+    // Whatever this process did first when it ran again (read the peer's last lines, ran the heartbeat), the
+    // stop it noticed then is the cause of an end that follows within the peer's wait.
+    this.noteStop();
+    if (this.stop && reason !== 'local' && Date.now() - this.stop.at <= SILENCE_MS + PING_MS) {
+      reason = 'frozen';
+      detail = `this process was stopped for ${(this.stop.ms / 1000).toFixed(1)} s`;
+    }
     this.ended = { reason, detail };
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
@@ -301,11 +341,15 @@ export class Connection {
   startHeartbeat(): void {
     if (this.ended) return;
     this.lastHeard = Date.now();
+    this.beat = Date.now();
     this.sock.setKeepAlive?.(true, 1000);
     const t = setInterval(() => {
+      // A beat far too late means this process was stopped (noteStop); finish() names that as the cause.
+      this.noteStop();
       const quiet = Date.now() - this.lastHeard;
       if (quiet > SILENCE_MS) this.fail('silent', `no word for ${(quiet / 1000).toFixed(1)} s`);
       else this.send({ type: 'ping' });
+      this.beat = Date.now();
     }, PING_MS);
     this.timers.push(t);
   }
@@ -322,6 +366,7 @@ export function endText(e: Ended): string {
     case 'flood': return `sent ${e.detail}`;
     case 'garbage': return `sent ${e.detail}`;
     case 'local': return 'was closed here';
+    case 'frozen': return `was lost while this side fell silent itself: ${e.detail} (SIGSTOP, or a suspended host), longer than the other side waits`;
     default: return `failed (${e.detail})`;
   }
 }

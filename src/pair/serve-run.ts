@@ -122,8 +122,11 @@ export class ServeRun {
   private async foreignHolders(rx: Child): Promise<string | null> {
     if (rx.pid === null) return null;
     // Readiness is the receiver's own sockets (its flows' for -P); and nothing but its sockets on its ports.
+    // The holders first, then the receiver's own sockets: one it opens in between (a udp receiver's second
+    // socket, for what is not its sender's) is its own, not another program's.
+    const held = await heldPorts(this.req.port, this.flows, this.req.test);
     const own = await treeSocketInodes(rx.pid);
-    const foreign = (await heldPorts(this.req.port, this.flows, this.req.test))
+    const foreign = held
       .map((h) => ({ port: h.port, holders: h.holders.filter((x) => !own.has(x.inode)) }))
       .filter((h) => h.holders.length > 0);
     return foreign.length ? `another socket took ${await this.heldText(foreign, 'while the receiver started')}; the receiver was stopped` : null;
@@ -135,8 +138,13 @@ export class ServeRun {
     const spec: ReceiverSpec = {
       role: 'receiver', family: o.family, test: req.test, dst: o.addr, port: req.port, size: req.size, secs: this.secs, json: true,
       flows: this.flows > 1 ? this.flows : undefined, rxMode: req.rx, expectMapped: req.expectMapped,
+      // Only the authenticated pair's sender is taken (and, udp and raw, only its payload pattern).
+      peer: { addr: req.source.address, port: req.source.port }, patternSeed: req.seed ?? undefined,
     };
     this.io.log(`${this.who}: ${this.what}, -s ${req.size} (sender: ${req.senderTest})`);
+    const from = req.test === 'raw' ? req.source.address : hostPort(req.source.address, req.source.port);
+    this.io.log(`${this.who}: the receiver takes only the sender at ${from}${this.flows > 1 ? ' (flow k: port + k)' : ''}` +
+      `${req.seed ? ' with the run\'s payload pattern' : ''}; anything else is counted as foreign`);
     const started = launch({
       spec, slackMs: o.slackMs, detached: true, onStderrLine: (l) => { if (l.trim()) this.io.err(`${l}\n`); },
       ready: { maxMs: this.readyMs, aborted: () => this.stopWhy !== null },
@@ -153,7 +161,7 @@ export class ServeRun {
     if (readiness !== 'ready' || refusal || this.stopWhy) {
       if (readiness === 'ready') rx.kill('SIGTERM'); // a receiver that was not ready is being stopped (launch)
       const r = await rx.done;
-      const why = refusal ?? this.stopWhy ?? `the receiver on ${o.addr} failed to start: ${childError(r) ?? `exit ${r.exitCode ?? r.signal}`}`;
+      const why = refusal ?? this.stopWhy ?? `the receiver on ${o.addr} failed to start: ${startError(r, o.addr) ?? `exit ${r.exitCode ?? r.signal}`}`;
       this.io.log(`${this.who}: ${why}`);
       this.conn.close({ type: 'error', message: why });
       return null;
@@ -210,4 +218,15 @@ export class ServeRun {
   end(): void {
     if (this.child && !this.child.exited) this.child.kill('SIGTERM');
   }
+}
+
+/**
+ * Why the receiver failed, with its hint (a missing privilege names the
+ * capability and what to do on this host): the pair's line is the only one
+ * its user sees.
+ */
+function startError(r: ChildResult, host: string): string | null {
+  const rep = r.report as { error?: unknown; hint?: unknown } | null;
+  if (rep && typeof rep.error === 'string') return typeof rep.hint === 'string' && rep.hint ? `${rep.error} (on ${host}: ${rep.hint})` : rep.error;
+  return childError(r);
 }

@@ -14,6 +14,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { RunControl, signalExitCode } from '../core/control.js';
 import { checkProof, decodeNonce, encodeNonce, newNonce, proof, sessionKey } from './auth.js';
+import { hostCapacity, type HostCapacity } from './capacity.js';
 import { checkRunRequest, policyLine, type ServePolicy } from './policy.js';
 import {
   Connection, DEFAULT_CONTROL_PORT, endText, expect, HANDSHAKE_MS, MAX_LINE, PROTOCOL_VERSION, type RunRequest,
@@ -31,6 +32,8 @@ export interface ServeOptions extends RunSettings {
   secret: Buffer;
   /** --secret-file as given (for the hint of what to run on the other host); undefined: the default path. */
   secretFile?: string;
+  /** This host's CPUs and memory (capacity.ts); read at start when absent. */
+  host?: HostCapacity;
 }
 
 export interface ServeIO {
@@ -95,6 +98,8 @@ export function runServe(o: ServeOptions, io: ServeIO): Promise<number> {
 class Serve {
   private readonly log = (s: string): void => this.io.err(`msg-zerocopy serve: ${s}\n`);
   private readonly rlog = new RateLog(this.log);
+  /** What this host can carry (capacity.ts): in the policy line, and every request is checked against it. */
+  private readonly host: HostCapacity;
   private readonly pending = new Set<Connection>();
   private active: { who: string; since: number; what: string; stop: (why: string) => void } | null = null;
   private stopping: NodeJS.Signals | null = null;
@@ -108,7 +113,9 @@ class Serve {
   private server: Server | null = null;
   private ctl: RunControl | null = null;
 
-  constructor(private readonly o: ServeOptions, private readonly io: ServeIO) {}
+  constructor(private readonly o: ServeOptions, private readonly io: ServeIO) {
+    this.host = o.host ?? hostCapacity();
+  }
 
   run(): Promise<number> {
     return new Promise<number>((resolve) => {
@@ -120,7 +127,7 @@ class Serve {
       this.ctl = new RunControl().install({ stop: (sig) => this.stop(sig) });
       server.on('error', (e: NodeJS.ErrnoException) => this.serverError(e));
       server.listen({ host: this.o.addr, port: this.o.controlPort, exclusive: true, backlog: 1024 }, () => {
-        this.log(policyLine(this.o.policy));
+        this.log(policyLine(this.o.policy, this.host));
         this.log(`control port ${hostPort(this.o.addr, this.o.controlPort)}; on the other host run: ` +
           `msg-zerocopy pair -${this.o.family} -D ${this.o.addr}` +
           `${this.o.controlPort !== DEFAULT_CONTROL_PORT ? ` --control-port ${this.o.controlPort}` : ''}` +
@@ -241,7 +248,7 @@ class Serve {
       return null;
     }
     const { family, controlPort, maxPayload, policy } = this.o;
-    const checked = checkRunRequest(first.msg, { family, controlPort, maxPayload, policy });
+    const checked = checkRunRequest(first.msg, { family, controlPort, maxPayload, policy, host: this.host });
     if (!checked.ok) {
       this.log(`${peer}: refused: ${shown(checked.reason)}`);
       conn.close({ type: 'error', message: checked.reason });

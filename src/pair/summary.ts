@@ -35,9 +35,25 @@ export interface PairSummary {
   bytesMatch: boolean | null;
   /** tcp with several flows: each flow's bytes on both sides; null otherwise. */
   flowBytes: FlowBytes[] | null;
-  /** Datagram tests: datagrams sent (sends / cork calls) and the share not received. */
+  /** Datagram tests: datagrams sent (sends / cork calls) and the share not received (null when more arrived than were sent). */
   datagramsSent: number | null;
   loss: number | null;
+  /**
+   * The receiver counted more than the sender sent (datagrams; tcp: bytes):
+   * by how many. Traffic that was not our sender's was counted, so the run
+   * is a failure, never "0 % loss". Null when it did not.
+   */
+  excess: number | null;
+  /** What the receiver refused as not our sender's (its report's `foreign`); null when its report has none. */
+  foreign: { connections: number; datagrams: number } | null;
+}
+
+/** The receiver report's `foreign` counts (from the peer: anything malformed is none). */
+function foreignOf(r: ClassicReport | null): { connections: number; datagrams: number } | null {
+  const f = r && (r as { foreign?: unknown }).foreign;
+  if (!f || typeof f !== 'object') return null;
+  const { connections, datagrams } = f as Record<string, unknown>;
+  return isCount(connections) && isCount(datagrams) ? { connections, datagrams } : null;
 }
 
 /** One flow's counters in a multi-flow report. */
@@ -107,9 +123,13 @@ export function summarizePair(test: string, cork: number, sender: ClassicReport 
   flows = 1): PairSummary {
   const tx = side(sender);
   const rx = side(receiver);
-  const s: PairSummary = { test, flows, sender: tx, receiver: rx, bytesMatch: null, flowBytes: null, datagramsSent: null, loss: null };
+  const s: PairSummary = {
+    test, flows, sender: tx, receiver: rx, bytesMatch: null, flowBytes: null, datagramsSent: null, loss: null, excess: null,
+    foreign: foreignOf(receiver),
+  };
   if (test === 'tcp') {
     if (tx && rx) s.bytesMatch = bytesArrived(tx.bytes, rx.bytes);
+    if (tx && rx && rx.bytes > tx.bytes) s.excess = rx.bytes - tx.bytes;
     const sent = flows > 1 ? flowByteCounts(sender) : null;
     const got = flows > 1 ? flowByteCounts(receiver) : null;
     if (sent && got) {
@@ -118,7 +138,8 @@ export function summarizePair(test: string, cork: number, sender: ClassicReport 
     }
   } else if (tx) {
     s.datagramsSent = cork > 0 ? Math.floor(tx.packets / cork) : tx.packets;
-    if (rx && s.datagramsSent > 0) s.loss = Math.max(0, (s.datagramsSent - rx.packets) / s.datagramsSent);
+    if (rx && rx.packets > s.datagramsSent) s.excess = rx.packets - s.datagramsSent;
+    else if (rx && s.datagramsSent > 0) s.loss = (s.datagramsSent - rx.packets) / s.datagramsSent;
   }
   return s;
 }
@@ -139,7 +160,8 @@ export function summaryLines(s: PairSummary): string[] {
     lines.push(`pair: tcp: all ${s.sender?.bytes} bytes arrived${s.flowBytes ? `, on each of the ${s.flows} flows` : ''}`);
   } else if (s.bytesMatch === false && s.sender && s.receiver) {
     if (s.sender.bytes !== s.receiver.bytes) {
-      lines.push(`pair: tcp: sent ${s.sender.bytes} bytes, received ${s.receiver.bytes} (${s.sender.bytes - s.receiver.bytes} missing)`);
+      const d = s.sender.bytes - s.receiver.bytes;
+      lines.push(`pair: tcp: sent ${s.sender.bytes} bytes, received ${s.receiver.bytes} (${d > 0 ? `${d} missing` : `${-d} more than sent`})`);
     }
     for (const f of s.flowBytes ?? []) {
       if (f.sent !== null && f.sent === f.received) continue;
@@ -150,6 +172,12 @@ export function summaryLines(s: PairSummary): string[] {
   }
   if (s.loss !== null) {
     lines.push(`pair: ${s.test}: ${s.datagramsSent} datagrams sent, ${s.receiver?.packets} received, loss ${(s.loss * 100).toFixed(2)}%`);
+  }
+  const f = s.foreign;
+  if (f && (f.connections || f.datagrams)) {
+    const parts = [f.connections ? `${f.connections} connection${f.connections === 1 ? '' : 's'}` : '',
+      f.datagrams ? `${f.datagrams} datagram${f.datagrams === 1 ? '' : 's'}` : ''].filter(Boolean);
+    lines.push(`pair: foreign: the receiver refused ${parts.join(' and ')} that did not come from this sender (none of it counted)`);
   }
   return lines;
 }

@@ -239,12 +239,25 @@ export function receiverReport(cfg: Config, r: ReceiverResult, cpu: CpuTime, exi
     interrupted: r.interrupted,
     /** tcp: ended at the sender's EOF rather than at the deadline. */
     peerClosed: r.peerClosed,
+    /** What the receiver refused as not its sender's (never counted above); --peer: whom it took. */
+    foreign: foreignReport(r.foreign),
+    peer: cfg.peer ? { address: cfg.peer.text, port: cfg.peer.port } : null,
     /** tcp: --rx and what it mapped and copied (src/report/rx.ts). */
     ...(r.rx ? rxFields(r.rx, r.bytes, { ...cpu, voluntarySwitches }) : {}),
     exitStatus,
   };
 }
 
+/** The receiver's `foreign` object: connections and datagrams refused, the datagrams by why. */
+export function foreignReport(f: ReceiverResult['foreign']) {
+  return {
+    connections: f?.connections ?? 0,
+    datagrams: f?.datagrams ?? 0,
+    wrongSize: f?.wrongSize ?? 0,
+    wrongPayload: f?.wrongPayload ?? 0,
+    first: f?.first ?? null,
+  };
+}
 
 /** The report of a run that ended in an error before it had counters (bad input, a refused call). */
 export function errorReport(cfg: Pick<Config, 'rx' | 'test' | 'family' | 'zerocopy'>, error: string, hint: string | null,

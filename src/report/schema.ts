@@ -141,9 +141,22 @@ export type ReceiverReport = { role: 'receiver' } & RunHead & {
   interrupted: string | null;
   /** tcp: ended at the sender's EOF rather than at the deadline. */
   peerClosed: boolean;
+  /** What the receiver refused as not its sender's (never counted above). Reports of older releases lack it. */
+  foreign?: ForeignReport;
+  /** --peer: the only sender it took; null: any, as the selftest. */
+  peer?: { address: string; port: number } | null;
 } & Partial<RxReport> & {
   exitStatus: number;
 };
+
+/** Connections and datagrams a receiver refused (src/receiver/receiver.ts), the datagrams by why, and the first. */
+export interface ForeignReport {
+  connections: number;
+  datagrams: number;
+  wrongSize: number;
+  wrongPayload: number;
+  first: string | null;
+}
 
 /**
  * A tcp receiver's read mode (--rx) and what it mapped and copied (issue

@@ -37,7 +37,17 @@ interface CommonSpec {
   verbose?: number;
   /** Flags passed through as typed, after ours (so they win) and before the test name. */
   extra?: readonly string[];
+  /** --pattern-seed (our executable only): 32 hex digits that pick the payload pattern. */
+  patternSeed?: string;
 }
+
+/** An address and port as --peer and --bind take them (the address as written, without brackets). */
+export interface SpecEndpoint {
+  addr: string;
+  port: number;
+}
+
+const endpointArg = (family: Family, e: SpecEndpoint): string => (family === 6 ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`);
 
 export interface SenderSpec extends CommonSpec {
   role: 'sender';
@@ -51,6 +61,8 @@ export interface SenderSpec extends CommonSpec {
   notificationLimit?: number;
   payloadOffset?: number | null;
   sharedFdTable?: boolean;
+  /** --bind (our executable only): send from this address and port (with -P, flow k from port + k). */
+  bind?: SpecEndpoint;
 }
 
 export interface ReceiverSpec extends CommonSpec {
@@ -58,6 +70,8 @@ export interface ReceiverSpec extends CommonSpec {
   test: RxTest;
   /** -C: pin the receiver. */
   cpu?: number | null;
+  /** --peer (our executable only): take only this sender (with -P, flow k takes port + k). */
+  peer?: SpecEndpoint;
   /** --rx (tcp): absent or trunc, the selftest's MSG_TRUNC. */
   rxMode?: RxMode;
   /** --expect-mapped (with --rx mmap). */
@@ -136,6 +150,9 @@ export function classicArgv(s: ClassicSpec): string[] {
   for (let i = 0; i < (s.verbose ?? 0); i++) a.push('-v');
   if (s.interval) a.push('--interval', String(s.interval));
   if (s.json) a.push('--json');
+  if (s.role === 'sender' && s.bind) a.push('--bind', endpointArg(s.family, s.bind));
+  if (s.role === 'receiver' && s.peer) a.push('--peer', endpointArg(s.family, s.peer));
+  if (s.patternSeed) a.push('--pattern-seed', s.patternSeed);
   a.push(...(s.extra ?? []));
   if (s.role === 'receiver') a.push('-r');
   a.push(s.test);
@@ -157,5 +174,6 @@ export function senderSpecOf(cfg: Config): SenderSpec {
     zerocopy: cfg.zerocopy, expect: cfg.expectZerocopy === -1 ? null : cfg.expectZerocopy, cork: cfg.cork,
     corkMixed: cfg.corkMixed, cpu: cfg.cpu, notificationLimit: cfg.notificationLimit, payloadOffset: cfg.payloadOffset,
     sharedFdTable: cfg.sharedFdTable, verbose: cfg.verbose, interval: cfg.intervalMs / 1000 || undefined, json: true,
+    bind: cfg.bindTo ? { addr: cfg.bindTo.text, port: cfg.bindTo.port } : undefined, patternSeed: cfg.patternSeed ?? undefined,
   };
 }

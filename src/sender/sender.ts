@@ -3,15 +3,15 @@
 // sends until the deadline, draining the error queue as the selftest does.
 import {
   AF_PACKET, ETH_P_IP, ETH_P_IPV6, IPPROTO_RAW, IPPROTO_UDP, MSG_DONTWAIT, MSG_ZEROCOPY, SOCK_RAW, SOCK_STREAM,
-  SOL_SOCKET, SO_SNDBUF, SO_ZEROCOPY, UDP_CORK, SOL_IP, SOL_IPV6, IP_MTU, IPV6_MTU, SOL_UDP, UDP_SEGMENT,
+  SOL_SOCKET, SO_REUSEADDR, SO_SNDBUF, SO_ZEROCOPY, UDP_CORK, SOL_IP, SOL_IPV6, IP_MTU, IPV6_MTU, SOL_UDP, UDP_SEGMENT,
 } from '../libc/constants.js';
 import { ETH_HLEN, IOV, IPV6_HLEN, IP_MAXPACKET, MSG, PAGE_SIZE, SLL } from '../libc/layout.js';
-import { allocNative, connect, getsockopt } from '../libc/libc.js';
+import { allocNative, bind, connect, getsockopt } from '../libc/libc.js';
 import { allocPages, type PageBacking } from '../mem/pages.js';
 import { checkGsoMtu } from '../gso/gso.js';
 import { writeSockaddr, writeSockaddrLL } from '../net/address.js';
-import { buildEthHeader, buildIPv4Header, buildIPv6Header, fillPayload, MAC_DST } from '../net/headers.js';
-import { closeSocket, connectWithin, fail, openSocket, setIntOption, socketKind } from '../net/socket.js';
+import { buildEthHeader, buildIPv4Header, buildIPv6Header, fillPattern, MAC_DST, seededPattern } from '../net/headers.js';
+import { BIND_SOURCE, closeSocket, connectWithin, fail, openSocket, setIntOption, socketKind } from '../net/socket.js';
 import { ErrorQueue } from '../notify/errqueue.js';
 import { CompletionTracker, type TrackerEvents } from '../notify/tracker.js';
 import { WAIT_MS, type Config } from '../core/config.js';
@@ -78,7 +78,7 @@ function buildMessage(cfg: Config, domain: number, type: number, protocol: numbe
   // buffer sits where the selftest's static array does.
   const page = allocPages(IP_MAXPACKET + PAGE_SIZE, cfg.hugepages);
   const payloadAddr = page.addr + cfg.payloadOffset;
-  fillPayload(page.u8, cfg.payloadOffset, IP_MAXPACKET);
+  fillPattern(page.u8, cfg.payloadOffset, IP_MAXPACKET, seededPattern(cfg.patternSeed, IP_MAXPACKET));
   const iov = allocNative(3 * IOV.size);
   const msg = allocNative(MSG.size + SLL.size);
   const iovs: Array<[number, number]> = [];
@@ -115,6 +115,14 @@ async function setupSocket(cfg: Config, ctl: RunControl): Promise<{ fd: number; 
   setIntOption(fd, SOL_SOCKET, SO_SNDBUF, 1 << 21, cfg);
   if (cfg.zerocopy) setIntOption(fd, SOL_SOCKET, SO_ZEROCOPY, 1, cfg);
   if (kind.domain !== AF_PACKET) {
+    if (cfg.bindTo) {
+      // --bind: the address and port the receiver's --peer names (raw: the address only). SO_REUSEADDR: a
+      // connection of an earlier run from this port may still be in TIME_WAIT.
+      if (kind.type === SOCK_STREAM) setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, cfg);
+      const ba = allocNative(32);
+      const balen = writeSockaddr(ba.dv, 0, cfg.family, cfg.bindTo.addr, kind.type === SOCK_RAW ? 0 : cfg.bindTo.port);
+      if (bind(fd, ba.addr, balen) !== 0) fail({ call: 'bind', text: BIND_SOURCE }, cfg);
+    }
     const sa = allocNative(32);
     const salen = writeSockaddr(sa.dv, 0, cfg.family, cfg.dst, cfg.port);
     // Only a tcp connect() waits (for the handshake); it gets as long as the run, and never less than one SYN retransmission.

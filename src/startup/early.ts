@@ -37,7 +37,7 @@ export interface EarlyPlan {
  * one-flow options, less those that make this step stand aside (-P, --cpus,
  * --shared-fd-table, --help, --version, and the receive modes and checks that
  * change what the receiver does with its socket: --rx, --expect-mapped, --gso,
- * --validate; --hugepages is a sender's).
+ * --validate, --peer, --pattern-seed; --hugepages and --bind are a sender's).
  */
 export const WITH_VALUE: ReadonlySet<string> = new Set(['c', 'C', 'D', 'i', 'l', 'p', 's', 'S', 't', 'Z', 'I']);
 export const WITHOUT_VALUE: ReadonlySet<string> = new Set(['4', '6', 'm', 'r', 'v', 'z']);

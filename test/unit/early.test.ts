@@ -48,10 +48,12 @@ const REFUSED: string[][] = [
 
 test('the flags it reads past are exactly the classic command\'s, less those it stands aside for', () => {
   const cmd = addFlowOptions(addClassicOptions(new Command('msg-zerocopy')));
-  // -P and --shared-fd-table change how the run starts; the receive modes and checks added since
-  // (--rx, --expect-mapped, --gso, --validate; --hugepages is a sender's) change what the receiver does with its socket, so the step leaves
-  // those receivers to the full command line rather than guess (planEarly returns null for them).
-  const standAside = new Set(['--flows', '--cpus', '--shared-fd-table', '--rx', '--expect-mapped', '--gso', '--validate', '--hugepages']);
+  // -P and --shared-fd-table change how the run starts; the receive modes, checks and peer filter added
+  // since (--rx, --expect-mapped, --gso, --validate, --peer, --pattern-seed; --hugepages and --bind are a
+  // sender's) change what the receiver does with its socket, so the step leaves those receivers to the
+  // full command line rather than guess (planEarly returns null for them).
+  const standAside = new Set(['--flows', '--cpus', '--shared-fd-table', '--rx', '--expect-mapped', '--gso', '--validate',
+    '--hugepages', '--peer', '--pattern-seed', '--bind']);
   const short = { value: new Set<string>(), flag: new Set<string>() };
   const long = { value: new Set<string>(), flag: new Set<string>() };
   for (const o of cmd.options) {

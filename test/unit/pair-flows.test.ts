@@ -16,7 +16,8 @@ import type { ClassicReport } from '../../src/report/report.js';
 import { READY_MAX_MS } from '../../src/run/run.js';
 
 const limits: ServeLimits = { family: 4, controlPort: 7999, maxPayload: 65435, policy: { ...DEFAULT_POLICY } };
-const good = { type: 'run', family: 4, test: 'tcp', senderTest: 'tcp', port: 8000, flows: 2, size: 65435, secs: 5, client: 'a' };
+const good = { type: 'run', family: 4, test: 'tcp', senderTest: 'tcp', port: 8000, flows: 2, size: 65435, secs: 5, client: 'a',
+  source: { address: '192.168.1.1', port: 40000 }, seed: null as string | null };
 
 const refused = (m: unknown, l: ServeLimits = limits): string => {
   const r = checkRunRequest(m, l);
@@ -24,11 +25,11 @@ const refused = (m: unknown, l: ServeLimits = limits): string => {
   return (r as { reason: string }).reason;
 };
 
-test('protocol 4: the run request carries flows (3) and rx, expectMapped (4)', () => {
+test('protocol 4: the run request carries flows (3), the sender\'s source and pattern seed, and rx, expectMapped (4)', () => {
   assert.equal(PROTOCOL_VERSION, 4);
   assert.deepEqual(checkRunRequest({ ...good, extra: 1 }, limits), { ok: true, req: { ...good, rx: 'trunc', expectMapped: null } });
   assert.equal(checkRunRequest({ ...good, flows: 64, port: 65472 }, limits).ok, true, '64 flows up to port 65535');
-  assert.equal(checkRunRequest({ ...good, test: 'udp', senderTest: 'udp', flows: 1 }, limits).ok, true);
+  assert.equal(checkRunRequest({ ...good, test: 'udp', senderTest: 'udp', flows: 1, seed: 'ab'.repeat(16) }, limits).ok, true);
 });
 
 test('run requests of several flows: flows bounded and typed', () => {

@@ -135,7 +135,8 @@ test('pair --rx: serve checks the request\'s rx and expectMapped and hands them 
     family: 4 as const, controlPort: 7999, maxPayload: 65435,
     policy: { portLo: 1024, portHi: 65535, allowRaw: false, maxSecs: 60 },
   };
-  const good = { type: 'run', family: 4, test: 'tcp', senderTest: 'tcp', port: 8000, flows: 1, size: 61440, secs: 2, client: 'a' };
+  const good = { type: 'run', family: 4, test: 'tcp', senderTest: 'tcp', port: 8000, flows: 1, size: 61440, secs: 2, client: 'a',
+    source: { address: '192.168.1.1', port: 40000 }, seed: null };
   const ok = (m: object) => checkRunRequest(m, limits as never);
   const a = ok({ ...good, rx: 'mmap', expectMapped: 99 });
   assert.ok(a.ok && a.req.rx === 'mmap' && a.req.expectMapped === 99);
@@ -143,7 +144,7 @@ test('pair --rx: serve checks the request\'s rx and expectMapped and hands them 
   assert.ok(b.ok && b.req.rx === 'trunc' && b.req.expectMapped === null, 'absent: the selftest\'s reader');
   for (const [bad, re] of [
     [{ ...good, rx: 'splice' }, /rx must be one of trunc, copy, mmap/],
-    [{ ...good, test: 'udp', senderTest: 'udp', rx: 'mmap' }, /reads tcp streams only, not udp/],
+    [{ ...good, test: 'udp', senderTest: 'udp', seed: 'ab'.repeat(16), rx: 'mmap' }, /reads tcp streams only, not udp/],
     [{ ...good, rx: 'copy', expectMapped: 99 }, /with rx mmap/],
     [{ ...good, rx: 'mmap', expectMapped: 'x' }, /percentage/],
     [{ ...good, rx: 'mmap', expectMapped: 1e9 }, /percentage/],

@@ -119,7 +119,8 @@ test('expect: each message type with its fields checked', () => {
 });
 
 const limits: ServeLimits = { family: 4, controlPort: 7999, maxPayload: 65435, policy: { ...DEFAULT_POLICY } };
-const good = { type: 'run', family: 4, test: 'udp', senderTest: 'udp', port: 8000, flows: 1, size: 65435, secs: 5, client: 'a' };
+const good = { type: 'run', family: 4, test: 'udp', senderTest: 'udp', port: 8000, flows: 1, size: 65435, secs: 5, client: 'a',
+  source: { address: '192.168.1.1', port: 40000 }, seed: '00112233445566778899aabbccddeeff' as string | null };
 
 test('run requests: a good one passes, extra fields dropped', () => {
   assert.deepEqual(checkRunRequest({ ...good, evil: '; rm -rf /' }, limits), { ok: true, req: { ...good, rx: 'trunc', expectMapped: null } });
@@ -223,4 +224,25 @@ test('port holders: every table, any state; inode 0 is nobody; raw receivers loo
   assert.equal(decodeLocal('00000000000000000000000001000000:0050'), '[::1]:80');
   assert.equal(decodeLocal('0000FD00000000000000000002000000:2454'), '[fd::2]:9300');
   assert.equal(decodeLocal('0100007F:1F41'), '127.0.0.1:8001');
+});
+
+test('run requests (protocol 4): the sender\'s source and the pattern seed are checked before anything starts', () => {
+  const bad = (m: unknown): string => {
+    const r = checkRunRequest(m, limits);
+    assert.equal(r.ok, false, JSON.stringify(m));
+    return (r as { reason: string }).reason;
+  };
+  assert.match(bad({ ...good, source: undefined }), /^source \(the sender's address and port\) is missing: run the same msg-zerocopy release/);
+  assert.equal(bad({ ...good, source: { address: 'fd::1', port: 40000 } }), 'source address must be an IPv4 address');
+  assert.equal(bad({ ...good, source: { address: '192.168.1.1', port: 0 } }), 'source port must be a whole number from 1 to 65535');
+  assert.equal(bad({ ...good, source: { address: '192.168.1.1', port: '1' } }), 'source port must be a whole number from 1 to 65535');
+  assert.equal(bad({ ...good, seed: null }), 'seed must be 32 hex digits');
+  assert.equal(bad({ ...good, seed: 'zz'.repeat(16) }), 'seed must be 32 hex digits');
+  assert.equal(bad({ ...good, test: 'tcp', senderTest: 'tcp' }), 'seed must be null for tcp');
+  assert.equal(checkRunRequest({ ...good, test: 'tcp', senderTest: 'tcp', seed: null }, limits).ok, true);
+  // raw: the address only
+  const raw = { ...limits, policy: { ...DEFAULT_POLICY, allowRaw: true } };
+  assert.equal(checkRunRequest({ ...good, test: 'raw', senderTest: 'raw_hdrincl', source: { address: '192.168.1.1', port: 0 } }, raw).ok, true);
+  // flows: every flow's source port must exist
+  assert.equal(bad({ ...good, flows: 4, source: { address: '192.168.1.1', port: 65534 } }), 'source port must be a whole number from 1 to 65532');
 });
