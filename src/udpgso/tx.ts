@@ -13,7 +13,7 @@ import {
   EINVAL,
 } from '../libc/constants.js';
 import { CMSG, CMSG_DATA_OFFSET, cmsgSpace, IOV, MMSG, MSG, PAGE_SIZE } from '../libc/layout.js';
-import { allocNative, close, connect, errno, nativeInt, sched_setaffinity, sendmmsg, sendmsg, sendto, setsockopt, socket, strerror } from '../libc/libc.js';
+import { allocNative, close, connect, errno, nativeInt, sched_setaffinity, sendmmsg, sendmsg, sendto, setsockopt, socket, strerror, type NativeBlock } from '../libc/libc.js';
 import { sockaddrLen, writeSockaddr } from '../net/address.js';
 import { fillPayload } from '../net/headers.js';
 import { CompletionTracker } from '../notify/tracker.js';
@@ -103,6 +103,18 @@ function openSocket(cfg: UdpgsoTxConfig): number {
   return fd;
 }
 
+/** What every send path of one run shares: the socket, the destination, the flags, the length and the timestamp request. */
+interface SendContext {
+  cfg: UdpgsoTxConfig;
+  fd: number;
+  sa: NativeBlock;
+  alen: number;
+  flags: number;
+  len: number;
+  /** Write the timestamp request (send_ts_cmsg) at `off`; returns its space. */
+  tsCmsg: (dv: DataView, off: number) => number;
+}
+
 function setup(cfg: UdpgsoTxConfig): Plan {
   const fd = openSocket(cfg);
   const sa = allocNative(32);
@@ -121,24 +133,6 @@ function setup(cfg: UdpgsoTxConfig): Plan {
     setInt(fd, SOL_SOCKET, SO_TIMESTAMPING, val, 'setsockopt tx timestamping',
       'this kernel or socket refuses SO_TIMESTAMPING tx timestamps: run without -T/-H');
   }
-  const flags = cfg.zerocopy ? MSG_ZEROCOPY : 0;
-  const len = cfg.payloadLen;
-
-  if (cfg.tcp) {
-    const send: SendBuffer = (data) => {
-      let done = 0;
-      let count = 0;
-      while (done < len) {
-        const ret = sendto(fd, data + done, len - done, flags, 0, 0);
-        if (ret === -1) kernelFail('write');
-        done += ret;
-        count++;
-      }
-      return count;
-    };
-    return { fd, send, segmentsPerBuffer: 0 };
-  }
-
   // The timestamp request rides on every send as a control message (send_ts_cmsg).
   const tsCmsg = (dv: DataView, off: number): number => {
     dv.setBigUint64(off + CMSG.cmsg_len, BigInt(CMSG_DATA_OFFSET + 4), true);
@@ -147,84 +141,108 @@ function setup(cfg: UdpgsoTxConfig): Plan {
     dv.setUint32(off + CMSG_DATA_OFFSET, tsFlag, true);
     return cmsgSpace(4);
   };
+  const ctx: SendContext = { cfg, fd, sa, alen, flags: cfg.zerocopy ? MSG_ZEROCOPY : 0, len: cfg.payloadLen, tsCmsg };
+  // The C program's four send functions, one each.
+  if (cfg.tcp) return tcpSender(ctx);
+  if (cfg.segment) return segmentSender(ctx);
+  if (cfg.sendmmsg) return mmsgSender(ctx);
+  return udpSender(ctx);
+}
 
-  if (cfg.segment) {
-    // send_udp_segment: one sendmsg, the UDP_SEGMENT control message (+ the timestamp one), the address always given.
-    const block = allocNative(MSG.size + IOV.size + 2 * cmsgSpace(4));
-    const dv = block.dv;
-    const iovOff = MSG.size;
-    const ctlOff = MSG.size + IOV.size;
-    dv.setBigUint64(ctlOff + CMSG.cmsg_len, BigInt(CMSG_DATA_OFFSET + 2), true);
-    dv.setInt32(ctlOff + CMSG.cmsg_level, SOL_UDP, true);
-    dv.setInt32(ctlOff + CMSG.cmsg_type, UDP_SEGMENT, true);
-    dv.setUint16(ctlOff + CMSG_DATA_OFFSET, cfg.gsoSize, true);
-    let controllen = cmsgSpace(2);
-    if (cfg.txTimestamp) controllen += tsCmsg(dv, ctlOff + cmsgSpace(2));
-    dv.setBigUint64(iovOff + IOV.iov_len, BigInt(len), true);
-    dv.setBigUint64(MSG.msg_iov, BigInt(block.addr + iovOff), true);
-    dv.setBigUint64(MSG.msg_iovlen, 1n, true);
-    dv.setBigUint64(MSG.msg_control, BigInt(block.addr + ctlOff), true);
-    dv.setBigUint64(MSG.msg_controllen, BigInt(controllen), true);
-    dv.setBigUint64(MSG.msg_name, BigInt(sa.addr), true);
-    dv.setUint32(MSG.msg_namelen, alen, true);
-    const msgAddr = block.addr;
-    let current = -1;
-    const send: SendBuffer = (data) => {
-      if (data !== current) {
-        dv.setBigUint64(iovOff + IOV.iov_base, BigInt(data), true);
-        current = data;
-      }
-      const ret = sendmsg(fd, msgAddr, flags);
-      if (ret === -1) {
-        const e = errno();
-        kernelFail('sendmsg', e, gsoHint(cfg, e));
-      }
-      if (ret !== len) throw new RunError(`sendmsg: ${ret} != ${len}`);
-      return 1;
-    };
-    return { fd, send, segmentsPerBuffer: Math.ceil(len / cfg.gsoSize) };
-  }
-
-  if (cfg.sendmmsg) {
-    // send_udp_sendmmsg: one message per MSS, each with its own iovec into the buffer.
-    const maxMsgs = Math.floor(ETH_MAX_MTU / ETH_DATA_LEN);
-    const n = Math.ceil(len / cfg.mss);
-    if (n > maxMsgs) throw new UsageError('sendmmsg: exceeds max_nr_msg');
-    const block = allocNative(n * MMSG.size + n * IOV.size + cmsgSpace(4));
-    const dv = block.dv;
-    const iovAt = n * MMSG.size;
-    const ctlAt = iovAt + n * IOV.size;
-    const controllen = cfg.txTimestamp ? tsCmsg(dv, ctlAt) : 0;
-    const lens: number[] = [];
-    for (let i = 0, left = len; left > 0; i++) {
-      const l = Math.min(cfg.mss, left);
-      lens.push(l);
-      left -= l;
-      const m = i * MMSG.size + MMSG.msg_hdr;
-      dv.setBigUint64(iovAt + i * IOV.size + IOV.iov_len, BigInt(l), true);
-      dv.setBigUint64(m + MSG.msg_iov, BigInt(block.addr + iovAt + i * IOV.size), true);
-      dv.setBigUint64(m + MSG.msg_iovlen, 1n, true);
-      dv.setBigUint64(m + MSG.msg_name, BigInt(sa.addr), true);
-      dv.setUint32(m + MSG.msg_namelen, alen, true);
-      if (controllen) {
-        dv.setBigUint64(m + MSG.msg_control, BigInt(block.addr + ctlAt), true);
-        dv.setBigUint64(m + MSG.msg_controllen, BigInt(controllen), true);
-      }
+/** send_tcp: write the whole buffer, however many calls it takes. */
+function tcpSender({ fd, flags, len }: SendContext): Plan {
+  const send: SendBuffer = (data) => {
+    let done = 0;
+    let count = 0;
+    while (done < len) {
+      const ret = sendto(fd, data + done, len - done, flags, 0, 0);
+      if (ret === -1) kernelFail('write');
+      done += ret;
+      count++;
     }
-    let current = -1;
-    const send: SendBuffer = (data) => {
-      if (data !== current) {
-        for (let i = 0, off = 0; i < n; off += lens[i], i++) dv.setBigUint64(iovAt + i * IOV.size + IOV.iov_base, BigInt(data + off), true);
-        current = data;
-      }
-      const ret = sendmmsg(fd, block.addr, n, flags);
-      if (ret === -1) kernelFail('sendmmsg');
-      return ret;
-    };
-    return { fd, send, segmentsPerBuffer: n };
-  }
+    return count;
+  };
+  return { fd, send, segmentsPerBuffer: 0 };
+}
 
-  // send_udp: one sendto per MSS, each from the start of the buffer (as the C program).
+/** send_udp_segment: one sendmsg, the UDP_SEGMENT control message (+ the timestamp one), the address always given. */
+function segmentSender({ cfg, fd, sa, alen, flags, len, tsCmsg }: SendContext): Plan {
+  const block = allocNative(MSG.size + IOV.size + 2 * cmsgSpace(4));
+  const dv = block.dv;
+  const iovOff = MSG.size;
+  const ctlOff = MSG.size + IOV.size;
+  dv.setBigUint64(ctlOff + CMSG.cmsg_len, BigInt(CMSG_DATA_OFFSET + 2), true);
+  dv.setInt32(ctlOff + CMSG.cmsg_level, SOL_UDP, true);
+  dv.setInt32(ctlOff + CMSG.cmsg_type, UDP_SEGMENT, true);
+  dv.setUint16(ctlOff + CMSG_DATA_OFFSET, cfg.gsoSize, true);
+  let controllen = cmsgSpace(2);
+  if (cfg.txTimestamp) controllen += tsCmsg(dv, ctlOff + cmsgSpace(2));
+  dv.setBigUint64(iovOff + IOV.iov_len, BigInt(len), true);
+  dv.setBigUint64(MSG.msg_iov, BigInt(block.addr + iovOff), true);
+  dv.setBigUint64(MSG.msg_iovlen, 1n, true);
+  dv.setBigUint64(MSG.msg_control, BigInt(block.addr + ctlOff), true);
+  dv.setBigUint64(MSG.msg_controllen, BigInt(controllen), true);
+  dv.setBigUint64(MSG.msg_name, BigInt(sa.addr), true);
+  dv.setUint32(MSG.msg_namelen, alen, true);
+  const msgAddr = block.addr;
+  let current = -1;
+  const send: SendBuffer = (data) => {
+    if (data !== current) {
+      dv.setBigUint64(iovOff + IOV.iov_base, BigInt(data), true);
+      current = data;
+    }
+    const ret = sendmsg(fd, msgAddr, flags);
+    if (ret === -1) {
+      const e = errno();
+      kernelFail('sendmsg', e, gsoHint(cfg, e));
+    }
+    if (ret !== len) throw new RunError(`sendmsg: ${ret} != ${len}`);
+    return 1;
+  };
+  return { fd, send, segmentsPerBuffer: Math.ceil(len / cfg.gsoSize) };
+}
+
+/** send_udp_sendmmsg: one message per MSS, each with its own iovec into the buffer. */
+function mmsgSender({ cfg, fd, sa, alen, flags, len, tsCmsg }: SendContext): Plan {
+  const maxMsgs = Math.floor(ETH_MAX_MTU / ETH_DATA_LEN);
+  const n = Math.ceil(len / cfg.mss);
+  if (n > maxMsgs) throw new UsageError('sendmmsg: exceeds max_nr_msg');
+  const block = allocNative(n * MMSG.size + n * IOV.size + cmsgSpace(4));
+  const dv = block.dv;
+  const iovAt = n * MMSG.size;
+  const ctlAt = iovAt + n * IOV.size;
+  const controllen = cfg.txTimestamp ? tsCmsg(dv, ctlAt) : 0;
+  const lens: number[] = [];
+  for (let i = 0, left = len; left > 0; i++) {
+    const l = Math.min(cfg.mss, left);
+    lens.push(l);
+    left -= l;
+    const m = i * MMSG.size + MMSG.msg_hdr;
+    dv.setBigUint64(iovAt + i * IOV.size + IOV.iov_len, BigInt(l), true);
+    dv.setBigUint64(m + MSG.msg_iov, BigInt(block.addr + iovAt + i * IOV.size), true);
+    dv.setBigUint64(m + MSG.msg_iovlen, 1n, true);
+    dv.setBigUint64(m + MSG.msg_name, BigInt(sa.addr), true);
+    dv.setUint32(m + MSG.msg_namelen, alen, true);
+    if (controllen) {
+      dv.setBigUint64(m + MSG.msg_control, BigInt(block.addr + ctlAt), true);
+      dv.setBigUint64(m + MSG.msg_controllen, BigInt(controllen), true);
+    }
+  }
+  let current = -1;
+  const send: SendBuffer = (data) => {
+    if (data !== current) {
+      for (let i = 0, off = 0; i < n; off += lens[i], i++) dv.setBigUint64(iovAt + i * IOV.size + IOV.iov_base, BigInt(data + off), true);
+      current = data;
+    }
+    const ret = sendmmsg(fd, block.addr, n, flags);
+    if (ret === -1) kernelFail('sendmmsg');
+    return ret;
+  };
+  return { fd, send, segmentsPerBuffer: n };
+}
+
+/** send_udp: one sendto per MSS, each from the start of the buffer (as the C program). */
+function udpSender({ cfg, fd, sa, flags, len }: SendContext): Plan {
   const name = cfg.connected ? 0 : sa.addr;
   const nameLen = cfg.connected ? 0 : sockaddrLen(cfg.family);
   const mss = cfg.mss;
@@ -243,6 +261,7 @@ function setup(cfg: UdpgsoTxConfig): Plan {
   };
   return { fd, send, segmentsPerBuffer: Math.ceil(len / mss) };
 }
+
 
 /** set_cpu: the C program pins only for -C > 0, and a failure is fatal. */
 function setCpu(cpu: number): void {
