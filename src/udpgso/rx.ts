@@ -58,6 +58,93 @@ export function verifyDatagram(data: Uint8Array, len: number): void {
   }
 }
 
+/** recv_msg: one iovec over the receive buffer and a control buffer for the UDP_GRO size; the reader returns [bytes, gso size or -1]. */
+function groReader(fd: number, rbufAddr: number, len: number): () => [number, number] {
+  const ctlLen = cmsgSpace(4);
+  const gmsg = allocNative(MSG.size + IOV.size + ctlLen);
+  const gdv = gmsg.dv;
+  gdv.setBigUint64(MSG.size + IOV.iov_base, BigInt(rbufAddr), true);
+  gdv.setBigUint64(MSG.size + IOV.iov_len, BigInt(len), true);
+  gdv.setBigUint64(MSG.msg_iov, BigInt(gmsg.addr + MSG.size), true);
+  gdv.setBigUint64(MSG.msg_iovlen, 1n, true);
+  const ctlAt = MSG.size + IOV.size;
+  gdv.setBigUint64(MSG.msg_control, BigInt(gmsg.addr + ctlAt), true);
+
+  return (): [number, number] => {
+    gdv.setBigUint64(MSG.msg_controllen, BigInt(ctlLen), true);
+    for (let i = 0; i < ctlLen; i++) gdv.setUint8(ctlAt + i, 0);
+    const ret = recvmsg(fd, gmsg.addr, MSG_TRUNC | MSG_DONTWAIT);
+    let gso = -1;
+    if (ret !== -1 && Number(gdv.getBigUint64(MSG.msg_controllen, true)) >= CMSG.size) {
+      if (gdv.getInt32(ctlAt + CMSG.cmsg_level, true) === SOL_UDP && gdv.getInt32(ctlAt + CMSG.cmsg_type, true) === UDP_GRO) {
+        gso = gdv.getInt32(ctlAt + CMSG_DATA_OFFSET, true);
+      }
+    }
+    return [ret, gso];
+  };
+}
+
+/** The receiving socket (do_socket): its buffer and SO_REUSEPORT set, bound to -D and -p. */
+function openRx(cfg: UdpgsoRxConfig): number {
+  const fd = socket(cfg.family === 4 ? AF_INET : AF_INET6, cfg.tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+  if (fd === -1) kernelFail('socket');
+  setInt(fd, SOL_SOCKET, SO_RCVBUF, 1 << 21, 'setsockopt rcvbuf');
+  setInt(fd, SOL_SOCKET, SO_REUSEPORT, 1, 'setsockopt reuseport');
+  const sa = allocNative(32);
+  const alen = writeSockaddr(sa.dv, 0, cfg.family, cfg.bind, cfg.port);
+  if (bind(fd, sa.addr, alen) !== 0) kernelFail('bind');
+  return fd;
+}
+
+/**
+ * do_poll, one slice at a time (so a signal is seen between slices): slice()
+ * is true when data is ready, false when the wait of startWait() ran out
+ * (timedOut) or the run was stopped; either sets interrupted.
+ */
+class RxPoller {
+  interrupted = false;
+  timedOut = false;
+  private left = 0;
+  private counting = false;
+  constructor(private readonly ctl: RunControl) {}
+
+  startWait(ms: number): void {
+    this.left = ms;
+    this.counting = ms > 0;
+  }
+
+  async slice(pfd: PollFd): Promise<boolean> {
+    for (;;) {
+      const sliceEnd = Date.now() + SLICE_MS;
+      while (Date.now() < sliceEnd) {
+        const ret = poll(pfd.addr, 1, POLL_STEP_MS);
+        if (ret === -1) {
+          const e = errno();
+          if (e === EINTR) continue;
+          kernelFail('poll', e);
+        }
+        if (ret === 0) {
+          if (!this.counting) continue;
+          this.left -= POLL_STEP_MS;
+          if (this.left <= 0) {
+            this.interrupted = this.timedOut = true;
+            return false;
+          }
+          continue;
+        }
+        const rev = pfd.revents[0];
+        if (rev !== POLLIN) throw new RunError(`poll: 0x${rev.toString(16)} expected 0x${POLLIN.toString(16)}`);
+        return true;
+      }
+      await this.ctl.yield();
+      if (this.ctl.stopped) {
+        this.interrupted = true;
+        return false;
+      }
+    }
+  }
+}
+
 /**
  * The run. `report(bytes, packets)` prints the one-second line. A SIGINT
  * (or SIGTERM, SIGHUP) ends it as the C program's SIGINT does.
@@ -65,14 +152,7 @@ export function verifyDatagram(data: Uint8Array, len: number): void {
 export async function runUdpgsoRx(cfg: UdpgsoRxConfig, ctl: RunControl, report: (bytes: number, packets: number) => void,
   onListening?: () => void): Promise<UdpgsoRxResult> {
   const startedAt = Date.now();
-  let fd = socket(cfg.family === 4 ? AF_INET : AF_INET6, cfg.tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
-  if (fd === -1) kernelFail('socket');
-  setInt(fd, SOL_SOCKET, SO_RCVBUF, 1 << 21, 'setsockopt rcvbuf');
-  setInt(fd, SOL_SOCKET, SO_REUSEPORT, 1, 'setsockopt reuseport');
-  const sa = allocNative(32);
-  const alen = writeSockaddr(sa.dv, 0, cfg.family, cfg.bind, cfg.port);
-  if (bind(fd, sa.addr, alen) !== 0) kernelFail('bind');
-
+  let fd = openRx(cfg);
   const validator = cfg.validate ? new PatternValidator(ETH_MAX_MTU) : null;
   let interrupted = false;
   let timedOut = false;
@@ -86,49 +166,15 @@ export async function runUdpgsoRx(cfg: UdpgsoRxConfig, ctl: RunControl, report: 
     peerClosed, timedOut, interrupted: ctl.signal, validator,
   });
 
-  /** do_poll, one slice at a time: true when data is ready; sets interrupted when the wait ran out. */
-  let left = 0;
-  let counting = false;
-  const startWait = (ms: number): void => {
-    left = ms;
-    counting = ms > 0;
-  };
-  const pollSlice = async (pfd: PollFd): Promise<boolean> => {
-    for (;;) {
-      const sliceEnd = Date.now() + SLICE_MS;
-      while (Date.now() < sliceEnd) {
-        const ret = poll(pfd.addr, 1, POLL_STEP_MS);
-        if (ret === -1) {
-          const e = errno();
-          if (e === EINTR) continue;
-          kernelFail('poll', e);
-        }
-        if (ret === 0) {
-          if (!counting) continue;
-          left -= POLL_STEP_MS;
-          if (left <= 0) {
-            interrupted = timedOut = true;
-            return false;
-          }
-          continue;
-        }
-        const rev = pfd.revents[0];
-        if (rev !== POLLIN) throw new RunError(`poll: 0x${rev.toString(16)} expected 0x${POLLIN.toString(16)}`);
-        return true;
-      }
-      await ctl.yield();
-      if (ctl.stopped) {
-        interrupted = true;
-        return false;
-      }
-    }
-  };
+  const poller = new RxPoller(ctl);
 
   if (cfg.tcp) {
     if (listen(fd, 1) !== 0) kernelFail('listen');
     onListening?.();
-    startWait(cfg.connectTimeoutMs);
-    if (!(await pollSlice(new PollFd(fd, POLLIN)))) {
+    poller.startWait(cfg.connectTimeoutMs);
+    if (!(await poller.slice(new PollFd(fd, POLLIN)))) {
+      interrupted = poller.interrupted;
+      timedOut = poller.timedOut;
       close(fd);
       return result();
     }
@@ -144,29 +190,7 @@ export async function runUdpgsoRx(cfg: UdpgsoRxConfig, ctl: RunControl, report: 
   const pfd = new PollFd(fd, POLLIN);
   const rbuf = allocNative(ETH_MAX_MTU);
   const len = cfg.readAll ? ETH_MAX_MTU : 0;
-  // recv_msg: one iovec over rbuf and a control buffer for the UDP_GRO size.
-  const ctlLen = cmsgSpace(4);
-  const gmsg = allocNative(MSG.size + IOV.size + ctlLen);
-  const gdv = gmsg.dv;
-  gdv.setBigUint64(MSG.size + IOV.iov_base, BigInt(rbuf.addr), true);
-  gdv.setBigUint64(MSG.size + IOV.iov_len, BigInt(len), true);
-  gdv.setBigUint64(MSG.msg_iov, BigInt(gmsg.addr + MSG.size), true);
-  gdv.setBigUint64(MSG.msg_iovlen, 1n, true);
-  const ctlAt = MSG.size + IOV.size;
-  gdv.setBigUint64(MSG.msg_control, BigInt(gmsg.addr + ctlAt), true);
-
-  const recvGro = (): [number, number] => {
-    gdv.setBigUint64(MSG.msg_controllen, BigInt(ctlLen), true);
-    for (let i = 0; i < ctlLen; i++) gdv.setUint8(ctlAt + i, 0);
-    const ret = recvmsg(fd, gmsg.addr, MSG_TRUNC | MSG_DONTWAIT);
-    let gso = -1;
-    if (ret !== -1 && Number(gdv.getBigUint64(MSG.msg_controllen, true)) >= CMSG.size) {
-      if (gdv.getInt32(ctlAt + CMSG.cmsg_level, true) === SOL_UDP && gdv.getInt32(ctlAt + CMSG.cmsg_type, true) === UDP_GRO) {
-        gso = gdv.getInt32(ctlAt + CMSG_DATA_OFFSET, true);
-      }
-    }
-    return [ret, gso];
-  };
+  const recvGro = groReader(fd, rbuf.addr, len);
 
   const flushTcp = (): void => {
     for (;;) {
@@ -214,8 +238,8 @@ export async function runUdpgsoRx(cfg: UdpgsoRxConfig, ctl: RunControl, report: 
   let treport = Date.now() + 1000;
   let wait = cfg.tcp ? cfg.rcvTimeoutMs : cfg.connectTimeoutMs;
   do {
-    startWait(wait);
-    if (await pollSlice(pfd)) {
+    poller.startWait(wait);
+    if (await poller.slice(pfd)) {
       if (cfg.tcp) flushTcp();
       else flushUdp();
     }
@@ -228,6 +252,8 @@ export async function runUdpgsoRx(cfg: UdpgsoRxConfig, ctl: RunControl, report: 
       treport = tnow + 1000;
     }
     wait = cfg.rcvTimeoutMs;
+    interrupted ||= poller.interrupted;
+    timedOut ||= poller.timedOut;
   } while (!interrupted);
 
   const r = result();
