@@ -2,10 +2,11 @@
 // `msg-zerocopy mmap`: the command line of the kernel's tcp_mmap (getopt
 // "46p:svr:w:H:zxkP:M:C:a:i"), its defaults and its lenient number reading
 // (atoi/atol: a leading number, else 0), and our long options.
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { parseAddress, unspecified } from '../net/address.js';
 import type { Family } from '../core/vocabulary.js';
 import { UsageError } from '../core/errors.js';
+import { parseQuietly } from './parse.js';
 import { parseInteger } from '../core/numbers.js';
 import { DEFAULT_CHUNK, hugePageSize } from '../receiver/zerocopy-rx.js';
 import { DEFAULT_PORT, FILE_SZ, type MmapConfig } from '../mmap/config.js';
@@ -87,13 +88,6 @@ export function toMmapConfig(o: MmapRawOptions, argv: readonly string[] = []): M
 /** Parse `mmap` arguments (after the word mmap); throws UsageError. For tests. */
 export function parseMmapArgs(argv: string[]): MmapConfig {
   const cmd = addMmapOptions(new Command('mmap')).allowExcessArguments(false);
-  let message = '';
-  cmd.exitOverride().configureOutput({ writeErr: (s) => { message += s; }, writeOut: () => {} });
-  try {
-    cmd.parse(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) throw new UsageError((message || e.message).trim().split('\n')[0].replace(/^error: /, ''));
-    throw e;
-  }
+  parseQuietly(cmd, argv);
   return toMmapConfig(cmd.opts<MmapRawOptions>(), argv);
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Value parsers for commander shared by every command: our parsers' errors
 // become commander's own, which the command line prints as one line.
-import { InvalidArgumentError } from 'commander';
+import { CommanderError, InvalidArgumentError, type Command } from 'commander';
 import { MAX_PAYLOAD } from '../libc/layout.js';
-import { ToolError } from '../core/errors.js';
+import { ToolError, UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
 
 /** Count how often a flag was given (-v, -vv; -4 twice is an error the parser names). */
@@ -39,4 +39,21 @@ export function commanderMessage(text: string): [string, string | null] {
   const lines = text.trim().split('\n');
   const guess = /^\(Did you mean (.+)\?\)$/.exec(lines.find((l) => l.startsWith('(Did you mean')) ?? '');
   return [lines[0].replace(/^error: /, ''), guess ? `did you mean ${guess[1]}?` : null];
+}
+
+/**
+ * Parse `argv` (after the command word) with a command's flags, outside the
+ * program (for tests and the run layer): commander prints nothing, and its
+ * error becomes one UsageError line. Returns the command, parsed.
+ */
+export function parseQuietly(cmd: Command, argv: string[]): Command {
+  let message = '';
+  cmd.exitOverride().configureOutput({ writeErr: (s) => { message += s; }, writeOut: () => {} });
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) throw new UsageError((message || e.message).trim().split('\n')[0].replace(/^error: /, ''));
+    throw e;
+  }
+  return cmd;
 }

@@ -4,9 +4,10 @@
 // (udpgso_bench_rx's "4b:C:Gl:n:p:rR:S:tv"), with the C programs' defaults
 // and checks in their order and words; our long options beside them. Bad
 // input is one line and exit status 1, as the C programs.
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { parseAddress } from '../net/address.js';
 import { UsageError } from '../core/errors.js';
+import { parseQuietly } from './parse.js';
 import { parseInteger } from '../core/numbers.js';
 import { HUGEPAGES } from './groups.js';
 import type { Family } from '../core/vocabulary.js';
@@ -145,14 +146,7 @@ export function toRxConfig(o: RxRawOptions, excess: string[] = []): UdpgsoRxConf
 /** Parse argv (after the command word) with `add`'s flags; commander's errors become one UsageError line. */
 function parseWith<T extends Record<string, unknown>>(name: string, add: (c: Command) => Command, argv: string[]): { opts: T; args: string[] } {
   const cmd = add(new Command(name)).allowExcessArguments(true);
-  let message = '';
-  cmd.exitOverride().configureOutput({ writeErr: (s) => { message += s; }, writeOut: () => {} });
-  try {
-    cmd.parse(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) throw new UsageError((message || e.message).trim().split('\n')[0].replace(/^error: /, ''));
-    throw e;
-  }
+  parseQuietly(cmd, argv);
   return { opts: cmd.opts<T>(), args: cmd.args };
 }
 

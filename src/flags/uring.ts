@@ -2,14 +2,14 @@
 // `msg-zerocopy uring`: io_uring_zerocopy_tx's command line (-4 -6 -D -p -s
 // -t -n -c -m, the test last) with its defaults and checks, and our long
 // options. Bad input is one line and exit status 1, as the selftest.
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { MAX_PAYLOAD } from '../libc/layout.js';
 import { UsageError } from '../core/errors.js';
 import { parseInteger } from '../core/numbers.js';
 import { runtimeMs } from '../core/config.js';
 import { testList, URING_TESTS, type UringTest } from '../core/vocabulary.js';
 import { addFlags, COMMON, DEFAULTS, HUGEPAGES, readDst, readExpectation, readFamily, type FlagSpec } from './groups.js';
-import { LIMITS } from './parse.js';
+import { LIMITS, parseQuietly } from './parse.js';
 import { DEFAULT_BATCH, MODE_ZC_FIXED, RING_ENTRIES, type UringConfig, type UringMode } from '../uring/config.js';
 
 export interface UringRawOptions {
@@ -87,13 +87,6 @@ export function toUringConfig(testArg: string | undefined, o: UringRawOptions): 
 /** Parse `uring` arguments (after the word uring) into a UringConfig; throws UsageError. For tests and the run layer. */
 export function parseUringArgs(argv: string[]): UringConfig {
   const cmd = addUringOptions(new Command('uring')).argument('[test]').allowExcessArguments(false);
-  let message = '';
-  cmd.exitOverride().configureOutput({ writeErr: (s) => { message += s; }, writeOut: () => {} });
-  try {
-    cmd.parse(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) throw new UsageError((message || e.message).trim().split('\n')[0].replace(/^error: /, ''));
-    throw e;
-  }
+  parseQuietly(cmd, argv);
   return toUringConfig(cmd.args[0], cmd.opts<UringRawOptions>());
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { constants as fsc } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cacheRoot, ensureReference, REFERENCE_PACKAGE, SELFTEST_DIR, TARBALL, type EnsureOptions } from './reference.js';
+import { cacheRoot, downloadPackage, ensureReference, REFERENCE_PACKAGE, SELFTEST_DIR, TARBALL, type EnsureOptions } from './reference.js';
 import { isFile, pipeline, run, safeVersion, withLock } from './shell.js';
 
 // tcp_mmap (TCP_ZEROCOPY_RECEIVE's reference, issue 19): added to the
@@ -27,12 +27,8 @@ async function sourceTarball(version: string, log: (l: string) => void): Promise
   await mkdir(dir, { recursive: true });
   const work = await mkdtemp(join(tmpdir(), 'mzc-ref-'));
   try {
-    await chmod(work, 0o755);
-    log(`reference: apt-get download ${REFERENCE_PACKAGE}=${version} (about 150 MB)`);
-    await run('apt-get', ['download', '-q', `${REFERENCE_PACKAGE}=${version}`], { cwd: work });
-    const debs = (await readdir(work)).filter((n) => n.endsWith('.deb'));
-    if (debs.length !== 1) throw new Error(`apt-get download left ${debs.length} .deb files in ${work}`);
-    await pipeline(`dpkg-deb --fsys-tarfile '${join(work, debs[0])}' | tar -xOf - '${TARBALL}' > '${tarball}.part'`, work);
+    const deb = await downloadPackage(version, work, log);
+    await pipeline(`dpkg-deb --fsys-tarfile '${deb}' | tar -xOf - '${TARBALL}' > '${tarball}.part'`, work);
     await rename(`${tarball}.part`, tarball);
     return tarball;
   } finally {

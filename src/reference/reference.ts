@@ -201,19 +201,24 @@ async function candidateVersion(): Promise<string | null> {
   return m[1];
 }
 
+/** apt-get download the package into `work` (a fresh folder): the path of its .deb. */
+export async function downloadPackage(version: string, work: string, log: (l: string) => void): Promise<string> {
+  // apt's download sandbox user (_apt) must be able to write here, or apt warns.
+  await chmod(work, 0o755);
+  log(`reference: apt-get download ${REFERENCE_PACKAGE}=${version} (about 150 MB)`);
+  await run('apt-get', ['download', '-q', `${REFERENCE_PACKAGE}=${version}`], { cwd: work });
+  const debs = (await readdir(work)).filter((n) => n.endsWith('.deb'));
+  if (debs.length !== 1) throw new Error(`apt-get download left ${debs.length} .deb files in ${work}`);
+  return join(work, debs[0]);
+}
+
 async function fetchAndBuild(version: string, log: (l: string) => void): Promise<Reference> {
   const root = cacheRoot();
   await mkdir(root, { recursive: true });
   const finalRef = layout(join(root, version), version);
   const work = await mkdtemp(join(tmpdir(), 'mzc-ref-'));
   try {
-    // apt's download sandbox user (_apt) must be able to write here, or apt warns.
-    await chmod(work, 0o755);
-    log(`reference: apt-get download ${REFERENCE_PACKAGE}=${version} (about 150 MB)`);
-    await run('apt-get', ['download', '-q', `${REFERENCE_PACKAGE}=${version}`], { cwd: work });
-    const debs = (await readdir(work)).filter((n) => n.endsWith('.deb'));
-    if (debs.length !== 1) throw new Error(`apt-get download left ${debs.length} .deb files in ${work}`);
-    const deb = join(work, debs[0]);
+    const deb = await downloadPackage(version, work, log);
     const debVersion = (await run('dpkg-deb', ['-f', deb, 'Version'])).trim();
     if (debVersion !== version) throw new Error(`downloaded ${debVersion}, expected ${version}`);
 
