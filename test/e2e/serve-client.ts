@@ -247,7 +247,9 @@ async function hostile(secretPath: string, secs: number): Promise<Record<string,
       connections++;
       const h = await handshake(key);
       if (!h) return;
-      await h.c.write(`${h.sealer.seal(JSON.stringify({ type: 'run', family: 4, test: 'udp', senderTest: 'udp', port, flows: 1, size: 100, secs: 1, client: `hostile${ESCAPES}` }))}\n`);
+      await h.c.write(`${h.sealer.seal(JSON.stringify({ type: 'run', family: 4, test: 'udp', senderTest: 'udp', port, flows: 1, size: 100, secs: 1, client: `hostile${ESCAPES}`,
+        // protocol 4: a well-formed request names its sender's source and the run's pattern seed
+        source: { address: '192.168.1.1', port: 40000 }, seed: '0123456789abcdef0123456789abcdef' }))}\n`);
       const l = await h.c.take(2000);
       noteReply(l);
       h.c.reset();
