@@ -141,7 +141,8 @@ test('sweep table: header, two rows a size, crossover line, both charts; no prog
   assert.match(o.stdout, /^ +1 kB +4 kB$/m, 'size ticks in SI on the log axis (a short range: the sizes measured)');
   assert.match(o.stdout, /^ +payload size \(log scale\)$/m);
   assert.ok(!(o.stdout + o.stderr).includes('\x1b['), 'no escape codes off a terminal');
-  assert.equal(o.stderr, '');
+  // Nothing on stderr but, on a machine that other work loads, issue 18's one warning that it was busy.
+  assert.match(o.stderr, /^(msg-zerocopy sweep: warning: the machine was busy: load average above \d+ \(the CPU count\) after \d+ of \d+ runs \(up to [\d.]+\): figures are noisy\n)?$/);
 });
 
 test('compare --markdown: one size, copy and zerocopy side by side', async () => {
