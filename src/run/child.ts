@@ -226,10 +226,15 @@ export function spawnChild(argv: string[], o: SpawnOptions): Child {
   return child;
 }
 
-/** The last line of stderr that is not a classic tx=/rx= line (the error a child printed). */
+/**
+ * The lines a run prints beside its error: the classic tx=/rx= line, the pinning warning, and the
+ * lines that follow the classic one (the zerocopy outcome, rx mmap, gso).
+ */
+const REPORT_LINE = /^((tx|rx)=\d|cpu: unable to pin|zerocopy: \d+ of \d+ completions not copied|rx mmap: |gso: \d)/;
+
+/** The last line of stderr that is not one of the run's report lines (the error a child printed). */
 export function errorLine(stderr: string): string | null {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean)
-    .filter((l) => !/^(tx|rx)=\d/.test(l) && !/^cpu: unable to pin/.test(l));
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean).filter((l) => !REPORT_LINE.test(l));
   return lines.length ? lines[lines.length - 1] : null;
 }
 
