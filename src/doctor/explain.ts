@@ -4,23 +4,15 @@
 // Printed on stderr after the selftest's lines (parsers of the classic line
 // are not disturbed); the same reason goes into --json as copiedBecause.
 // Loaded after the measured loop, only by runs that need it.
-import type { Family } from '../net/address.js';
-import type { TestName } from '../core/config.js';
 import { Unreachable, walkPath, type PathWalk } from '../environment/path.js';
-import { gatherFacts } from './facts.js';
+import { gatherFacts, type Question } from './facts.js';
 import { diagnose, type Diagnosis } from './rules.js';
 
 export { outcomeLine } from './outcome.js';
 
-export interface RunShape {
-  family: Family;
+/** A run as the doctor asks about it: the facts' question and the destination's bytes. */
+export interface RunShape extends Question {
   dst: Uint8Array;
-  dstText: string;
-  test: TestName;
-  api: 'msg' | 'uring';
-  payloadLen: number;
-  notificationLimit: number;
-  cork: number;
 }
 
 export interface Explained {
